@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { PositiveOre } from './money.js';
+
+/**
+ * Where a claim is paid and registered:
+ * - `fbs`: an older claim that lives only in FBS; registered with FBS payment/v2.
+ * - `debtor`: a claim after the municipality's cut-off date; registered in the debtor
+ *   system with ØiR DebitorIndbetaling.
+ * - `not-payable`: shown for information (e.g. an expected fee, feeId -1), never charged.
+ */
+export const ClaimRoute = z.enum(['fbs', 'debtor', 'not-payable']);
+export type ClaimRoute = z.infer<typeof ClaimRoute>;
+
+/** A route on which money can actually be taken. */
+export const PayableRoute = z.enum(['fbs', 'debtor']);
+export type PayableRoute = z.infer<typeof PayableRoute>;
+
+/** FBS fee ids are int64: kept as a decimal string so no id ever loses digits. */
+export const FeeId = z.string().regex(/^-?\d{1,19}$/, 'fee id must be an integer in decimal');
+export type FeeId = z.infer<typeof FeeId>;
+
+export const Material = z
+  .object({
+    title: z.string().max(500).optional(),
+    materialItemNumber: z.string().max(100).optional(),
+  })
+  .strict();
+export type Material = z.infer<typeof Material>;
+
+export const Claim = z
+  .object({
+    /** Our stable id for the claim within a borrower's list: `fbs:<feeId>`. */
+    id: z.string().min(1).max(100),
+    feeId: FeeId,
+    /** FBS fee type, e.g. `fee` (gebyr) or `compensation` (erstatning). */
+    type: z.string().min(1).max(100),
+    reason: z.string().max(1000),
+    materials: z.array(Material).max(200),
+    amountOre: PositiveOre,
+    /** ISO date (YYYY-MM-DD) the claim was created. */
+    createdOn: z.iso.date(),
+    route: ClaimRoute,
+  })
+  .strict();
+export type Claim = z.infer<typeof Claim>;
+
+export function claimIdForFee(feeId: FeeId): string {
+  return `fbs:${feeId}`;
+}

@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { Claim } from './claim.js';
+import { Payment } from './payment.js';
+
+/**
+ * Commands the renderer may send to the core, and events the core sends back. The renderer is
+ * untrusted: the core parses every command with KioskCommand before acting on it.
+ */
+export const KioskCommand = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('session.identify'), cardNumber: z.string().min(1).max(40) }).strict(),
+  z.object({ type: z.literal('session.authenticate'), pin: z.string().regex(/^\d{4,8}$/) }).strict(),
+  z.object({ type: z.literal('session.reset') }).strict(),
+  z
+    .object({
+      type: z.literal('checkout.select'),
+      claimIds: z.array(Claim.shape.id).max(200),
+    })
+    .strict(),
+  z.object({ type: z.literal('checkout.pay') }).strict(),
+  z.object({ type: z.literal('checkout.cancel') }).strict(),
+  z.object({ type: z.literal('ui.setLanguage'), language: z.enum(['da', 'en']) }).strict(),
+]);
+export type KioskCommand = z.infer<typeof KioskCommand>;
+
+export const KioskEvent = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('core.ready'), version: z.string() }).strict(),
+  z
+    .object({
+      type: z.literal('session.claims'),
+      borrowerName: z.string().nullable(),
+      claims: z.array(Claim),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('session.error'),
+      code: z.enum(['invalid-credentials', 'locked-out', 'blocked', 'unavailable', 'bad-input']),
+    })
+    .strict(),
+  z.object({ type: z.literal('payment.updated'), payment: Payment }).strict(),
+  z.object({ type: z.literal('session.ended') }).strict(),
+]);
+export type KioskEvent = z.infer<typeof KioskEvent>;

@@ -1,0 +1,4 @@
+export * from './money.js';
+export * from './claim.js';
+export * from './payment.js';
+export * from './commands.js';

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { Claim, FeeId, PayableRoute } from './claim.js';
+import { Currency, PositiveOre } from './money.js';
+
+/**
+ * The life of a payment. The only legal moves are in PAYMENT_TRANSITIONS below; the journal
+ * (db/journal.ts) refuses any other, so this table is the one place the rules live.
+ */
+export const PaymentState = z.enum([
+  'created', // intent persisted, terminal not yet asked
+  'authorizing', // terminal asked for money; outcome not yet known to us
+  'approved', // terminal approved; deliveries queued in the outbox
+  'declined', // terminal declined, or cancelled before the terminal was asked
+  'unknown', // terminal outcome could not be learned; needs recovery, never a re-charge
+  'settled', // every delivery registered the payment
+  'needs_attention', // a delivery was rejected: staff must act
+  'voided', // the card payment was reversed
+]);
+export type PaymentState = z.infer<typeof PaymentState>;
+
+export const PAYMENT_TRANSITIONS: Readonly<Record<PaymentState, readonly PaymentState[]>> = {
+  created: ['authorizing', 'declined'],
+  authorizing: ['approved', 'declined', 'unknown'],
+  unknown: ['approved', 'declined'],
+  approved: ['settled', 'needs_attention', 'voided'],
+  needs_attention: ['settled', 'voided'],
+  declined: [],
+  settled: [],
+  voided: [],
+};
+
+export function canTransition(from: PaymentState, to: PaymentState): boolean {
+  return PAYMENT_TRANSITIONS[from].includes(to);
+}
+
+/** States in which money may have been taken but the kiosk does not know: recovery needed. */
+export const IN_DOUBT_STATES: readonly PaymentState[] = ['authorizing', 'unknown'];
+
+export const DeliveryState = z.enum(['pending', 'sending', 'delivered', 'rejected']);
+export type DeliveryState = z.infer<typeof DeliveryState>;
+
+export const Channel = z.enum(['kiosk', 'staff']);
+export type Channel = z.infer<typeof Channel>;
+
+/** One claim inside a payment, frozen at the moment the borrower chose to pay it. */
+export const PaymentLine = z
+  .object({
+    claimId: Claim.shape.id,
+    feeId: FeeId,
+    route: PayableRoute,
+    type: Claim.shape.type,
+    reason: Claim.shape.reason,
+    materials: Claim.shape.materials,
+    amountOre: PositiveOre,
+  })
+  .strict();
+export type PaymentLine = z.infer<typeof PaymentLine>;
+
+export const Payment = z
+  .object({
+    id: z.uuid(),
+    state: PaymentState,
+    channel: Channel,
+    /** FBS patron id of the borrower; never the CPR or card number. */
+    patronId: z.string().min(1).max(50),
+    amountOre: PositiveOre,
+    currency: Currency,
+    lines: z.array(PaymentLine).min(1),
+    /** The terminal's reference for the transaction, once it is known. */
+    terminalTransactionRef: z.string().max(200).nullable(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .strict();
+export type Payment = z.infer<typeof Payment>;

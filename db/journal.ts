@@ -1,0 +1,252 @@
+import { randomUUID } from 'node:crypto';
+import {
+  canTransition,
+  IN_DOUBT_STATES,
+  PaymentLine,
+  type Channel,
+  type Payment,
+  type PaymentState,
+  sumOre,
+} from '../contract/index.js';
+import type { AuditLog } from './audit.js';
+import type { Db } from './open.js';
+import type { OutboxRow, OutboxSpec, OutboxStore, FinalOutcome } from './outbox.js';
+
+export class IllegalTransitionError extends Error {
+  override name = 'IllegalTransitionError';
+}
+
+export class PaymentNotFoundError extends Error {
+  override name = 'PaymentNotFoundError';
+}
+
+export interface NewPayment {
+  readonly channel: Channel;
+  readonly patronId: string;
+  readonly lines: readonly PaymentLine[];
+  /** Who started it, for the audit trail: `kiosk` or `staff:<id>`. */
+  readonly actor: string;
+}
+
+interface PaymentRow {
+  id: string;
+  state: PaymentState;
+  channel: Channel;
+  patron_id: string;
+  amount_ore: number;
+  currency: 'DKK';
+  terminal_transaction_ref: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+interface LineRow {
+  claim_id: string;
+  fee_id: string;
+  route: 'fbs' | 'debtor';
+  type: string;
+  reason: string;
+  materials_json: string;
+  amount_ore: number;
+}
+
+/**
+ * The payment journal: the kiosk's record of every payment and where it stands. Every change is
+ * one transaction that also writes the transition history and the audit entry; the approval
+ * also writes the outbox rows that will register the payment, so neither can exist without
+ * the other.
+ */
+export class PaymentJournal {
+  private readonly stmts;
+
+  constructor(
+    private readonly db: Db,
+    private readonly outbox: OutboxStore,
+    private readonly audit: AuditLog,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    this.stmts = {
+      insertPayment: db.prepare(
+        `INSERT INTO payments (id, state, channel, patron_id, amount_ore, currency,
+                               terminal_transaction_ref, created_at, updated_at)
+         VALUES (@id, 'created', @channel, @patron_id, @amount_ore, 'DKK', NULL, @at, @at)`,
+      ),
+      insertLine: db.prepare(
+        `INSERT INTO payment_lines (payment_id, line_no, claim_id, fee_id, route, type, reason,
+                                    materials_json, amount_ore)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      insertTransition: db.prepare(
+        `INSERT INTO payment_transitions (payment_id, from_state, to_state, reason, at)
+         VALUES (?, ?, ?, ?, ?)`,
+      ),
+      // Compare-and-set on the state: a move from a state the payment is no longer in fails.
+      setState: db.prepare(
+        `UPDATE payments SET state = @to, updated_at = @at,
+                terminal_transaction_ref = COALESCE(@ref, terminal_transaction_ref)
+          WHERE id = @id AND state = @from`,
+      ),
+      payment: db.prepare('SELECT * FROM payments WHERE id = ?'),
+      lines: db.prepare('SELECT * FROM payment_lines WHERE payment_id = ? ORDER BY line_no'),
+      byStates: db.prepare(
+        `SELECT id FROM payments WHERE state IN (SELECT value FROM json_each(?)) ORDER BY created_at, id`,
+      ),
+      openDeliveries: db.prepare(
+        `SELECT COUNT(*) AS n FROM outbox WHERE payment_id = ? AND state <> 'delivered'`,
+      ),
+    };
+    outbox.setOnFinal((row, outcome) => this.onDeliveryFinal(row, outcome));
+  }
+
+  /** Persists a payment intent (state `created`) before anything is asked of the terminal. */
+  createIntent(input: NewPayment): Payment {
+    const lines = input.lines.map((line) => PaymentLine.parse(line));
+    if (lines.length === 0) throw new Error('a payment needs at least one claim');
+    const claimIds = new Set(lines.map((l) => l.claimId));
+    if (claimIds.size !== lines.length) throw new Error('a claim appears twice in the payment');
+    const id = randomUUID();
+    const at = this.now().toISOString();
+    const amount = sumOre(lines.map((l) => l.amountOre));
+    this.db.transaction(() => {
+      this.stmts.insertPayment.run({ id, channel: input.channel, patron_id: input.patronId, amount_ore: amount, at });
+      lines.forEach((l, i) =>
+        this.stmts.insertLine.run(id, i + 1, l.claimId, l.feeId, l.route, l.type, l.reason, JSON.stringify(l.materials), l.amountOre),
+      );
+      this.stmts.insertTransition.run(id, null, 'created', null, at);
+      this.audit.append({
+        actor: input.actor,
+        action: 'payment.created',
+        subject: id,
+        data: { amountOre: amount, channel: input.channel, feeIds: lines.map((l) => l.feeId) },
+      });
+    }).immediate();
+    return this.get(id);
+  }
+
+  /** The terminal is about to be asked for money. Persisted before the request is sent. */
+  markAuthorizing(id: string, actor = 'kiosk'): Payment {
+    return this.transition(id, 'authorizing', { actor });
+  }
+
+  /**
+   * The terminal approved. In one transaction: the state, the terminal's reference, and the
+   * outbox rows that will register the payment at FBS / ØiR.
+   */
+  approve(id: string, terminalTransactionRef: string, deliveries: readonly OutboxSpec[], actor = 'kiosk'): Payment {
+    if (deliveries.length === 0) throw new Error('an approved payment must have at least one delivery');
+    return this.transition(id, 'approved', {
+      actor,
+      terminalTransactionRef,
+      within: () => {
+        for (const delivery of deliveries) this.outbox.enqueue({ ...delivery, paymentId: id });
+      },
+    });
+  }
+
+  decline(id: string, reason: string, actor = 'kiosk'): Payment {
+    return this.transition(id, 'declined', { actor, reason });
+  }
+
+  /** The terminal's answer was lost (timeout, crash): recovery must ask the terminal. */
+  markUnknown(id: string, reason: string, actor = 'kiosk'): Payment {
+    return this.transition(id, 'unknown', { actor, reason });
+  }
+
+  void(id: string, reason: string, actor: string): Payment {
+    return this.transition(id, 'voided', { actor, reason });
+  }
+
+  get(id: string): Payment {
+    const row = this.stmts.payment.get(id) as PaymentRow | undefined;
+    if (!row) throw new PaymentNotFoundError(`no payment ${id}`);
+    const lines = (this.stmts.lines.all(id) as LineRow[]).map(
+      (l): PaymentLine => ({
+        claimId: l.claim_id,
+        feeId: l.fee_id,
+        route: l.route,
+        type: l.type,
+        reason: l.reason,
+        materials: JSON.parse(l.materials_json) as PaymentLine['materials'],
+        amountOre: l.amount_ore,
+      }),
+    );
+    return {
+      id: row.id,
+      state: row.state,
+      channel: row.channel,
+      patronId: row.patron_id,
+      amountOre: row.amount_ore,
+      currency: row.currency,
+      lines,
+      terminalTransactionRef: row.terminal_transaction_ref,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    };
+  }
+
+  listByState(states: readonly PaymentState[]): Payment[] {
+    const rows = this.stmts.byStates.all(JSON.stringify(states)) as { id: string }[];
+    return rows.map((r) => this.get(r.id));
+  }
+
+  /** Payments where money may have been taken but the outcome is not recorded. */
+  listInDoubt(): Payment[] {
+    return this.listByState(IN_DOUBT_STATES);
+  }
+
+  /** Runs inside the outbox's transaction when a delivery reaches a final state. */
+  private onDeliveryFinal(row: OutboxRow, outcome: FinalOutcome): void {
+    if (row.paymentId === null) return;
+    const payment = this.get(row.paymentId);
+    const data = { target: row.target, outboxId: row.id, idempotencyKey: row.idempotencyKey };
+    if (outcome === 'rejected') {
+      this.audit.append({ actor: 'system', action: 'delivery.rejected', subject: payment.id, data: { ...data, error: row.lastError } });
+      if (payment.state === 'approved') {
+        this.transition(payment.id, 'needs_attention', { actor: 'system', reason: `${row.target} rejected: ${row.lastError ?? ''}` });
+      }
+      return;
+    }
+    this.audit.append({ actor: 'system', action: 'delivery.delivered', subject: payment.id, data });
+    const { n } = this.stmts.openDeliveries.get(payment.id) as { n: number };
+    if (n === 0 && payment.state === 'approved') {
+      this.transition(payment.id, 'settled', { actor: 'system' });
+    }
+  }
+
+  private transition(
+    id: string,
+    to: PaymentState,
+    options: { actor: string; reason?: string; terminalTransactionRef?: string; within?: () => void },
+  ): Payment {
+    this.db.transaction(() => {
+      const current = this.stmts.payment.get(id) as PaymentRow | undefined;
+      if (!current) throw new PaymentNotFoundError(`no payment ${id}`);
+      if (!canTransition(current.state, to)) {
+        throw new IllegalTransitionError(`payment ${id}: ${current.state} → ${to} is not allowed`);
+      }
+      const at = this.now().toISOString();
+      const changed = this.stmts.setState.run({
+        id,
+        from: current.state,
+        to,
+        at,
+        ref: options.terminalTransactionRef ?? null,
+      }).changes;
+      if (changed !== 1) throw new IllegalTransitionError(`payment ${id} changed state concurrently`);
+      this.stmts.insertTransition.run(id, current.state, to, options.reason ?? null, at);
+      options.within?.();
+      this.audit.append({
+        actor: options.actor,
+        action: `payment.${to}`,
+        subject: id,
+        data: {
+          from: current.state,
+          amountOre: current.amount_ore,
+          ...(options.reason === undefined ? {} : { reason: options.reason }),
+          ...(options.terminalTransactionRef === undefined ? {} : { terminalTransactionRef: options.terminalTransactionRef }),
+        },
+      });
+    }).immediate();
+    return this.get(id);
+  }
+}

@@ -1,0 +1,10 @@
+import { m001Journal } from './001-journal.js';
+import { m002Outbox } from './002-outbox.js';
+import { m003Audit } from './003-audit.js';
+import type { Migration } from './migration.js';
+
+export type { Migration } from './migration.js';
+
+/** In order; MIGRATIONS[i].version === i + 1. */
+export const MIGRATIONS: readonly Migration[] = [m001Journal, m002Outbox, m003Audit];
+export const LATEST_VERSION = MIGRATIONS.length;

@@ -1,0 +1,93 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { LATEST_VERSION, MIGRATIONS, type Migration } from './migrations/index.js';
+
+export type Db = Database.Database;
+
+/** The database cannot be used. The message says what is wrong and what staff should do. */
+export class DatabaseUnusableError extends Error {
+  override name = 'DatabaseUnusableError';
+}
+
+export interface OpenOptions {
+  /** Apply migrations up to this version only (tests of older schemas). */
+  readonly migrateTo?: number;
+  readonly migrations?: readonly Migration[];
+}
+
+/**
+ * Opens the kiosk database: durable settings, an integrity check, then migrations.
+ * The core is the only writer (one connection); everything else reads through it.
+ */
+export function openDatabase(path: string, options: OpenOptions = {}): Db {
+  const migrations = options.migrations ?? MIGRATIONS;
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  let db: Db;
+  try {
+    db = new Database(path);
+  } catch (error) {
+    throw new DatabaseUnusableError(`cannot open the database at ${path}: ${errorText(error)}`);
+  }
+  try {
+    applyPragmas(db);
+    checkIntegrity(db, path);
+    migrate(db, options.migrateTo ?? migrations.length, migrations);
+    return db;
+  } catch (error) {
+    db.close();
+    if (error instanceof DatabaseUnusableError) throw error;
+    throw new DatabaseUnusableError(`the database at ${path} cannot be used: ${errorText(error)}`);
+  }
+}
+
+function applyPragmas(db: Db): void {
+  // WAL: readers never block the writer. synchronous=FULL: a commit is on disk (WAL fsynced)
+  // before it returns, so an approved payment survives power loss, not just a crash.
+  const mode = db.pragma('journal_mode = WAL', { simple: true }) as string;
+  if (mode !== 'wal' && mode !== 'memory') {
+    throw new DatabaseUnusableError(`journal_mode WAL refused (got ${mode})`);
+  }
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+}
+
+function checkIntegrity(db: Db, path: string): void {
+  const rows = db.pragma('integrity_check') as { integrity_check: string }[];
+  const problems = rows.map((r) => r.integrity_check).filter((r) => r !== 'ok');
+  if (problems.length > 0) {
+    throw new DatabaseUnusableError(
+      `integrity check failed for ${path}: ${problems.slice(0, 5).join('; ')}. ` +
+        'The kiosk will not take payments on a damaged journal. Keep the file for analysis ' +
+        'and restore the latest backup, or call support.',
+    );
+  }
+}
+
+export function schemaVersion(db: Db): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+function migrate(db: Db, target: number, migrations: readonly Migration[]): void {
+  const current = schemaVersion(db);
+  if (current > migrations.length) {
+    throw new DatabaseUnusableError(
+      `the database has schema version ${current}, newer than this kiosk knows ` +
+        `(${migrations.length}). Install the newer kiosk version again; migrations only go forward.`,
+    );
+  }
+  for (const migration of migrations) {
+    if (migration.version <= current || migration.version > target) continue;
+    db.transaction(() => {
+      db.exec(migration.sql);
+      db.pragma(`user_version = ${migration.version}`);
+    }).immediate();
+  }
+}
+
+export { LATEST_VERSION };
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

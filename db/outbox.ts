@@ -1,0 +1,219 @@
+import { randomUUID } from 'node:crypto';
+import type { DeliveryState } from '../contract/index.js';
+import type { Db } from './open.js';
+
+/**
+ * Store-and-forward queue of calls to other systems (FBS, ØiR, …). Rows are written in the same
+ * transaction as the change that needs them (a payment's approval), then delivered by the
+ * worker in main/outbox-worker.ts. The idempotency key is fixed when the row is created and sent
+ * on every attempt, so a retry after a crash is recognised by the receiver as the same call.
+ */
+export interface OutboxSpec {
+  readonly target: string;
+  readonly idempotencyKey: string;
+  readonly payload: unknown;
+  readonly paymentId?: string | null;
+}
+
+export interface OutboxRow {
+  readonly id: number;
+  readonly target: string;
+  readonly paymentId: string | null;
+  readonly idempotencyKey: string;
+  readonly payload: unknown;
+  readonly state: DeliveryState;
+  readonly attempts: number;
+  readonly nextAttemptAt: number;
+  readonly leaseToken: string | null;
+  readonly leaseUntil: number | null;
+  readonly lastError: string | null;
+  readonly result: unknown;
+}
+
+export interface LeasedRow extends OutboxRow {
+  readonly leaseToken: string;
+}
+
+/** Final outcome of a row; the hook runs inside the same transaction that records it. */
+export type FinalOutcome = 'delivered' | 'rejected';
+export type OnFinal = (row: OutboxRow, outcome: FinalOutcome) => void;
+
+interface RawRow {
+  id: number;
+  target: string;
+  payment_id: string | null;
+  idempotency_key: string;
+  payload_json: string;
+  state: DeliveryState;
+  attempts: number;
+  next_attempt_at: number;
+  lease_token: string | null;
+  lease_until: number | null;
+  last_error: string | null;
+  result_json: string | null;
+}
+
+function fromRaw(raw: RawRow): OutboxRow {
+  return {
+    id: raw.id,
+    target: raw.target,
+    paymentId: raw.payment_id,
+    idempotencyKey: raw.idempotency_key,
+    payload: JSON.parse(raw.payload_json) as unknown,
+    state: raw.state,
+    attempts: raw.attempts,
+    nextAttemptAt: raw.next_attempt_at,
+    leaseToken: raw.lease_token,
+    leaseUntil: raw.lease_until,
+    lastError: raw.last_error,
+    result: raw.result_json === null ? null : (JSON.parse(raw.result_json) as unknown),
+  };
+}
+
+/** Errors are stored for staff; keep them short so a huge remote body can't bloat the journal. */
+const MAX_ERROR_LENGTH = 2000;
+
+export class OutboxStore {
+  private readonly stmts;
+  private onFinal: OnFinal = () => {};
+
+  constructor(
+    private readonly db: Db,
+    private readonly nowMs: () => number = Date.now,
+  ) {
+    this.stmts = {
+      insert: db.prepare(
+        `INSERT INTO outbox (target, payment_id, idempotency_key, payload_json, state, attempts,
+                             next_attempt_at, created_at, updated_at)
+         VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)`,
+      ),
+      lease: db.prepare(
+        `UPDATE outbox
+            SET state = 'sending', attempts = attempts + 1, lease_token = ?, lease_until = ?,
+                updated_at = ?
+          WHERE id IN (SELECT id FROM outbox
+                        WHERE (state = 'pending' AND next_attempt_at <= ?)
+                           OR (state = 'sending' AND lease_until <= ?)
+                        ORDER BY next_attempt_at, id
+                        LIMIT ?)
+          RETURNING *`,
+      ),
+      delivered: db.prepare(
+        `UPDATE outbox SET state = 'delivered', lease_token = NULL, lease_until = NULL,
+                result_json = ?, last_error = NULL, updated_at = ?
+          WHERE id = ? AND state = 'sending' AND lease_token = ? RETURNING *`,
+      ),
+      retry: db.prepare(
+        `UPDATE outbox SET state = 'pending', lease_token = NULL, lease_until = NULL,
+                next_attempt_at = ?, last_error = ?, updated_at = ?
+          WHERE id = ? AND state = 'sending' AND lease_token = ? RETURNING *`,
+      ),
+      rejected: db.prepare(
+        `UPDATE outbox SET state = 'rejected', lease_token = NULL, lease_until = NULL,
+                last_error = ?, result_json = ?, updated_at = ?
+          WHERE id = ? AND state = 'sending' AND lease_token = ? RETURNING *`,
+      ),
+      byId: db.prepare('SELECT * FROM outbox WHERE id = ?'),
+      byPayment: db.prepare('SELECT * FROM outbox WHERE payment_id = ? ORDER BY id'),
+      counts: db.prepare('SELECT state, COUNT(*) AS n FROM outbox GROUP BY state'),
+      nextDue: db.prepare(
+        `SELECT MIN(CASE state WHEN 'pending' THEN next_attempt_at ELSE lease_until END) AS at
+           FROM outbox WHERE state IN ('pending', 'sending')`,
+      ),
+    };
+  }
+
+  /** Called by the composition root: lets the journal react to a final outcome atomically. */
+  setOnFinal(hook: OnFinal): void {
+    this.onFinal = hook;
+  }
+
+  /** Adds a row. Call inside the transaction that makes the call necessary. */
+  enqueue(spec: OutboxSpec): number {
+    const now = this.nowMs();
+    const iso = new Date(now).toISOString();
+    const info = this.stmts.insert.run(
+      spec.target,
+      spec.paymentId ?? null,
+      spec.idempotencyKey,
+      JSON.stringify(spec.payload),
+      now,
+      iso,
+      iso,
+    );
+    return Number(info.lastInsertRowid);
+  }
+
+  /**
+   * Leases up to `limit` rows that are due, or whose lease expired (the worker that held them
+   * died). Every attempt gets a fresh lease token; only its holder can complete the row.
+   */
+  leaseDue(limit: number, leaseMs: number): LeasedRow[] {
+    const now = this.nowMs();
+    const rows = this.stmts.lease.all(randomUUID(), now + leaseMs, new Date(now).toISOString(), now, now, limit) as RawRow[];
+    return rows.map(fromRaw).sort((a, b) => a.id - b.id) as LeasedRow[];
+  }
+
+  /** Returns false if the lease was lost (expired and taken by another attempt). */
+  markDelivered(row: LeasedRow, result: unknown): boolean {
+    return this.finish(row, 'delivered', () =>
+      this.stmts.delivered.get(JSON.stringify(result ?? null), this.isoNow(), row.id, row.leaseToken),
+    );
+  }
+
+  markRejected(row: LeasedRow, error: string, result: unknown = null): boolean {
+    return this.finish(row, 'rejected', () =>
+      this.stmts.rejected.get(truncate(error), JSON.stringify(result ?? null), this.isoNow(), row.id, row.leaseToken),
+    );
+  }
+
+  markRetry(row: LeasedRow, error: string, delayMs: number): boolean {
+    const updated = this.stmts.retry.get(
+      this.nowMs() + delayMs,
+      truncate(error),
+      this.isoNow(),
+      row.id,
+      row.leaseToken,
+    );
+    return updated !== undefined;
+  }
+
+  get(id: number): OutboxRow | undefined {
+    const raw = this.stmts.byId.get(id) as RawRow | undefined;
+    return raw && fromRaw(raw);
+  }
+
+  listForPayment(paymentId: string): OutboxRow[] {
+    return (this.stmts.byPayment.all(paymentId) as RawRow[]).map(fromRaw);
+  }
+
+  counts(): Record<DeliveryState, number> {
+    const counts: Record<DeliveryState, number> = { pending: 0, sending: 0, delivered: 0, rejected: 0 };
+    for (const { state, n } of this.stmts.counts.all() as { state: DeliveryState; n: number }[]) {
+      counts[state] = n;
+    }
+    return counts;
+  }
+
+  /** When the next row becomes due (epoch ms), or null if nothing is waiting. */
+  nextDueAt(): number | null {
+    return (this.stmts.nextDue.get() as { at: number | null }).at;
+  }
+
+  private finish(row: LeasedRow, outcome: FinalOutcome, update: () => unknown): boolean {
+    return this.db.transaction(() => {
+      const raw = update() as RawRow | undefined;
+      if (raw === undefined) return false;
+      this.onFinal(fromRaw(raw), outcome);
+      return true;
+    }).immediate();
+  }
+
+  private isoNow(): string {
+    return new Date(this.nowMs()).toISOString();
+  }
+}
+
+function truncate(text: string): string {
+  return text.length > MAX_ERROR_LENGTH ? `${text.slice(0, MAX_ERROR_LENGTH)}…` : text;
+}

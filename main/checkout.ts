@@ -1,0 +1,69 @@
+import type { Channel, Payment, PaymentLine } from '../contract/index.js';
+import type { PaymentJournal } from '../db/journal.js';
+import type { PaymentTerminal } from '../devices/terminal/terminal.js';
+import { planDeliveries } from './deliveries.js';
+import { faultPoint } from './faults.js';
+import type { Logger } from './log.js';
+
+export interface CheckoutRequest {
+  readonly channel: Channel;
+  readonly patronId: string;
+  readonly lines: readonly PaymentLine[];
+  readonly actor: string;
+}
+
+/**
+ * Takes one payment from intent to approval. The order is the guarantee: every step is durable
+ * before the next external call, so a crash at any point leaves a journal that says exactly
+ * how far it got.
+ */
+export class Checkout {
+  private inFlight = false;
+
+  constructor(
+    private readonly journal: PaymentJournal,
+    private readonly terminal: PaymentTerminal,
+    private readonly log: Logger,
+    private readonly onApproved: () => void,
+  ) {}
+
+  async pay(request: CheckoutRequest): Promise<Payment> {
+    // One payment in flight per terminal.
+    if (this.inFlight) throw new Error('a payment is already in progress');
+    this.inFlight = true;
+    try {
+      return await this.run(request);
+    } finally {
+      this.inFlight = false;
+    }
+  }
+
+  private async run(request: CheckoutRequest): Promise<Payment> {
+    const intent = this.journal.createIntent(request);
+    faultPoint('checkout.after-intent-persisted');
+
+    this.journal.markAuthorizing(intent.id, request.actor);
+    faultPoint('checkout.after-authorizing-persisted');
+
+    let answer;
+    try {
+      answer = await this.terminal.pay({ paymentId: intent.id, amountOre: intent.amountOre, currency: 'DKK' });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.log.error({ paymentId: intent.id, reason }, 'terminal outcome unknown: payment needs recovery');
+      return this.journal.markUnknown(intent.id, reason, request.actor);
+    }
+    faultPoint('checkout.after-terminal-approved');
+
+    if (answer.outcome === 'declined') {
+      this.log.info({ paymentId: intent.id, reason: answer.reason }, 'payment declined');
+      return this.journal.decline(intent.id, answer.reason, request.actor);
+    }
+    const deliveries = planDeliveries(intent, answer.transactionRef, new Date());
+    const approved = this.journal.approve(intent.id, answer.transactionRef, deliveries, request.actor);
+    faultPoint('checkout.after-journal-approved');
+    this.log.info({ paymentId: intent.id, amountOre: intent.amountOre }, 'payment approved');
+    this.onApproved();
+    return approved;
+  }
+}

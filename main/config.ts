@@ -1,0 +1,118 @@
+import envPaths from 'env-paths';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * All configuration in one schema. Every key has a default that runs the demo (sandboxes and
+ * simulated devices), so a kiosk with no config file starts in demo mode.
+ */
+export const KioskConfig = z
+  .object({
+    /** `demo` runs against the built-in sandboxes and simulators; `production` against real systems. */
+    mode: z.enum(['demo', 'production']).default('demo'),
+    /** Where the journal database lives. Empty: the platform's data folder. */
+    dataDir: z.string().default(''),
+    log: z
+      .object({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+      })
+      .strict()
+      .prefault({}),
+    ui: z
+      .object({
+        language: z.enum(['da', 'en']).default('da'),
+      })
+      .strict()
+      .prefault({}),
+    outbox: z
+      .object({
+        /** Rows handled at once. */
+        concurrency: z.number().int().min(1).max(64).default(4),
+        /** How long one external call may take before it counts as a transient failure. */
+        callTimeoutMs: z.number().int().min(100).max(300_000).default(30_000),
+        /** A leased row whose worker died is retried after this; must exceed callTimeoutMs. */
+        leaseMs: z.number().int().min(200).max(3_600_000).default(120_000),
+        /** First retry delay; doubles per attempt (full jitter), up to maxBackoffMs. */
+        baseBackoffMs: z.number().int().min(10).max(3_600_000).default(2_000),
+        maxBackoffMs: z.number().int().min(10).max(86_400_000).default(600_000),
+        /** How often to look for due rows when nothing woke the worker. */
+        pollIntervalMs: z.number().int().min(10).max(600_000).default(5_000),
+      })
+      .strict()
+      .prefault({})
+      .refine((o) => o.leaseMs > o.callTimeoutMs, {
+        message: 'leaseMs must be longer than callTimeoutMs, or a slow call would be sent twice at once',
+        path: ['leaseMs'],
+      })
+      .refine((o) => o.maxBackoffMs >= o.baseBackoffMs, {
+        message: 'maxBackoffMs must be at least baseBackoffMs',
+        path: ['maxBackoffMs'],
+      }),
+    browserMode: z
+      .object({
+        /** Loopback only: the browser-mode server never listens on a network interface. */
+        host: z.literal('127.0.0.1').default('127.0.0.1'),
+        /** 0 picks a free port. */
+        port: z.number().int().min(0).max(65_535).default(0),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+export type KioskConfig = z.infer<typeof KioskConfig>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const APP_NAME = 'library-payment-kiosk';
+
+export interface ConfigSource {
+  /** Environment: KIOSK_CONFIG overrides the file's path, KIOSK_DATA_DIR the data folder. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** The config file's path: $KIOSK_CONFIG, or config.json in the platform's config folder. */
+export function configPath(env: NodeJS.ProcessEnv = process.env): string {
+  return env.KIOSK_CONFIG ?? join(envPaths(APP_NAME, { suffix: '' }).config, 'config.json');
+}
+
+export function defaultDataDir(): string {
+  return envPaths(APP_NAME, { suffix: '' }).data;
+}
+
+/** Loads and validates the config. A missing file means all defaults (demo mode). */
+export function loadConfig({ env = process.env }: ConfigSource = {}): KioskConfig & { dataDir: string; source: string } {
+  const path = configPath(env);
+  let raw: unknown = {};
+  let text: string | undefined;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new ConfigError(`cannot read config file ${path}: ${(error as Error).message}`);
+    }
+  }
+  if (text !== undefined) {
+    try {
+      raw = JSON.parse(text);
+    } catch (error) {
+      throw new ConfigError(`config file ${path} is not valid JSON: ${(error as Error).message}`);
+    }
+  }
+  const config = parseConfig(raw, path);
+  const dataDir = env.KIOSK_DATA_DIR ?? (config.dataDir || defaultDataDir());
+  return { ...config, dataDir, source: text === undefined ? `${path} (not found: defaults)` : path };
+}
+
+/** Validates a config object; the error names each wrong key and what is wrong with it. */
+export function parseConfig(raw: unknown, source = 'config'): KioskConfig {
+  const result = KioskConfig.safeParse(raw);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const key = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
+    return `  ${key}: ${issue.message}`;
+  });
+  throw new ConfigError(`invalid configuration in ${source}:\n${problems.join('\n')}`);
+}

@@ -1,0 +1,81 @@
+import { join } from 'node:path';
+import type { Payment } from '../contract/index.js';
+import { AuditLog, verifyAuditChain, type AuditVerdict } from '../db/audit.js';
+import { PaymentJournal } from '../db/journal.js';
+import { openDatabase, type Db } from '../db/open.js';
+import { OutboxStore } from '../db/outbox.js';
+import type { PaymentTerminal } from '../devices/terminal/terminal.js';
+import { Checkout } from './checkout.js';
+import type { KioskConfig } from './config.js';
+import { armFaultPointFromEnv } from './faults.js';
+import { createLogger, type Logger } from './log.js';
+import { OutboxWorker, type TargetHandler } from './outbox-worker.js';
+
+export interface CoreOptions {
+  readonly config: KioskConfig & { readonly dataDir: string };
+  readonly terminal: PaymentTerminal;
+  /** Outbox target handlers, registered by the integrations. */
+  readonly targets?: Readonly<Record<string, TargetHandler>>;
+  /** True in a packaged build: fault points can never be armed there. */
+  readonly packaged: boolean;
+  readonly log?: Logger;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export interface StartupReport {
+  /** Payments in `authorizing` or `unknown`: money may have been taken; recovery must ask the terminal. */
+  readonly inDoubt: readonly Payment[];
+  readonly audit: AuditVerdict;
+}
+
+export const DATABASE_FILE = 'kiosk.sqlite';
+
+/**
+ * The core: the composition root that owns the database (the only writer), the journal, the
+ * outbox worker and the checkout. The Electron shell and the browser-mode server both talk to
+ * this object; neither has any logic of its own.
+ */
+export class Core {
+  readonly db: Db;
+  readonly audit: AuditLog;
+  readonly outbox: OutboxStore;
+  readonly journal: PaymentJournal;
+  readonly worker: OutboxWorker;
+  readonly checkout: Checkout;
+  readonly log: Logger;
+
+  constructor(options: CoreOptions) {
+    this.log = options.log ?? createLogger({ level: options.config.log.level });
+    const armed = armFaultPointFromEnv(options.env ?? process.env, options.packaged);
+    if (armed) this.log.warn({ faultPoint: armed }, 'fault point armed (test run)');
+
+    this.db = openDatabase(join(options.config.dataDir, DATABASE_FILE));
+    this.audit = new AuditLog(this.db);
+    this.outbox = new OutboxStore(this.db);
+    this.journal = new PaymentJournal(this.db, this.outbox, this.audit);
+    this.worker = new OutboxWorker(this.outbox, options.config.outbox, this.log);
+    for (const [target, handler] of Object.entries(options.targets ?? {})) this.worker.register(target, handler);
+    this.checkout = new Checkout(this.journal, options.terminal, this.log, () => this.worker.wake());
+  }
+
+  /** Start-up recovery report, then the outbox starts forwarding what is waiting. */
+  start(): StartupReport {
+    const audit = verifyAuditChain(this.db);
+    if (!audit.ok) this.log.error({ audit }, 'audit chain is broken: the journal may have been tampered with');
+
+    const inDoubt = this.journal.listInDoubt();
+    for (const payment of inDoubt) {
+      // Reported, never dropped and never charged again: the terminal's recovery resolves it.
+      this.log.warn({ paymentId: payment.id, state: payment.state, amountOre: payment.amountOre }, 'payment in doubt at start-up: needs recovery');
+      this.audit.append({ actor: 'system', action: 'recovery.pending', subject: payment.id, data: { state: payment.state } });
+    }
+    this.worker.start();
+    this.log.info({ inDoubt: inDoubt.length, outbox: this.outbox.counts() }, 'core started');
+    return { inDoubt, audit };
+  }
+
+  async stop(): Promise<void> {
+    await this.worker.stop();
+    this.db.close();
+  }
+}

@@ -1,0 +1,152 @@
+import type { LeasedRow, OutboxStore } from '../db/outbox.js';
+import { fullJitterBackoff } from './backoff.js';
+import { faultPoint } from './faults.js';
+import type { Logger } from './log.js';
+
+/**
+ * What a target handler reports for one attempt:
+ * - delivered: the other system has it (or already had it under this idempotency key);
+ * - transient: try again later (network, timeout, 5xx) — nothing is lost;
+ * - permanent: the other system refused it for a business reason — staff must act.
+ */
+export type DeliveryResult =
+  | { readonly kind: 'delivered'; readonly result?: unknown }
+  | { readonly kind: 'transient'; readonly error: string }
+  | { readonly kind: 'permanent'; readonly error: string; readonly result?: unknown };
+
+export interface DeliveryAttempt {
+  readonly target: string;
+  readonly idempotencyKey: string;
+  readonly payload: unknown;
+  readonly attempt: number;
+  /** Aborted when the call's time is up. */
+  readonly signal: AbortSignal;
+}
+
+/** Registered by an integration for its target name. Must treat the key as idempotent. */
+export type TargetHandler = (attempt: DeliveryAttempt) => Promise<DeliveryResult>;
+
+export interface OutboxWorkerOptions {
+  readonly concurrency: number;
+  readonly callTimeoutMs: number;
+  readonly leaseMs: number;
+  readonly baseBackoffMs: number;
+  readonly maxBackoffMs: number;
+  readonly pollIntervalMs: number;
+}
+
+export class OutboxWorker {
+  private readonly handlers = new Map<string, TargetHandler>();
+  private running = false;
+  private timer: NodeJS.Timeout | null = null;
+  private inFlight = 0;
+  private pumping = false;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly store: OutboxStore,
+    private readonly options: OutboxWorkerOptions,
+    private readonly log: Logger,
+  ) {}
+
+  register(target: string, handler: TargetHandler): void {
+    if (this.handlers.has(target)) throw new Error(`outbox target ${target} registered twice`);
+    this.handlers.set(target, handler);
+  }
+
+  start(): void {
+    this.running = true;
+    this.wake();
+  }
+
+  /** Stops leasing new rows and waits for the calls in flight. */
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    while (this.inFlight > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Look for due rows now (after an enqueue, or when the network came back). */
+  wake(): void {
+    if (!this.running || this.pumping) return;
+    this.pumping = true;
+    try {
+      this.pump();
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private pump(): void {
+    const free = this.options.concurrency - this.inFlight;
+    if (free > 0) {
+      const rows = this.store.leaseDue(free, this.options.leaseMs);
+      for (const row of rows) {
+        this.inFlight++;
+        void this.deliver(row).finally(() => {
+          this.inFlight--;
+          if (this.inFlight === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+          this.wake();
+        });
+      }
+    }
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.timer) clearTimeout(this.timer);
+    if (!this.running) return;
+    const nextDue = this.store.nextDueAt();
+    const untilDue = nextDue === null ? Infinity : Math.max(0, nextDue - Date.now());
+    const delay = Math.min(this.options.pollIntervalMs, untilDue);
+    this.timer = setTimeout(() => this.wake(), delay);
+    this.timer.unref();
+  }
+
+  private async deliver(row: LeasedRow): Promise<void> {
+    faultPoint('outbox.after-lease');
+    const result = await this.attempt(row);
+    faultPoint('outbox.after-remote-call');
+    const context = { outboxId: row.id, target: row.target, attempt: row.attempts, paymentId: row.paymentId };
+    let kept: boolean;
+    switch (result.kind) {
+      case 'delivered':
+        kept = this.store.markDelivered(row, result.result);
+        faultPoint('outbox.after-mark-delivered');
+        this.log.info(context, 'outbox delivered');
+        break;
+      case 'permanent':
+        kept = this.store.markRejected(row, result.error, result.result);
+        this.log.error({ ...context, error: result.error }, 'outbox rejected: needs staff');
+        break;
+      case 'transient': {
+        const delay = fullJitterBackoff(row.attempts, this.options.baseBackoffMs, this.options.maxBackoffMs);
+        kept = this.store.markRetry(row, result.error, delay);
+        this.log.warn({ ...context, error: result.error, retryInMs: delay }, 'outbox attempt failed; will retry');
+        break;
+      }
+    }
+    if (!kept) this.log.warn(context, 'outbox lease expired before the attempt finished; result left to the newer attempt');
+  }
+
+  private async attempt(row: LeasedRow): Promise<DeliveryResult> {
+    const handler = this.handlers.get(row.target);
+    if (!handler) {
+      // Not a rejection: the row waits until a build with this target runs.
+      return { kind: 'transient', error: `no handler registered for target ${row.target}` };
+    }
+    const signal = AbortSignal.timeout(this.options.callTimeoutMs);
+    try {
+      const timedOut = new Promise<DeliveryResult>((resolve) =>
+        signal.addEventListener('abort', () => resolve({ kind: 'transient', error: `timed out after ${this.options.callTimeoutMs} ms` }), { once: true }),
+      );
+      return await Promise.race([
+        handler({ target: row.target, idempotencyKey: row.idempotencyKey, payload: row.payload, attempt: row.attempts, signal }),
+        timedOut,
+      ]);
+    } catch (error) {
+      return { kind: 'transient', error: error instanceof Error ? error.message : String(error) };
+    }
+  }
+}

@@ -1,0 +1,37 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { PaymentLine } from '../../contract/index.js';
+import { parseConfig, type KioskConfig } from '../../main/config.js';
+import { createLogger, type Logger } from '../../main/log.js';
+import { Writable } from 'node:stream';
+
+export function tempDir(prefix = 'kiosk-test-'): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+export function line(feeId: string, amountOre: number, route: 'fbs' | 'debtor' = 'fbs'): PaymentLine {
+  return { claimId: `fbs:${feeId}`, feeId, route, type: 'fee', reason: 'Overskredet lånetid', materials: [{ title: 'Matilda' }], amountOre };
+}
+
+/** Fast timings for tests; everything else as in production. */
+export function testConfig(dataDir: string, outbox: Partial<KioskConfig['outbox']> = {}): KioskConfig & { dataDir: string } {
+  const config = parseConfig({
+    outbox: { concurrency: 4, callTimeoutMs: 1000, leaseMs: 1500, baseBackoffMs: 20, maxBackoffMs: 200, pollIntervalMs: 50, ...outbox },
+  });
+  return { ...config, dataDir };
+}
+
+/** A logger whose lines are collected in memory. */
+export function memoryLogger(level = 'debug'): { log: Logger; lines: () => string[] } {
+  const chunks: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      chunks.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  const log = createLogger({ level, destination });
+  return { log, lines: () => chunks.join('').split('\n').filter(Boolean) };
+}

@@ -1,0 +1,50 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, parseConfig } from '../../main/config.js';
+import { tempDir } from '../support/fixtures.js';
+
+const dirs: { remove(): void }[] = [];
+afterEach(() => dirs.splice(0).forEach((d) => d.remove()));
+function dir(): string {
+  const d = tempDir();
+  dirs.push(d);
+  return d.path;
+}
+
+describe('config', () => {
+  it('runs the demo with no file at all', () => {
+    const path = join(dir(), 'absent.json');
+    const config = loadConfig({ env: { KIOSK_CONFIG: path, KIOSK_DATA_DIR: '/tmp/x' } });
+    expect(config.mode).toBe('demo');
+    expect(config.ui.language).toBe('da');
+    expect(config.outbox.leaseMs).toBeGreaterThan(config.outbox.callTimeoutMs);
+    expect(config.dataDir).toBe('/tmp/x');
+    expect(config.source).toContain('not found');
+  });
+
+  it('reads the file named by KIOSK_CONFIG and fills in what it leaves out', () => {
+    const path = join(dir(), 'config.json');
+    writeFileSync(path, JSON.stringify({ ui: { language: 'en' }, outbox: { concurrency: 8 } }));
+    const config = loadConfig({ env: { KIOSK_CONFIG: path } });
+    expect(config.ui.language).toBe('en');
+    expect(config.outbox.concurrency).toBe(8);
+    expect(config.outbox.callTimeoutMs).toBe(30_000);
+    expect(config.source).toBe(path);
+  });
+
+  it('names the key and the problem', () => {
+    expect(() => parseConfig({ outbox: { concurrency: 'four' } })).toThrow(/outbox\.concurrency: .*number/);
+    expect(() => parseConfig({ mode: 'live' })).toThrow(/mode: /);
+    expect(() => parseConfig({ outbox: { concurrensy: 2 } })).toThrow(/outbox: .*concurrensy/);
+    expect(() => parseConfig({ outbox: { leaseMs: 1000, callTimeoutMs: 5000 } })).toThrow(/outbox\.leaseMs: leaseMs must be longer/);
+    expect(() => parseConfig({ browserMode: { host: '0.0.0.0' } })).toThrow(/browserMode\.host/);
+  });
+
+  it('reports broken JSON with the file name', () => {
+    const path = join(dir(), 'config.json');
+    writeFileSync(path, '{"mode": "demo",');
+    expect(() => loadConfig({ env: { KIOSK_CONFIG: path } })).toThrow(ConfigError);
+    expect(() => loadConfig({ env: { KIOSK_CONFIG: path } })).toThrow(new RegExp(`${path} is not valid JSON`));
+  });
+});

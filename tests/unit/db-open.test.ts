@@ -1,0 +1,103 @@
+import Database from 'better-sqlite3';
+import { writeFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MIGRATIONS, LATEST_VERSION } from '../../db/migrations/index.js';
+import { DatabaseUnusableError, openDatabase, schemaVersion, type Db } from '../../db/open.js';
+import { tempDir } from '../support/fixtures.js';
+
+const dirs: { remove(): void }[] = [];
+function freshPath(): string {
+  const dir = tempDir();
+  dirs.push(dir);
+  return join(dir.path, 'kiosk.sqlite');
+}
+afterEach(() => dirs.splice(0).forEach((d) => d.remove()));
+
+/** Schema as text, comparable between two databases. */
+function schemaOf(db: Db): string[] {
+  return (db.prepare("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name").all() as { sql: string | null }[])
+    .map((r) => JSON.stringify({ ...r, sql: r.sql?.replace(/\s+/g, ' ') }));
+}
+
+/** Representative rows for each schema version, so an upgrade is shown to keep data. */
+function seedAt(db: Db, version: number): void {
+  if (version >= 1) {
+    db.prepare(`INSERT INTO payments VALUES ('p1','approved','kiosk','patron-1',2500,'DKK','TX-1','2026-01-01T00:00:00.000Z','2026-01-01T00:00:00.000Z')`).run();
+    db.prepare(`INSERT INTO payment_lines VALUES ('p1',1,'fbs:7','7','fbs','fee','late','[]',2500)`).run();
+  }
+  if (version >= 2) {
+    db.prepare(`INSERT INTO outbox (target,payment_id,idempotency_key,payload_json,state,attempts,next_attempt_at,created_at,updated_at)
+                VALUES ('fbs.payment','p1','p1-fbs','{}','pending',0,0,'x','x')`).run();
+  }
+}
+
+describe('openDatabase', () => {
+  it('creates a new database at the latest schema with the durable settings', () => {
+    const db = openDatabase(freshPath());
+    expect(schemaVersion(db)).toBe(LATEST_VERSION);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('synchronous', { simple: true })).toBe(2); // FULL
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    db.close();
+  });
+
+  it('numbers migrations 1..n without gaps', () => {
+    expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
+  });
+
+  for (let from = 0; from < LATEST_VERSION; from++) {
+    it(`upgrades from schema version ${from} to the same schema as a new database, keeping data`, () => {
+      const path = freshPath();
+      const old = openDatabase(path, { migrateTo: from });
+      expect(schemaVersion(old)).toBe(from);
+      seedAt(old, from);
+      old.close();
+
+      const upgraded = openDatabase(path);
+      const fresh = openDatabase(freshPath());
+      expect(schemaVersion(upgraded)).toBe(LATEST_VERSION);
+      expect(schemaOf(upgraded)).toEqual(schemaOf(fresh));
+      if (from >= 1) expect(upgraded.prepare('SELECT amount_ore FROM payments WHERE id = ?').get('p1')).toEqual({ amount_ore: 2500 });
+      if (from >= 2) expect(upgraded.prepare('SELECT idempotency_key FROM outbox').all()).toEqual([{ idempotency_key: 'p1-fbs' }]);
+      upgraded.close();
+      fresh.close();
+    });
+  }
+
+  it('rolls a failing migration back completely and leaves the old version', () => {
+    const path = freshPath();
+    openDatabase(path, { migrateTo: 1 }).close();
+    const broken = [...MIGRATIONS.slice(0, 1), { version: 2, name: 'broken', sql: 'CREATE TABLE half (x INTEGER); SELECT nonsense FROM nowhere;' }];
+    expect(() => openDatabase(path, { migrations: broken })).toThrow(DatabaseUnusableError);
+    const db = new Database(path);
+    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'half'").get()).toBeUndefined();
+    db.close();
+  });
+
+  it('refuses a database from a newer kiosk instead of guessing', () => {
+    const path = freshPath();
+    const db = openDatabase(path);
+    db.pragma(`user_version = ${LATEST_VERSION + 1}`);
+    db.close();
+    expect(() => openDatabase(path)).toThrow(/newer than this kiosk knows/);
+  });
+
+  it('refuses a damaged database with a clear message', () => {
+    const path = freshPath();
+    const db = openDatabase(path);
+    const insert = db.prepare(`INSERT INTO audit_log (seq, at, actor, action, subject, data_json, prev_hash, hash) VALUES (?, 'x', 'a', 'b', NULL, ?, 'p', 'h')`);
+    db.transaction(() => {
+      for (let i = 1; i <= 2000; i++) insert.run(i, 'x'.repeat(200));
+    })();
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.close();
+    // Overwrite the middle of the file (table b-tree pages) with garbage.
+    const bytes = readFileSync(path);
+    bytes.fill(0xa5, 8192, bytes.length - 8192);
+    writeFileSync(path, bytes);
+    expect(() => openDatabase(path)).toThrow(DatabaseUnusableError);
+    expect(() => openDatabase(path)).toThrow(/integrity check failed|malformed|not a database/);
+  });
+});

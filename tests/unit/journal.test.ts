@@ -1,0 +1,105 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { verifyAuditChain } from '../../db/audit.js';
+import { IllegalTransitionError } from '../../db/journal.js';
+import { planDeliveries } from '../../main/deliveries.js';
+import { line } from '../support/fixtures.js';
+import { openStores, type Stores } from '../support/stores.js';
+
+let s: Stores;
+beforeEach(() => {
+  s = openStores();
+});
+afterEach(() => s.close());
+
+function approvedPayment(lines = [line('101', 2500, 'fbs'), line('202', 4000, 'debtor')]) {
+  const intent = s.journal.createIntent({ channel: 'kiosk', patronId: 'patron-1', lines, actor: 'kiosk' });
+  s.journal.markAuthorizing(intent.id);
+  return s.journal.approve(intent.id, 'TX-1', planDeliveries(intent, 'TX-1', new Date()));
+}
+
+describe('payment journal', () => {
+  it('persists an intent with its claims and the total', () => {
+    const p = s.journal.createIntent({ channel: 'kiosk', patronId: 'patron-1', lines: [line('101', 2500), line('102', 1050)], actor: 'kiosk' });
+    expect(p.state).toBe('created');
+    expect(p.amountOre).toBe(3550);
+    expect(p.lines.map((l) => l.feeId)).toEqual(['101', '102']);
+    expect(s.journal.get(p.id)).toEqual(p);
+  });
+
+  it('refuses an intent with a claim twice, no claims, or a non-payable amount', () => {
+    const base = { channel: 'kiosk' as const, patronId: 'p', actor: 'kiosk' };
+    expect(() => s.journal.createIntent({ ...base, lines: [line('1', 100), line('1', 100)] })).toThrow(/twice/);
+    expect(() => s.journal.createIntent({ ...base, lines: [] })).toThrow();
+    expect(() => s.journal.createIntent({ ...base, lines: [line('1', 0)] })).toThrow();
+    expect(() => s.journal.createIntent({ ...base, lines: [line('1', 10.5)] })).toThrow();
+    expect(s.db.prepare('SELECT COUNT(*) AS n FROM payments').get()).toEqual({ n: 0 });
+  });
+
+  it('writes the approval and its outbox rows in one transaction: one row per route, keys fixed', () => {
+    const p = approvedPayment();
+    expect(p.state).toBe('approved');
+    expect(p.terminalTransactionRef).toBe('TX-1');
+    const rows = s.outbox.listForPayment(p.id);
+    expect(rows.map((r) => [r.target, r.idempotencyKey, r.state, (r.payload as { amountOre: number }).amountOre])).toEqual([
+      ['oeir.indbetaling', `${p.id}-debtor`, 'pending', 4000],
+      ['fbs.payment', `${p.id}-fbs`, 'pending', 2500],
+    ]);
+  });
+
+  it('leaves neither approval nor outbox rows when the outbox write fails', () => {
+    const intent = s.journal.createIntent({ channel: 'kiosk', patronId: 'p', lines: [line('1', 100)], actor: 'kiosk' });
+    s.journal.markAuthorizing(intent.id);
+    // Same idempotency key twice violates the outbox's UNIQUE constraint half way through.
+    const spec = planDeliveries(intent, 'TX', new Date())[0]!;
+    expect(() => s.journal.approve(intent.id, 'TX', [spec, spec])).toThrow();
+    expect(s.journal.get(intent.id).state).toBe('authorizing');
+    expect(s.outbox.listForPayment(intent.id)).toEqual([]);
+  });
+
+  it('enforces legal transitions and records each one', () => {
+    const intent = s.journal.createIntent({ channel: 'kiosk', patronId: 'p', lines: [line('1', 100)], actor: 'kiosk' });
+    expect(() => s.journal.approve(intent.id, 'TX', planDeliveries(intent, 'TX', new Date()))).toThrow(IllegalTransitionError);
+    s.journal.markAuthorizing(intent.id);
+    s.journal.decline(intent.id, 'card declined');
+    expect(() => s.journal.markAuthorizing(intent.id)).toThrow(IllegalTransitionError);
+    const history = s.db.prepare('SELECT from_state, to_state FROM payment_transitions WHERE payment_id = ? ORDER BY id').all(intent.id);
+    expect(history).toEqual([
+      { from_state: null, to_state: 'created' },
+      { from_state: 'created', to_state: 'authorizing' },
+      { from_state: 'authorizing', to_state: 'declined' },
+    ]);
+  });
+
+  it('settles the payment in the same transaction as its last delivery', () => {
+    const p = approvedPayment();
+    const [first, second] = s.outbox.leaseDue(10, 60_000);
+    expect(s.outbox.markDelivered(first!, { ok: 1 })).toBe(true);
+    expect(s.journal.get(p.id).state).toBe('approved');
+    expect(s.outbox.markDelivered(second!, { ok: 2 })).toBe(true);
+    expect(s.journal.get(p.id).state).toBe('settled');
+  });
+
+  it('flags the payment for staff when a delivery is rejected', () => {
+    const p = approvedPayment();
+    const [first] = s.outbox.leaseDue(1, 60_000);
+    s.outbox.markRejected(first!, 'paymentNotAllowedByClient');
+    expect(s.journal.get(p.id).state).toBe('needs_attention');
+  });
+
+  it('lists payments in doubt (authorizing, unknown) for recovery', () => {
+    const a = s.journal.createIntent({ channel: 'kiosk', patronId: 'p', lines: [line('1', 100)], actor: 'kiosk' });
+    s.journal.markAuthorizing(a.id);
+    const b = s.journal.createIntent({ channel: 'kiosk', patronId: 'p', lines: [line('2', 100)], actor: 'kiosk' });
+    s.journal.markAuthorizing(b.id);
+    s.journal.markUnknown(b.id, 'timeout');
+    approvedPayment();
+    expect(s.journal.listInDoubt().map((p) => p.id).sort()).toEqual([a.id, b.id].sort());
+  });
+
+  it('audits every money event with a valid chain', () => {
+    const p = approvedPayment();
+    const actions = s.db.prepare('SELECT action FROM audit_log WHERE subject = ? ORDER BY seq').all(p.id);
+    expect(actions).toEqual([{ action: 'payment.created' }, { action: 'payment.authorizing' }, { action: 'payment.approved' }]);
+    expect(verifyAuditChain(s.db)).toEqual({ ok: true, rows: 3 });
+  });
+});

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { canTransition, PAYMENT_TRANSITIONS, PaymentState } from '../../contract/index.js';
+
+describe('payment state machine', () => {
+  it('allows exactly the documented moves', () => {
+    const allowed = Object.entries(PAYMENT_TRANSITIONS).flatMap(([from, tos]) => tos.map((to) => `${from}→${to}`));
+    expect(allowed.sort()).toEqual(
+      [
+        'created→authorizing',
+        'created→declined',
+        'authorizing→approved',
+        'authorizing→declined',
+        'authorizing→unknown',
+        'unknown→approved',
+        'unknown→declined',
+        'approved→settled',
+        'approved→needs_attention',
+        'approved→voided',
+        'needs_attention→settled',
+        'needs_attention→voided',
+      ].sort(),
+    );
+  });
+
+  it('has terminal states with no way out, and no way back to created', () => {
+    for (const state of ['declined', 'settled', 'voided'] as const) {
+      for (const to of PaymentState.options) expect(canTransition(state, to)).toBe(false);
+    }
+    for (const from of PaymentState.options) expect(canTransition(from, 'created')).toBe(false);
+    // Money is never approved without going through the terminal.
+    expect(canTransition('created', 'approved')).toBe(false);
+  });
+});
