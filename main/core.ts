@@ -23,6 +23,8 @@ export interface CoreOptions {
 }
 
 export interface StartupReport {
+  /** Intents that never reached the terminal (crash before `authorizing`): closed as declined. */
+  readonly abandoned: readonly string[];
   /** Payments in `authorizing` or `unknown`: money may have been taken; recovery must ask the terminal. */
   readonly inDoubt: readonly Payment[];
   readonly audit: AuditVerdict;
@@ -63,6 +65,11 @@ export class Core {
     const audit = verifyAuditChain(this.db);
     if (!audit.ok) this.log.error({ audit }, 'audit chain is broken: the journal may have been tampered with');
 
+    // `authorizing` is persisted before the terminal is asked, so a payment still in `created`
+    // was never sent to the terminal: no money moved, and it is safe to close.
+    const abandoned = this.journal.listByState(['created']).map((p) => p.id);
+    for (const id of abandoned) this.journal.decline(id, 'abandoned: the kiosk restarted before the terminal was asked', 'system');
+
     const inDoubt = this.journal.listInDoubt();
     for (const payment of inDoubt) {
       // Reported, never dropped and never charged again: the terminal's recovery resolves it.
@@ -70,8 +77,8 @@ export class Core {
       this.audit.append({ actor: 'system', action: 'recovery.pending', subject: payment.id, data: { state: payment.state } });
     }
     this.worker.start();
-    this.log.info({ inDoubt: inDoubt.length, outbox: this.outbox.counts() }, 'core started');
-    return { inDoubt, audit };
+    this.log.info({ abandoned: abandoned.length, inDoubt: inDoubt.length, outbox: this.outbox.counts() }, 'core started');
+    return { abandoned, inDoubt, audit };
   }
 
   async stop(): Promise<void> {

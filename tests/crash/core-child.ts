@@ -1,0 +1,51 @@
+/**
+ * The real core in its own process, for the crash test. Terminal and delivery targets are
+ * stand-in HTTP servers run by the test (they outlive this process). Environment:
+ *   KIOSK_DATA_DIR      the database folder (shared by the killed run and the restart)
+ *   KIOSK_FAULT_POINT   optional: where to die with SIGKILL
+ *   TERMINAL_URL, TARGET_URL
+ *   PAYMENTS            JSON array of payments (each an array of [feeId, amountOre, route])
+ * Prints one JSON line per event on stdout; exits 0 once the outbox has nothing left to send.
+ */
+import { Core } from '../../main/core.js';
+import { createLogger } from '../../main/log.js';
+import pino from 'pino';
+import { line, testConfig } from '../support/fixtures.js';
+import { httpJsonTarget } from '../support/http-target.js';
+import { httpTerminal } from '../support/standin-terminal.js';
+
+const env = process.env;
+const say = (event: Record<string, unknown>): void => void process.stdout.write(`${JSON.stringify(event)}\n`);
+
+const core = new Core({
+  config: testConfig(env.KIOSK_DATA_DIR!, { leaseMs: 800, callTimeoutMs: 400, baseBackoffMs: 20, maxBackoffMs: 100, pollIntervalMs: 20 }),
+  terminal: httpTerminal(env.TERMINAL_URL!),
+  targets: {
+    'fbs.payment': httpJsonTarget(`${env.TARGET_URL!}/fbs`),
+    'oeir.indbetaling': httpJsonTarget(`${env.TARGET_URL!}/oeir`),
+  },
+  packaged: false,
+  log: createLogger({ level: 'warn', destination: pino.destination({ fd: 2, sync: true }) }),
+});
+
+const report = core.start();
+say({ event: 'started', abandoned: report.abandoned, inDoubt: report.inDoubt.map((p) => p.id), auditOk: report.audit.ok });
+
+const payments = JSON.parse(env.PAYMENTS ?? '[]') as [string, number, 'fbs' | 'debtor'][][];
+for (const lines of payments) {
+  const payment = await core.checkout.pay({ channel: 'kiosk', patronId: 'patron-1', actor: 'kiosk', lines: lines.map(([fee, ore, route]) => line(fee, ore, route)) });
+  say({ event: 'paid', id: payment.id, state: payment.state });
+}
+
+const deadline = Date.now() + 20_000;
+for (;;) {
+  const counts = core.outbox.counts();
+  if (counts.pending + counts.sending === 0) break;
+  if (Date.now() > deadline) {
+    say({ event: 'not-drained', counts });
+    process.exit(3);
+  }
+  await new Promise((r) => setTimeout(r, 20));
+}
+say({ event: 'drained', counts: core.outbox.counts() });
+await core.stop();
