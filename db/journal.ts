@@ -91,9 +91,7 @@ export class PaymentJournal {
       byStates: db.prepare(
         `SELECT id FROM payments WHERE state IN (SELECT value FROM json_each(?)) ORDER BY created_at, id`,
       ),
-      openDeliveries: db.prepare(
-        `SELECT COUNT(*) AS n FROM outbox WHERE payment_id = ? AND state <> 'delivered'`,
-      ),
+      openDeliveries: db.prepare(`SELECT COUNT(*) AS n FROM outbox WHERE payment_id = ? AND state <> 'delivered'`),
     };
     outbox.setOnFinal((row, outcome) => this.onDeliveryFinal(row, outcome));
   }
@@ -107,19 +105,31 @@ export class PaymentJournal {
     const id = randomUUID();
     const at = this.now().toISOString();
     const amount = sumOre(lines.map((l) => l.amountOre));
-    this.db.transaction(() => {
-      this.stmts.insertPayment.run({ id, channel: input.channel, patron_id: input.patronId, amount_ore: amount, at });
-      lines.forEach((l, i) =>
-        this.stmts.insertLine.run(id, i + 1, l.claimId, l.feeId, l.route, l.type, l.reason, JSON.stringify(l.materials), l.amountOre),
-      );
-      this.stmts.insertTransition.run(id, null, 'created', null, at);
-      this.audit.append({
-        actor: input.actor,
-        action: 'payment.created',
-        subject: id,
-        data: { amountOre: amount, channel: input.channel, feeIds: lines.map((l) => l.feeId) },
-      });
-    }).immediate();
+    this.db
+      .transaction(() => {
+        this.stmts.insertPayment.run({ id, channel: input.channel, patron_id: input.patronId, amount_ore: amount, at });
+        lines.forEach((l, i) =>
+          this.stmts.insertLine.run(
+            id,
+            i + 1,
+            l.claimId,
+            l.feeId,
+            l.route,
+            l.type,
+            l.reason,
+            JSON.stringify(l.materials),
+            l.amountOre,
+          ),
+        );
+        this.stmts.insertTransition.run(id, null, 'created', null, at);
+        this.audit.append({
+          actor: input.actor,
+          action: 'payment.created',
+          subject: id,
+          data: { amountOre: amount, channel: input.channel, feeIds: lines.map((l) => l.feeId) },
+        });
+      })
+      .immediate();
     return this.get(id);
   }
 
@@ -200,9 +210,17 @@ export class PaymentJournal {
     const payment = this.get(row.paymentId);
     const data = { target: row.target, outboxId: row.id, idempotencyKey: row.idempotencyKey };
     if (outcome === 'rejected') {
-      this.audit.append({ actor: 'system', action: 'delivery.rejected', subject: payment.id, data: { ...data, error: row.lastError } });
+      this.audit.append({
+        actor: 'system',
+        action: 'delivery.rejected',
+        subject: payment.id,
+        data: { ...data, error: row.lastError },
+      });
       if (payment.state === 'approved') {
-        this.transition(payment.id, 'needs_attention', { actor: 'system', reason: `${row.target} rejected: ${row.lastError ?? ''}` });
+        this.transition(payment.id, 'needs_attention', {
+          actor: 'system',
+          reason: `${row.target} rejected: ${row.lastError ?? ''}`,
+        });
       }
       return;
     }
@@ -218,35 +236,39 @@ export class PaymentJournal {
     to: PaymentState,
     options: { actor: string; reason?: string; terminalTransactionRef?: string; within?: () => void },
   ): Payment {
-    this.db.transaction(() => {
-      const current = this.stmts.payment.get(id) as PaymentRow | undefined;
-      if (!current) throw new PaymentNotFoundError(`no payment ${id}`);
-      if (!canTransition(current.state, to)) {
-        throw new IllegalTransitionError(`payment ${id}: ${current.state} → ${to} is not allowed`);
-      }
-      const at = this.now().toISOString();
-      const changed = this.stmts.setState.run({
-        id,
-        from: current.state,
-        to,
-        at,
-        ref: options.terminalTransactionRef ?? null,
-      }).changes;
-      if (changed !== 1) throw new IllegalTransitionError(`payment ${id} changed state concurrently`);
-      this.stmts.insertTransition.run(id, current.state, to, options.reason ?? null, at);
-      options.within?.();
-      this.audit.append({
-        actor: options.actor,
-        action: `payment.${to}`,
-        subject: id,
-        data: {
+    this.db
+      .transaction(() => {
+        const current = this.stmts.payment.get(id) as PaymentRow | undefined;
+        if (!current) throw new PaymentNotFoundError(`no payment ${id}`);
+        if (!canTransition(current.state, to)) {
+          throw new IllegalTransitionError(`payment ${id}: ${current.state} → ${to} is not allowed`);
+        }
+        const at = this.now().toISOString();
+        const changed = this.stmts.setState.run({
+          id,
           from: current.state,
-          amountOre: current.amount_ore,
-          ...(options.reason === undefined ? {} : { reason: options.reason }),
-          ...(options.terminalTransactionRef === undefined ? {} : { terminalTransactionRef: options.terminalTransactionRef }),
-        },
-      });
-    }).immediate();
+          to,
+          at,
+          ref: options.terminalTransactionRef ?? null,
+        }).changes;
+        if (changed !== 1) throw new IllegalTransitionError(`payment ${id} changed state concurrently`);
+        this.stmts.insertTransition.run(id, current.state, to, options.reason ?? null, at);
+        options.within?.();
+        this.audit.append({
+          actor: options.actor,
+          action: `payment.${to}`,
+          subject: id,
+          data: {
+            from: current.state,
+            amountOre: current.amount_ore,
+            ...(options.reason === undefined ? {} : { reason: options.reason }),
+            ...(options.terminalTransactionRef === undefined
+              ? {}
+              : { terminalTransactionRef: options.terminalTransactionRef }),
+          },
+        });
+      })
+      .immediate();
     return this.get(id);
   }
 }

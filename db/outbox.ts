@@ -150,7 +150,14 @@ export class OutboxStore {
    */
   leaseDue(limit: number, leaseMs: number): LeasedRow[] {
     const now = this.nowMs();
-    const rows = this.stmts.lease.all(randomUUID(), now + leaseMs, new Date(now).toISOString(), now, now, limit) as RawRow[];
+    const rows = this.stmts.lease.all(
+      randomUUID(),
+      now + leaseMs,
+      new Date(now).toISOString(),
+      now,
+      now,
+      limit,
+    ) as RawRow[];
     return rows.map(fromRaw).sort((a, b) => a.id - b.id) as LeasedRow[];
   }
 
@@ -201,12 +208,14 @@ export class OutboxStore {
   }
 
   private finish(row: LeasedRow, outcome: FinalOutcome, update: () => unknown): boolean {
-    return this.db.transaction(() => {
-      const raw = update() as RawRow | undefined;
-      if (raw === undefined) return false;
-      this.onFinal(fromRaw(raw), outcome);
-      return true;
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const raw = update() as RawRow | undefined;
+        if (raw === undefined) return false;
+        this.onFinal(fromRaw(raw), outcome);
+        return true;
+      })
+      .immediate();
   }
 
   private isoNow(): string {

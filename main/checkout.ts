@@ -1,6 +1,6 @@
 import type { Channel, Payment, PaymentLine } from '../contract/index.js';
 import type { PaymentJournal } from '../db/journal.js';
-import type { PaymentTerminal } from '../devices/terminal/terminal.js';
+import { TerminalNotReachedError, type PaymentTerminal } from '../devices/terminal/terminal.js';
 import { planDeliveries } from './deliveries.js';
 import { faultPoint } from './faults.js';
 import type { Logger } from './log.js';
@@ -50,6 +50,10 @@ export class Checkout {
       answer = await this.terminal.pay({ paymentId: intent.id, amountOre: intent.amountOre, currency: 'DKK' });
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
+      if (error instanceof TerminalNotReachedError) {
+        this.log.warn({ paymentId: intent.id, reason }, 'terminal not reached: nothing was charged');
+        return this.journal.decline(intent.id, `terminal not reached: ${reason}`, request.actor);
+      }
       this.log.error({ paymentId: intent.id, reason }, 'terminal outcome unknown: payment needs recovery');
       return this.journal.markUnknown(intent.id, reason, request.actor);
     }

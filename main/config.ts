@@ -83,7 +83,10 @@ export function defaultDataDir(): string {
 }
 
 /** Loads and validates the config. A missing file means all defaults (demo mode). */
-export function loadConfig({ env = process.env }: ConfigSource = {}): KioskConfig & { dataDir: string; source: string } {
+export function loadConfig({ env = process.env }: ConfigSource = {}): KioskConfig & {
+  dataDir: string;
+  source: string;
+} {
   const path = configPath(env);
   let raw: unknown = {};
   let text: string | undefined;

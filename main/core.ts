@@ -68,16 +68,28 @@ export class Core {
     // `authorizing` is persisted before the terminal is asked, so a payment still in `created`
     // was never sent to the terminal: no money moved, and it is safe to close.
     const abandoned = this.journal.listByState(['created']).map((p) => p.id);
-    for (const id of abandoned) this.journal.decline(id, 'abandoned: the kiosk restarted before the terminal was asked', 'system');
+    for (const id of abandoned)
+      this.journal.decline(id, 'abandoned: the kiosk restarted before the terminal was asked', 'system');
 
     const inDoubt = this.journal.listInDoubt();
     for (const payment of inDoubt) {
       // Reported, never dropped and never charged again: the terminal's recovery resolves it.
-      this.log.warn({ paymentId: payment.id, state: payment.state, amountOre: payment.amountOre }, 'payment in doubt at start-up: needs recovery');
-      this.audit.append({ actor: 'system', action: 'recovery.pending', subject: payment.id, data: { state: payment.state } });
+      this.log.warn(
+        { paymentId: payment.id, state: payment.state, amountOre: payment.amountOre },
+        'payment in doubt at start-up: needs recovery',
+      );
+      this.audit.append({
+        actor: 'system',
+        action: 'recovery.pending',
+        subject: payment.id,
+        data: { state: payment.state },
+      });
     }
     this.worker.start();
-    this.log.info({ abandoned: abandoned.length, inDoubt: inDoubt.length, outbox: this.outbox.counts() }, 'core started');
+    this.log.info(
+      { abandoned: abandoned.length, inDoubt: inDoubt.length, outbox: this.outbox.counts() },
+      'core started',
+    );
     return { abandoned, inDoubt, audit };
   }
 

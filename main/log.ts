@@ -7,7 +7,17 @@ export type { Logger } from 'pino';
  * Field names whose values never reach a log in full. PINs and secrets are removed;
  * card numbers and CPR keep their last four characters so staff can still match a case.
  */
-const SECRET_KEYS = ['pin', 'pincode', 'password', 'passphrase', 'sessionKey', 'secret', 'certificatePassword', 'authorization', 'x-session'];
+const SECRET_KEYS = [
+  'pin',
+  'pincode',
+  'password',
+  'passphrase',
+  'sessionKey',
+  'secret',
+  'certificatePassword',
+  'authorization',
+  'x-session',
+];
 const CARD_KEYS = ['cpr', 'cprNumber', 'libraryCardNumber', 'cardNumber', 'pan'];
 
 function paths(keys: readonly string[]): string[] {
@@ -33,7 +43,8 @@ export function createLogger(options: { level?: string; destination?: Destinatio
       level: options.level ?? 'info',
       redact: {
         paths: [...paths(SECRET_KEYS), ...paths(CARD_KEYS)],
-        censor: (value, path) => (CARD_KEYS.includes(path[path.length - 1] ?? '') ? maskIdentifier(value) : '[redacted]'),
+        censor: (value, path) =>
+          CARD_KEYS.includes(path[path.length - 1] ?? '') ? maskIdentifier(value) : '[redacted]',
       },
       // Errors are serialized (and masked) by scrub() in formatters.log, which runs first;
       // pino's own err serializer would serialize the result a second time.

@@ -127,7 +127,8 @@ export class OutboxWorker {
         break;
       }
     }
-    if (!kept) this.log.warn(context, 'outbox lease expired before the attempt finished; result left to the newer attempt');
+    if (!kept)
+      this.log.warn(context, 'outbox lease expired before the attempt finished; result left to the newer attempt');
   }
 
   private async attempt(row: LeasedRow): Promise<DeliveryResult> {
@@ -139,10 +140,20 @@ export class OutboxWorker {
     const signal = AbortSignal.timeout(this.options.callTimeoutMs);
     try {
       const timedOut = new Promise<DeliveryResult>((resolve) =>
-        signal.addEventListener('abort', () => resolve({ kind: 'transient', error: `timed out after ${this.options.callTimeoutMs} ms` }), { once: true }),
+        signal.addEventListener(
+          'abort',
+          () => resolve({ kind: 'transient', error: `timed out after ${this.options.callTimeoutMs} ms` }),
+          { once: true },
+        ),
       );
       return await Promise.race([
-        handler({ target: row.target, idempotencyKey: row.idempotencyKey, payload: row.payload, attempt: row.attempts, signal }),
+        handler({
+          target: row.target,
+          idempotencyKey: row.idempotencyKey,
+          payload: row.payload,
+          attempt: row.attempts,
+          signal,
+        }),
         timedOut,
       ]);
     } catch (error) {

@@ -20,3 +20,19 @@ export interface PaymentTerminal {
    */
   pay(request: TerminalPaymentRequest): Promise<TerminalOutcome>;
 }
+
+/**
+ * The request provably never reached the terminal (not configured, connection refused before
+ * anything was sent). Only this error lets the checkout decline without recovery; any other
+ * failure leaves the payment in doubt.
+ */
+export class TerminalNotReachedError extends Error {
+  override name = 'TerminalNotReachedError';
+}
+
+/** Used until a terminal driver is configured: refuses before anything is sent. */
+export const notConfiguredTerminal: PaymentTerminal = {
+  pay() {
+    return Promise.reject(new TerminalNotReachedError('no payment terminal is configured'));
+  },
+};

@@ -18,7 +18,13 @@ const env = process.env;
 const say = (event: Record<string, unknown>): void => void process.stdout.write(`${JSON.stringify(event)}\n`);
 
 const core = new Core({
-  config: testConfig(env.KIOSK_DATA_DIR!, { leaseMs: 800, callTimeoutMs: 400, baseBackoffMs: 20, maxBackoffMs: 100, pollIntervalMs: 20 }),
+  config: testConfig(env.KIOSK_DATA_DIR!, {
+    leaseMs: 800,
+    callTimeoutMs: 400,
+    baseBackoffMs: 20,
+    maxBackoffMs: 100,
+    pollIntervalMs: 20,
+  }),
   terminal: httpTerminal(env.TERMINAL_URL!),
   targets: {
     'fbs.payment': httpJsonTarget(`${env.TARGET_URL!}/fbs`),
@@ -29,11 +35,21 @@ const core = new Core({
 });
 
 const report = core.start();
-say({ event: 'started', abandoned: report.abandoned, inDoubt: report.inDoubt.map((p) => p.id), auditOk: report.audit.ok });
+say({
+  event: 'started',
+  abandoned: report.abandoned,
+  inDoubt: report.inDoubt.map((p) => p.id),
+  auditOk: report.audit.ok,
+});
 
 const payments = JSON.parse(env.PAYMENTS ?? '[]') as [string, number, 'fbs' | 'debtor'][][];
 for (const lines of payments) {
-  const payment = await core.checkout.pay({ channel: 'kiosk', patronId: 'patron-1', actor: 'kiosk', lines: lines.map(([fee, ore, route]) => line(fee, ore, route)) });
+  const payment = await core.checkout.pay({
+    channel: 'kiosk',
+    patronId: 'patron-1',
+    actor: 'kiosk',
+    lines: lines.map(([fee, ore, route]) => line(fee, ore, route)),
+  });
   say({ event: 'paid', id: payment.id, state: payment.state });
 }
 

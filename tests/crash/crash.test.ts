@@ -18,7 +18,10 @@ const CHILD = fileURLToPath(new URL('./core-child.ts', import.meta.url));
 
 // Three payments: both routes, FBS only, debtor only.
 const PAYMENTS = [
-  [['101', 2500, 'fbs'], ['102', 4050, 'debtor']],
+  [
+    ['101', 2500, 'fbs'],
+    ['102', 4050, 'debtor'],
+  ],
   [['201', 1000, 'fbs']],
   [['301', 12550, 'debtor']],
 ];
@@ -44,7 +47,10 @@ function runCore(env: Record<string, string>): Promise<RunResult> {
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
-      const events = stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+      const events = stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
       resolve({ code, signal, events, stderr });
     });
   });
@@ -127,7 +133,8 @@ async function crashAndRecover(point: FaultPoint): Promise<void> {
       }
       // Nothing in the journal claims money the terminal did not approve.
       for (const p of payments) {
-        if (['approved', 'settled', 'needs_attention'].includes(p.state)) expect(terminal.approved.has(p.id)).toBe(true);
+        if (['approved', 'settled', 'needs_attention'].includes(p.state))
+          expect(terminal.approved.has(p.id)).toBe(true);
         expect(p.state, 'an intent left open after restart').not.toBe('created');
       }
 
@@ -135,12 +142,17 @@ async function crashAndRecover(point: FaultPoint): Promise<void> {
       // and payments that took no money have no rows.
       for (const p of payments) {
         const rows = outbox.filter((r) => r.payment_id === p.id);
-        const lines = db.prepare('SELECT route, SUM(amount_ore) AS ore FROM payment_lines WHERE payment_id = ? GROUP BY route').all(p.id) as { route: string; ore: number }[];
+        const lines = db
+          .prepare('SELECT route, SUM(amount_ore) AS ore FROM payment_lines WHERE payment_id = ? GROUP BY route')
+          .all(p.id) as { route: string; ore: number }[];
         expect(lines.reduce((sum, l) => sum + l.ore, 0)).toBe(p.amount_ore);
         if (p.state === 'settled') {
           expect(rows.map((r) => r.state)).toEqual(rows.map(() => 'delivered'));
           expect(rows.length).toBe(lines.length);
-          const rowTotal = rows.reduce((sum, r) => sum + (JSON.parse(r.payload_json) as { amountOre: number }).amountOre, 0);
+          const rowTotal = rows.reduce(
+            (sum, r) => sum + (JSON.parse(r.payload_json) as { amountOre: number }).amountOre,
+            0,
+          );
           expect(rowTotal).toBe(p.amount_ore);
         } else {
           expect(rows).toEqual([]);
@@ -172,7 +184,9 @@ async function crashAndRecover(point: FaultPoint): Promise<void> {
 function expectScenario(point: FaultPoint, started: Record<string, unknown>, restarted: RunResult): void {
   const abandoned = started.abandoned as string[];
   const inDoubt = started.inDoubt as string[];
-  const retried = [...remote.registered.keys()].some((key) => remote.requests.filter((r) => r.idempotencyKey === key).length > 1);
+  const retried = [...remote.registered.keys()].some(
+    (key) => remote.requests.filter((r) => r.idempotencyKey === key).length > 1,
+  );
   switch (point) {
     case 'checkout.after-intent-persisted':
       expect(abandoned).toHaveLength(1);

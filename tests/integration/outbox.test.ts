@@ -8,7 +8,14 @@ import { startJsonServer } from '../support/http-server.js';
 import { startStandinTarget, type StandinTarget } from '../support/standin-target.js';
 import { openStores, type Stores } from '../support/stores.js';
 
-const FAST: OutboxWorkerOptions = { concurrency: 4, callTimeoutMs: 300, leaseMs: 600, baseBackoffMs: 20, maxBackoffMs: 100, pollIntervalMs: 25 };
+const FAST: OutboxWorkerOptions = {
+  concurrency: 4,
+  callTimeoutMs: 300,
+  leaseMs: 600,
+  baseBackoffMs: 20,
+  maxBackoffMs: 100,
+  pollIntervalMs: 25,
+};
 
 let s: Stores;
 let remote: StandinTarget;
@@ -33,7 +40,12 @@ function startWorker(options: Partial<OutboxWorkerOptions> = {}, url = remote.ur
 }
 
 function approve(feeId = '1', route: 'fbs' | 'debtor' = 'fbs'): string {
-  const intent = s.journal.createIntent({ channel: 'kiosk', patronId: 'patron-1', lines: [line(feeId, 1500, route)], actor: 'kiosk' });
+  const intent = s.journal.createIntent({
+    channel: 'kiosk',
+    patronId: 'patron-1',
+    lines: [line(feeId, 1500, route)],
+    actor: 'kiosk',
+  });
   s.journal.markAuthorizing(intent.id);
   s.journal.approve(intent.id, 'TX-1', planDeliveries(intent, 'TX-1', new Date()));
   return intent.id;
@@ -54,8 +66,14 @@ describe('outbox worker over HTTP', () => {
     await until(() => s.journal.get(id).state === 'settled');
     expect(remote.requests).toHaveLength(1);
     expect(remote.requests[0]).toMatchObject({ path: '/fbs', idempotencyKey: `${id}-fbs` });
-    expect((remote.requests[0]!.body as { payload: { claims: unknown[] } }).payload.claims).toEqual([{ claimId: 'fbs:1', feeId: '1', amountOre: 1500 }]);
-    expect(s.outbox.listForPayment(id)[0]).toMatchObject({ state: 'delivered', attempts: 1, result: { status: 'registered' } });
+    expect((remote.requests[0]!.body as { payload: { claims: unknown[] } }).payload.claims).toEqual([
+      { claimId: 'fbs:1', feeId: '1', amountOre: 1500 },
+    ]);
+    expect(s.outbox.listForPayment(id)[0]).toMatchObject({
+      state: 'delivered',
+      attempts: 1,
+      result: { status: 'registered' },
+    });
   });
 
   it('retries transient failures with backoff, same key every time', async () => {

@@ -12,13 +12,32 @@ export function tempDir(prefix = 'kiosk-test-'): { path: string; remove(): void 
 }
 
 export function line(feeId: string, amountOre: number, route: 'fbs' | 'debtor' = 'fbs'): PaymentLine {
-  return { claimId: `fbs:${feeId}`, feeId, route, type: 'fee', reason: 'Overskredet lånetid', materials: [{ title: 'Matilda' }], amountOre };
+  return {
+    claimId: `fbs:${feeId}`,
+    feeId,
+    route,
+    type: 'fee',
+    reason: 'Overskredet lånetid',
+    materials: [{ title: 'Matilda' }],
+    amountOre,
+  };
 }
 
 /** Fast timings for tests; everything else as in production. */
-export function testConfig(dataDir: string, outbox: Partial<KioskConfig['outbox']> = {}): KioskConfig & { dataDir: string } {
+export function testConfig(
+  dataDir: string,
+  outbox: Partial<KioskConfig['outbox']> = {},
+): KioskConfig & { dataDir: string } {
   const config = parseConfig({
-    outbox: { concurrency: 4, callTimeoutMs: 1000, leaseMs: 1500, baseBackoffMs: 20, maxBackoffMs: 200, pollIntervalMs: 50, ...outbox },
+    outbox: {
+      concurrency: 4,
+      callTimeoutMs: 1000,
+      leaseMs: 1500,
+      baseBackoffMs: 20,
+      maxBackoffMs: 200,
+      pollIntervalMs: 50,
+      ...outbox,
+    },
   });
   return { ...config, dataDir };
 }

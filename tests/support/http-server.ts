@@ -6,9 +6,12 @@ export interface JsonServer {
   close(): Promise<void>;
 }
 
-export type JsonHandler = (
-  request: { method: string; path: string; headers: IncomingMessage['headers']; body: unknown },
-) => Promise<{ status: number; body: unknown }> | { status: number; body: unknown };
+export type JsonHandler = (request: {
+  method: string;
+  path: string;
+  headers: IncomingMessage['headers'];
+  body: unknown;
+}) => Promise<{ status: number; body: unknown }> | { status: number; body: unknown };
 
 /** A small JSON-over-HTTP server on 127.0.0.1 with a free port: the stand-ins' transport. */
 export async function startJsonServer(handle: JsonHandler): Promise<JsonServer> {
@@ -20,7 +23,12 @@ export async function startJsonServer(handle: JsonHandler): Promise<JsonServer> 
         try {
           const text = Buffer.concat(chunks).toString('utf8');
           const body: unknown = text ? JSON.parse(text) : null;
-          const answer = await handle({ method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body });
+          const answer = await handle({
+            method: req.method ?? 'GET',
+            path: req.url ?? '/',
+            headers: req.headers,
+            body,
+          });
           res.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body));
         } catch (error) {
           res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: String(error) }));

@@ -11,7 +11,10 @@ export interface ReceivedDelivery {
   readonly body: unknown;
 }
 
-export type TargetBehaviour = (delivery: ReceivedDelivery, nthForKey: number) => { status: number; body?: unknown } | undefined;
+export type TargetBehaviour = (
+  delivery: ReceivedDelivery,
+  nthForKey: number,
+) => { status: number; body?: unknown } | undefined;
 
 export interface StandinTarget extends JsonServer {
   /** Every request, in arrival order (retries included). */

@@ -5,7 +5,8 @@ import { openStores, type Stores } from '../support/stores.js';
 let s: Stores;
 beforeEach(() => {
   s = openStores();
-  for (let i = 1; i <= 5; i++) s.audit.append({ actor: 'staff:anne', action: 'staff.note', subject: `p${i}`, data: { i } });
+  for (let i = 1; i <= 5; i++)
+    s.audit.append({ actor: 'staff:anne', action: 'staff.note', subject: `p${i}`, data: { i } });
 });
 afterEach(() => s.close());
 

@@ -37,7 +37,9 @@ describe('config', () => {
     expect(() => parseConfig({ outbox: { concurrency: 'four' } })).toThrow(/outbox\.concurrency: .*number/);
     expect(() => parseConfig({ mode: 'live' })).toThrow(/mode: /);
     expect(() => parseConfig({ outbox: { concurrensy: 2 } })).toThrow(/outbox: .*concurrensy/);
-    expect(() => parseConfig({ outbox: { leaseMs: 1000, callTimeoutMs: 5000 } })).toThrow(/outbox\.leaseMs: leaseMs must be longer/);
+    expect(() => parseConfig({ outbox: { leaseMs: 1000, callTimeoutMs: 5000 } })).toThrow(
+      /outbox\.leaseMs: leaseMs must be longer/,
+    );
     expect(() => parseConfig({ browserMode: { host: '0.0.0.0' } })).toThrow(/browserMode\.host/);
   });
 

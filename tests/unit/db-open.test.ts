@@ -16,19 +16,26 @@ afterEach(() => dirs.splice(0).forEach((d) => d.remove()));
 
 /** Schema as text, comparable between two databases. */
 function schemaOf(db: Db): string[] {
-  return (db.prepare("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name").all() as { sql: string | null }[])
-    .map((r) => JSON.stringify({ ...r, sql: r.sql?.replace(/\s+/g, ' ') }));
+  return (
+    db
+      .prepare("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name")
+      .all() as { sql: string | null }[]
+  ).map((r) => JSON.stringify({ ...r, sql: r.sql?.replace(/\s+/g, ' ') }));
 }
 
 /** Representative rows for each schema version, so an upgrade is shown to keep data. */
 function seedAt(db: Db, version: number): void {
   if (version >= 1) {
-    db.prepare(`INSERT INTO payments VALUES ('p1','approved','kiosk','patron-1',2500,'DKK','TX-1','2026-01-01T00:00:00.000Z','2026-01-01T00:00:00.000Z')`).run();
+    db.prepare(
+      `INSERT INTO payments VALUES ('p1','approved','kiosk','patron-1',2500,'DKK','TX-1','2026-01-01T00:00:00.000Z','2026-01-01T00:00:00.000Z')`,
+    ).run();
     db.prepare(`INSERT INTO payment_lines VALUES ('p1',1,'fbs:7','7','fbs','fee','late','[]',2500)`).run();
   }
   if (version >= 2) {
-    db.prepare(`INSERT INTO outbox (target,payment_id,idempotency_key,payload_json,state,attempts,next_attempt_at,created_at,updated_at)
-                VALUES ('fbs.payment','p1','p1-fbs','{}','pending',0,0,'x','x')`).run();
+    db.prepare(
+      `INSERT INTO outbox (target,payment_id,idempotency_key,payload_json,state,attempts,next_attempt_at,created_at,updated_at)
+                VALUES ('fbs.payment','p1','p1-fbs','{}','pending',0,0,'x','x')`,
+    ).run();
   }
 }
 
@@ -58,8 +65,12 @@ describe('openDatabase', () => {
       const fresh = openDatabase(freshPath());
       expect(schemaVersion(upgraded)).toBe(LATEST_VERSION);
       expect(schemaOf(upgraded)).toEqual(schemaOf(fresh));
-      if (from >= 1) expect(upgraded.prepare('SELECT amount_ore FROM payments WHERE id = ?').get('p1')).toEqual({ amount_ore: 2500 });
-      if (from >= 2) expect(upgraded.prepare('SELECT idempotency_key FROM outbox').all()).toEqual([{ idempotency_key: 'p1-fbs' }]);
+      if (from >= 1)
+        expect(upgraded.prepare('SELECT amount_ore FROM payments WHERE id = ?').get('p1')).toEqual({
+          amount_ore: 2500,
+        });
+      if (from >= 2)
+        expect(upgraded.prepare('SELECT idempotency_key FROM outbox').all()).toEqual([{ idempotency_key: 'p1-fbs' }]);
       upgraded.close();
       fresh.close();
     });
@@ -68,7 +79,10 @@ describe('openDatabase', () => {
   it('rolls a failing migration back completely and leaves the old version', () => {
     const path = freshPath();
     openDatabase(path, { migrateTo: 1 }).close();
-    const broken = [...MIGRATIONS.slice(0, 1), { version: 2, name: 'broken', sql: 'CREATE TABLE half (x INTEGER); SELECT nonsense FROM nowhere;' }];
+    const broken = [
+      ...MIGRATIONS.slice(0, 1),
+      { version: 2, name: 'broken', sql: 'CREATE TABLE half (x INTEGER); SELECT nonsense FROM nowhere;' },
+    ];
     expect(() => openDatabase(path, { migrations: broken })).toThrow(DatabaseUnusableError);
     const db = new Database(path);
     expect(db.pragma('user_version', { simple: true })).toBe(1);
@@ -87,7 +101,9 @@ describe('openDatabase', () => {
   it('refuses a damaged database with a clear message', () => {
     const path = freshPath();
     const db = openDatabase(path);
-    const insert = db.prepare(`INSERT INTO audit_log (seq, at, actor, action, subject, data_json, prev_hash, hash) VALUES (?, 'x', 'a', 'b', NULL, ?, 'p', 'h')`);
+    const insert = db.prepare(
+      `INSERT INTO audit_log (seq, at, actor, action, subject, data_json, prev_hash, hash) VALUES (?, 'x', 'a', 'b', NULL, ?, 'p', 'h')`,
+    );
     db.transaction(() => {
       for (let i = 1; i <= 2000; i++) insert.run(i, 'x'.repeat(200));
     })();

@@ -19,7 +19,12 @@ function approvedPayment(lines = [line('101', 2500, 'fbs'), line('202', 4000, 'd
 
 describe('payment journal', () => {
   it('persists an intent with its claims and the total', () => {
-    const p = s.journal.createIntent({ channel: 'kiosk', patronId: 'patron-1', lines: [line('101', 2500), line('102', 1050)], actor: 'kiosk' });
+    const p = s.journal.createIntent({
+      channel: 'kiosk',
+      patronId: 'patron-1',
+      lines: [line('101', 2500), line('102', 1050)],
+      actor: 'kiosk',
+    });
     expect(p.state).toBe('created');
     expect(p.amountOre).toBe(3550);
     expect(p.lines.map((l) => l.feeId)).toEqual(['101', '102']);
@@ -40,7 +45,9 @@ describe('payment journal', () => {
     expect(p.state).toBe('approved');
     expect(p.terminalTransactionRef).toBe('TX-1');
     const rows = s.outbox.listForPayment(p.id);
-    expect(rows.map((r) => [r.target, r.idempotencyKey, r.state, (r.payload as { amountOre: number }).amountOre])).toEqual([
+    expect(
+      rows.map((r) => [r.target, r.idempotencyKey, r.state, (r.payload as { amountOre: number }).amountOre]),
+    ).toEqual([
       ['oeir.indbetaling', `${p.id}-debtor`, 'pending', 4000],
       ['fbs.payment', `${p.id}-fbs`, 'pending', 2500],
     ]);
@@ -58,11 +65,15 @@ describe('payment journal', () => {
 
   it('enforces legal transitions and records each one', () => {
     const intent = s.journal.createIntent({ channel: 'kiosk', patronId: 'p', lines: [line('1', 100)], actor: 'kiosk' });
-    expect(() => s.journal.approve(intent.id, 'TX', planDeliveries(intent, 'TX', new Date()))).toThrow(IllegalTransitionError);
+    expect(() => s.journal.approve(intent.id, 'TX', planDeliveries(intent, 'TX', new Date()))).toThrow(
+      IllegalTransitionError,
+    );
     s.journal.markAuthorizing(intent.id);
     s.journal.decline(intent.id, 'card declined');
     expect(() => s.journal.markAuthorizing(intent.id)).toThrow(IllegalTransitionError);
-    const history = s.db.prepare('SELECT from_state, to_state FROM payment_transitions WHERE payment_id = ? ORDER BY id').all(intent.id);
+    const history = s.db
+      .prepare('SELECT from_state, to_state FROM payment_transitions WHERE payment_id = ? ORDER BY id')
+      .all(intent.id);
     expect(history).toEqual([
       { from_state: null, to_state: 'created' },
       { from_state: 'created', to_state: 'authorizing' },
@@ -93,13 +104,22 @@ describe('payment journal', () => {
     s.journal.markAuthorizing(b.id);
     s.journal.markUnknown(b.id, 'timeout');
     approvedPayment();
-    expect(s.journal.listInDoubt().map((p) => p.id).sort()).toEqual([a.id, b.id].sort());
+    expect(
+      s.journal
+        .listInDoubt()
+        .map((p) => p.id)
+        .sort(),
+    ).toEqual([a.id, b.id].sort());
   });
 
   it('audits every money event with a valid chain', () => {
     const p = approvedPayment();
     const actions = s.db.prepare('SELECT action FROM audit_log WHERE subject = ? ORDER BY seq').all(p.id);
-    expect(actions).toEqual([{ action: 'payment.created' }, { action: 'payment.authorizing' }, { action: 'payment.approved' }]);
+    expect(actions).toEqual([
+      { action: 'payment.created' },
+      { action: 'payment.authorizing' },
+      { action: 'payment.approved' },
+    ]);
     expect(verifyAuditChain(s.db)).toEqual({ ok: true, rows: 3 });
   });
 });

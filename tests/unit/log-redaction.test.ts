@@ -36,7 +36,9 @@ describe('log redaction', () => {
   });
 
   it('leaves ordinary numbers alone', () => {
-    expect(maskSensitiveText('amount 12500 øre, fee 987654, 2026-11-21')).toBe('amount 12500 øre, fee 987654, 2026-11-21');
+    expect(maskSensitiveText('amount 12500 øre, fee 987654, 2026-11-21')).toBe(
+      'amount 12500 øre, fee 987654, 2026-11-21',
+    );
     // 10 digits that cannot be a date are not CPR; 16 digits failing Luhn are not a card.
     expect(maskSensitiveText('ref 9999999999 and 1234567812345678')).toBe('ref 9999999999 and 1234567812345678');
   });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { formatDkk, kronerNumberToOre, kronerTextToOre, MoneyFormatError, oreToKronerText, sumOre } from '../../contract/index.js';
+import {
+  formatDkk,
+  kronerNumberToOre,
+  kronerTextToOre,
+  MoneyFormatError,
+  oreToKronerText,
+  sumOre,
+} from '../../contract/index.js';
 
 describe('money', () => {
   it('formats øre as Danish kroner', () => {

@@ -33,7 +33,9 @@ describe('outbox store', () => {
     now += 4999;
     expect(s.outbox.leaseDue(10, 1000).map((r) => r.idempotencyKey)).toEqual(['k-2']);
     now += 1;
-    expect(s.outbox.leaseDue(10, 1000).map((r) => [r.idempotencyKey, r.attempts, r.lastError])).toEqual([['k-1', 2, 'HTTP 503']]);
+    expect(s.outbox.leaseDue(10, 1000).map((r) => [r.idempotencyKey, r.attempts, r.lastError])).toEqual([
+      ['k-1', 2, 'HTTP 503'],
+    ]);
   });
 
   it('gives an expired lease to a new attempt, and then only the new holder can finish it', () => {

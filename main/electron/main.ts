@@ -1,0 +1,35 @@
+/**
+ * The Electron shell: a window and nothing else. All capability lives in the core (main/core.ts);
+ * this file only creates it, shows the renderer, and locks the window down.
+ * The preload bridge (window.kiosk) arrives with the touchscreen UI.
+ */
+import { app, BrowserWindow } from 'electron';
+import { join } from 'node:path';
+import { loadConfig } from '../config.js';
+import { Core } from '../core.js';
+import { notConfiguredTerminal } from '../../devices/terminal/terminal.js';
+
+if (!app.requestSingleInstanceLock()) {
+  // One kiosk process per machine: the core is the database's only writer.
+  app.quit();
+} else {
+  void app.whenReady().then(() => {
+    const config = loadConfig();
+    const core = new Core({ config, terminal: notConfiguredTerminal, packaged: app.isPackaged });
+    core.start();
+
+    const window = new BrowserWindow({
+      width: 1080,
+      height: 1920,
+      kiosk: config.mode === 'production',
+      webPreferences: { sandbox: true, contextIsolation: true, nodeIntegration: false, webSecurity: true },
+    });
+    window.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
+    window.webContents.on('will-navigate', (event) => event.preventDefault());
+    void window.loadFile(join(app.getAppPath(), 'renderer', 'dist', 'index.html'));
+
+    app.on('window-all-closed', () => {
+      void core.stop().finally(() => app.quit());
+    });
+  });
+}

@@ -1,0 +1,58 @@
+/**
+ * `npm start`: the kiosk in Electron when its binary is present; otherwise browser mode (the
+ * same core, the UI served on 127.0.0.1 for any browser), with a message that says why.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { notConfiguredTerminal } from '../devices/terminal/terminal.js';
+import { startBrowserModeServer } from './browser-server.js';
+import { ConfigError, loadConfig } from './config.js';
+import { Core } from './core.js';
+import { findElectronBinary } from './electron-binary.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+function loadConfigOrExit(): ReturnType<typeof loadConfig> {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
+
+const config = loadConfigOrExit();
+const electron = findElectronBinary(root);
+
+if (electron.found && process.env.KIOSK_BROWSER_MODE !== '1') {
+  const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+  const child = spawn(electron.path, [root], { stdio: 'inherit' });
+  child.on('exit', (code) => process.exit(code ?? 0));
+} else {
+  if (!electron.found) {
+    console.warn(`Electron is not available here: ${electron.reason}.`);
+    console.warn('Starting in browser mode instead: the same core, with the kiosk screen served to your browser.');
+  }
+  const core = new Core({ config, terminal: notConfiguredTerminal, packaged: false });
+  const report = core.start();
+  const server = await startBrowserModeServer({
+    rendererDir: join(root, 'renderer', 'dist'),
+    port: config.browserMode.port,
+  });
+  console.log(`\nKiosk (${config.mode} mode) is running. Open ${server.url} in a browser.`);
+  console.log(`Config: ${config.source}. Data: ${config.dataDir}.`);
+  if (report.inDoubt.length > 0) console.warn(`${report.inDoubt.length} payment(s) need recovery.`);
+  const stop = (): void => {
+    void server
+      .close()
+      .then(() => core.stop())
+      .then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
