@@ -97,8 +97,7 @@ async function crashAndRecover(point: FaultPoint): Promise<void> {
   const dir = tempDir('kiosk-crash-');
   terminal.chargeRequests.clear();
   terminal.approved.clear();
-  remote.requests.length = 0;
-  remote.registered.clear();
+  remote.reset();
   const env = { KIOSK_DATA_DIR: dir.path, TERMINAL_URL: terminal.url, TARGET_URL: remote.url };
   try {
     const crashed = await runCore({ ...env, KIOSK_FAULT_POINT: point, PAYMENTS: JSON.stringify(PAYMENTS) });

@@ -22,18 +22,21 @@ export interface StandinTarget extends JsonServer {
   /** Effects: the first accepted delivery per key, i.e. what the remote system registered. */
   readonly registered: Map<string, ReceivedDelivery>;
   behave(behaviour: TargetBehaviour | null): void;
+  reset(): void;
 }
 
 export async function startStandinTarget(): Promise<StandinTarget> {
   const requests: ReceivedDelivery[] = [];
   const registered = new Map<string, ReceivedDelivery>();
+  const countPerKey = new Map<string, number>();
   let behaviour: TargetBehaviour | null = null;
   const server = await startJsonServer(({ path, headers, body }) => {
     const idempotencyKey = String(headers['idempotency-key'] ?? '');
     if (!idempotencyKey) return { status: 400, body: { error: 'missing Idempotency-Key' } };
     const delivery = { path, idempotencyKey, body };
     requests.push(delivery);
-    const nth = requests.filter((r) => r.idempotencyKey === idempotencyKey).length;
+    const nth = (countPerKey.get(idempotencyKey) ?? 0) + 1;
+    countPerKey.set(idempotencyKey, nth);
     const special = behaviour?.(delivery, nth);
     if (special) return { status: special.status, body: special.body ?? {} };
     const first = registered.get(idempotencyKey);
@@ -45,6 +48,11 @@ export async function startStandinTarget(): Promise<StandinTarget> {
     ...server,
     requests,
     registered,
+    reset() {
+      requests.length = 0;
+      registered.clear();
+      countPerKey.clear();
+    },
     behave(next) {
       behaviour = next;
     },
