@@ -1,4 +1,4 @@
-import type { Payment, PayableRoute } from '../contract/index.js';
+import { sumOre, type Payment, type PayableRoute } from '../contract/index.js';
 import type { OutboxSpec } from '../db/outbox.js';
 
 /** Outbox target per route: FBS registers FBS-route claims, ØiR the debtor-route ones. */
@@ -35,7 +35,7 @@ export function planDeliveries(payment: Payment, terminalTransactionRef: string,
       paymentId: payment.id,
       patronId: payment.patronId,
       route,
-      amountOre: lines.reduce((sum, l) => sum + l.amountOre, 0),
+      amountOre: sumOre(lines.map((l) => l.amountOre)),
       currency: 'DKK',
       terminalTransactionRef,
       paidAt: paidAt.toISOString(),

@@ -73,6 +73,10 @@ export class OutboxWorker {
     this.pumping = true;
     try {
       this.pump();
+    } catch (error) {
+      // The database refused to lease (disk full, I/O error): try again on the next poll.
+      this.log.error({ err: error }, 'outbox could not lease rows; will retry');
+      this.schedule(this.options.pollIntervalMs);
     } finally {
       this.pumping = false;
     }
@@ -84,22 +88,34 @@ export class OutboxWorker {
       const rows = this.store.leaseDue(free, this.options.leaseMs);
       for (const row of rows) {
         this.inFlight++;
-        void this.deliver(row).finally(() => {
-          this.inFlight--;
-          if (this.inFlight === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
-          this.wake();
-        });
+        this.deliver(row)
+          .catch((error: unknown) => {
+            // The outcome could not be written. The row stays leased; when the lease expires it
+            // is sent again with the same key, which the receiver recognises.
+            this.log.error(
+              { err: error, outboxId: row.id },
+              'outbox could not record the outcome; the lease will expire and the row be retried',
+            );
+          })
+          .finally(() => {
+            this.inFlight--;
+            if (this.inFlight === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+            this.wake();
+          });
       }
     }
     this.schedule();
   }
 
-  private schedule(): void {
+  private schedule(delayMs?: number): void {
     if (this.timer) clearTimeout(this.timer);
     if (!this.running) return;
-    const nextDue = this.store.nextDueAt();
-    const untilDue = nextDue === null ? Infinity : Math.max(0, nextDue - Date.now());
-    const delay = Math.min(this.options.pollIntervalMs, untilDue);
+    let delay = delayMs;
+    if (delay === undefined) {
+      const nextDue = this.store.nextDueAt();
+      const untilDue = nextDue === null ? Infinity : Math.max(0, nextDue - Date.now());
+      delay = Math.min(this.options.pollIntervalMs, untilDue);
+    }
     this.timer = setTimeout(() => this.wake(), delay);
     this.timer.unref();
   }

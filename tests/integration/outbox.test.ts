@@ -142,6 +142,28 @@ describe('outbox worker over HTTP', () => {
     expect(s.outbox.listForPayment(id)[0]).toMatchObject({ state: 'delivered', attempts: 2 });
   });
 
+  it('survives the database refusing a write mid-delivery, and delivers once writes work again', async () => {
+    const id = approve();
+    let refused = false;
+    const { log, lines } = memoryLogger();
+    worker = new OutboxWorker(s.outbox, { ...FAST, leaseMs: 400 }, log);
+    const http = httpJsonTarget(`${remote.url}/fbs`);
+    worker.register('fbs.payment', async (attempt) => {
+      const result = await http(attempt);
+      if (!refused) {
+        refused = true;
+        s.db.pragma('query_only = ON'); // like a full disk: every write fails
+        setTimeout(() => s.db.pragma('query_only = OFF'), 150);
+      }
+      return result;
+    });
+    worker.start();
+    await until(() => s.journal.get(id).state === 'settled');
+    expect(s.outbox.listForPayment(id)[0]).toMatchObject({ state: 'delivered', attempts: 2 });
+    expect(remote.registered.size).toBe(1); // the second attempt reused the key
+    expect(lines().some((l) => l.includes('could not record the outcome'))).toBe(true);
+  });
+
   it('keeps a row for a target nobody registered, without rejecting it', async () => {
     const intent = s.journal.createIntent({ channel: 'kiosk', patronId: 'p', lines: [line('9', 100)], actor: 'kiosk' });
     s.journal.markAuthorizing(intent.id);
