@@ -104,7 +104,9 @@ export class OutboxWorker {
           });
       }
     }
-    this.schedule();
+    // While every slot is busy, a finishing call wakes the worker; the poll is only a fallback.
+    // Otherwise sleep until the next row is due (a delay of 0 here would spin).
+    this.schedule(this.inFlight >= this.options.concurrency ? this.options.pollIntervalMs : undefined);
   }
 
   private schedule(delayMs?: number): void {

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fullJitterBackoff } from '../../main/backoff.js';
 import { planDeliveries } from '../../main/deliveries.js';
 import { OutboxWorker, type OutboxWorkerOptions } from '../../main/outbox-worker.js';
@@ -162,6 +162,30 @@ describe('outbox worker over HTTP', () => {
     expect(s.outbox.listForPayment(id)[0]).toMatchObject({ state: 'delivered', attempts: 2 });
     expect(remote.registered.size).toBe(1); // the second attempt reused the key
     expect(lines().some((l) => l.includes('could not record the outcome'))).toBe(true);
+  });
+
+  it('sleeps while every slot is busy instead of polling the database in a loop', async () => {
+    for (let i = 0; i < 5; i++) approve(String(i));
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    worker = new OutboxWorker(
+      s.outbox,
+      { ...FAST, concurrency: 1, pollIntervalMs: 1000, leaseMs: 5000, callTimeoutMs: 4000 },
+      memoryLogger().log,
+    );
+    worker.register('fbs.payment', async () => {
+      await gate;
+      return { kind: 'delivered' };
+    });
+    const leases = vi.spyOn(s.outbox, 'leaseDue');
+    const dueChecks = vi.spyOn(s.outbox, 'nextDueAt');
+    worker.start();
+    await new Promise((r) => setTimeout(r, 300));
+    // One lease when started; with the only slot busy, no database work until the call finishes.
+    expect(leases.mock.calls.length).toBe(1);
+    expect(dueChecks.mock.calls.length).toBe(0);
+    release();
+    await until(() => s.outbox.counts().delivered === 5);
   });
 
   it('keeps a row for a target nobody registered, without rejecting it', async () => {
