@@ -155,27 +155,31 @@ export class OutboxWorker {
       // Not a rejection: the row waits until a build with this target runs.
       return { kind: 'transient', error: `no handler registered for target ${row.target}` };
     }
-    const signal = AbortSignal.timeout(this.options.callTimeoutMs);
+    // A timer per call, cleared when the call ends (AbortSignal.timeout would keep every
+    // timer alive for the full timeout, thousands of them under a backlog).
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<DeliveryResult>((resolve) => {
+      timer = setTimeout(() => {
+        controller.abort(new Error(`timed out after ${this.options.callTimeoutMs} ms`));
+        resolve({ kind: 'transient', error: `timed out after ${this.options.callTimeoutMs} ms` });
+      }, this.options.callTimeoutMs);
+    });
     try {
-      const timedOut = new Promise<DeliveryResult>((resolve) =>
-        signal.addEventListener(
-          'abort',
-          () => resolve({ kind: 'transient', error: `timed out after ${this.options.callTimeoutMs} ms` }),
-          { once: true },
-        ),
-      );
       return await Promise.race([
         handler({
           target: row.target,
           idempotencyKey: row.idempotencyKey,
           payload: row.payload,
           attempt: row.attempts,
-          signal,
+          signal: controller.signal,
         }),
         timedOut,
       ]);
     } catch (error) {
       return { kind: 'transient', error: error instanceof Error ? error.message : String(error) };
+    } finally {
+      clearTimeout(timer);
     }
   }
 }
