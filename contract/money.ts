@@ -16,10 +16,6 @@ export type Money = z.infer<typeof Money>;
 /** A strictly positive amount: what a claim or a payment can be. */
 export const PositiveOre = Ore.refine((n) => n > 0, { message: 'amount must be more than 0 øre' });
 
-export function dkk(ore: number): Money {
-  return Money.parse({ ore, currency: 'DKK' });
-}
-
 export class MoneyFormatError extends Error {
   override name = 'MoneyFormatError';
 }

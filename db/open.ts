@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { LATEST_VERSION, MIGRATIONS, type Migration } from './migrations/index.js';
+import { MIGRATIONS, type Migration } from './migrations/index.js';
 
 export type Db = Database.Database;
 
@@ -85,8 +85,6 @@ function migrate(db: Db, target: number, migrations: readonly Migration[]): void
     }).immediate();
   }
 }
-
-export { LATEST_VERSION };
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

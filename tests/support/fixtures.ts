@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PaymentLine } from '../../contract/index.js';
+import { claimIdForFee, type PaymentLine } from '../../contract/index.js';
 import { parseConfig, type KioskConfig } from '../../main/config.js';
 import { createLogger, type Logger } from '../../main/log.js';
 import { Writable } from 'node:stream';
@@ -13,7 +13,7 @@ export function tempDir(prefix = 'kiosk-test-'): { path: string; remove(): void 
 
 export function line(feeId: string, amountOre: number, route: 'fbs' | 'debtor' = 'fbs'): PaymentLine {
   return {
-    claimId: `fbs:${feeId}`,
+    claimId: claimIdForFee(feeId),
     feeId,
     route,
     type: 'fee',
