@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PositiveOre } from './money.js';
+import { Ore } from './money.js';
 
 /**
  * Where a claim is paid and registered:
@@ -19,15 +19,26 @@ export type PayableRoute = z.infer<typeof PayableRoute>;
 export const FeeId = z.string().regex(/^-?\d{1,19}$/, 'fee id must be an integer in decimal');
 export type FeeId = z.infer<typeof FeeId>;
 
+/**
+ * A material a claim covers, as FBS describes it. FBS gives no title: the title is looked up by
+ * the FAUST record id in the national catalogue (not done yet), so screens show the group and
+ * the item number meanwhile.
+ */
 export const Material = z
   .object({
-    title: z.string().max(500).optional(),
-    materialItemNumber: z.string().max(100).optional(),
+    /** FAUST number of the bibliographic record. */
+    recordId: z.string().max(100),
+    /** Identifies the exact copy. */
+    itemNumber: z.string().max(100),
+    /** Material group name, e.g. "Bog". */
+    materialGroup: z.string().max(200),
+    /** Volume text for a periodical, else null. */
+    periodical: z.string().max(300).nullable(),
   })
   .strict();
 export type Material = z.infer<typeof Material>;
 
-export const Claim = z
+export const ClaimShape = z
   .object({
     /** Our stable id for the claim within a borrower's list: `fbs:<feeId>`. */
     id: z.string().min(1).max(100),
@@ -36,12 +47,20 @@ export const Claim = z
     type: z.string().min(1).max(100),
     reason: z.string().max(1000),
     materials: z.array(Material).max(200),
-    amountOre: PositiveOre,
+    /** What is left to pay. 0 only on a not-payable claim. */
+    amountOre: Ore.min(0),
     /** ISO date (YYYY-MM-DD) the claim was created. */
     createdOn: z.iso.date(),
+    /** ISO date the claim is due, if FBS says. */
+    dueOn: z.iso.date().nullable(),
     route: ClaimRoute,
   })
   .strict();
+
+export const Claim = ClaimShape.refine((c) => c.route === 'not-payable' || c.amountOre > 0, {
+  message: 'a payable claim must have an amount',
+  path: ['amountOre'],
+});
 export type Claim = z.infer<typeof Claim>;
 
 export function claimIdForFee(feeId: FeeId): string {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Claim } from './claim.js';
+import { Claim, ClaimShape } from './claim.js';
 import { Payment } from './payment.js';
 
 /**
@@ -13,7 +13,7 @@ export const KioskCommand = z.discriminatedUnion('type', [
   z
     .object({
       type: z.literal('checkout.select'),
-      claimIds: z.array(Claim.shape.id).max(200),
+      claimIds: z.array(ClaimShape.shape.id).max(200),
     })
     .strict(),
   z.object({ type: z.literal('checkout.pay') }).strict(),

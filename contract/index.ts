@@ -1,4 +1,5 @@
 export * from './money.js';
 export * from './claim.js';
+export * from './borrower.js';
 export * from './payment.js';
 export * from './commands.js';

@@ -20,21 +20,29 @@ export class MoneyFormatError extends Error {
   override name = 'MoneyFormatError';
 }
 
-const KRONER_TEXT = /^(-)?(\d+)(?:\.(\d{1,2}))?$/;
+// A decimal number as JSON, XML Schema or Java print it: sign, digits, fraction, exponent.
+const DECIMAL_TEXT = /^([+-])?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d{1,4}))?$/;
 
 /**
- * Converts a decimal kroner string ("125", "125.5", "125.50") to øre exactly.
- * Refuses anything that would need rounding: money is never rounded silently.
+ * Converts decimal kroner text ("125", "125.5", "12.350", "1.5E2") to øre exactly, by moving
+ * the decimal point in the digits rather than through floating point. Refuses anything that
+ * would need rounding: money is never rounded silently.
  */
 export function kronerTextToOre(text: string): Ore {
-  const match = KRONER_TEXT.exec(text.trim());
-  if (!match) {
-    throw new MoneyFormatError(`not a kroner amount with at most two decimals: "${text}"`);
+  const match = DECIMAL_TEXT.exec(text.trim());
+  const [, sign, whole = '', fraction = '', exponent = '0'] = match ?? [];
+  if (!match || (whole === '' && fraction === '')) {
+    throw new MoneyFormatError(`not a kroner amount: "${text}"`);
   }
-  const [, minus, whole, fraction = ''] = match;
-  const ore = Number(whole) * 100 + Number(fraction.padEnd(2, '0'));
+  const digits = whole + fraction;
+  // Where the decimal point falls in `digits` once the amount is scaled to øre (× 100).
+  const point = whole.length + Number(exponent) + 2;
+  const oreDigits = point <= 0 ? '' : digits.slice(0, point).padEnd(point, '0');
+  const rest = point <= 0 ? digits : digits.slice(Math.max(point, 0));
+  if (/[1-9]/.test(rest)) throw new MoneyFormatError(`more than two decimals (would need rounding): "${text}"`);
+  const ore = Number(oreDigits.replace(/^0+/, '') || '0');
   if (!Number.isSafeInteger(ore)) throw new MoneyFormatError(`amount out of range: "${text}"`);
-  return minus ? -ore : ore;
+  return sign === '-' && ore !== 0 ? -ore : ore;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Claim, FeeId, PayableRoute } from './claim.js';
+import { ClaimShape, FeeId, PayableRoute } from './claim.js';
 import { Currency, PositiveOre } from './money.js';
 
 /**
@@ -45,12 +45,12 @@ export type Channel = z.infer<typeof Channel>;
 /** One claim inside a payment, frozen at the moment the borrower chose to pay it. */
 export const PaymentLine = z
   .object({
-    claimId: Claim.shape.id,
+    claimId: ClaimShape.shape.id,
     feeId: FeeId,
     route: PayableRoute,
-    type: Claim.shape.type,
-    reason: Claim.shape.reason,
-    materials: Claim.shape.materials,
+    type: ClaimShape.shape.type,
+    reason: ClaimShape.shape.reason,
+    materials: ClaimShape.shape.materials,
     amountOre: PositiveOre,
   })
   .strict();

@@ -1,4 +1,5 @@
-import { sumOre, type Payment, type PayableRoute } from '../contract/index.js';
+import { z } from 'zod';
+import { FeeId, PayableRoute, PositiveOre, sumOre, type Payment } from '../contract/index.js';
 import type { OutboxSpec } from '../db/outbox.js';
 
 /** Outbox target per route: FBS registers FBS-route claims, ØiR the debtor-route ones. */
@@ -9,18 +10,22 @@ export const TARGET_FOR_ROUTE: Readonly<Record<PayableRoute, string>> = {
 
 /**
  * The domain payload an outbox row carries. Each integration turns it into its wire format when
- * it sends, so a row written today can be delivered by a newer adapter tomorrow.
+ * it sends, so a row written today can be delivered by a newer adapter tomorrow. Handlers parse
+ * it with this schema: a row damaged on disk is refused, never half-sent.
  */
-export interface RegistrationPayload {
-  readonly paymentId: string;
-  readonly patronId: string;
-  readonly route: PayableRoute;
-  readonly amountOre: number;
-  readonly currency: 'DKK';
-  readonly terminalTransactionRef: string;
-  readonly paidAt: string;
-  readonly claims: readonly { readonly claimId: string; readonly feeId: string; readonly amountOre: number }[];
-}
+export const RegistrationPayload = z
+  .object({
+    paymentId: z.uuid(),
+    patronId: z.string().min(1),
+    route: PayableRoute,
+    amountOre: PositiveOre,
+    currency: z.literal('DKK'),
+    terminalTransactionRef: z.string(),
+    paidAt: z.iso.datetime(),
+    claims: z.array(z.object({ claimId: z.string(), feeId: FeeId, amountOre: PositiveOre }).strict()).min(1),
+  })
+  .strict();
+export type RegistrationPayload = z.infer<typeof RegistrationPayload>;
 
 /**
  * One outbox row per route used by the payment. The idempotency key is derived from the payment

@@ -18,7 +18,7 @@ export function line(feeId: string, amountOre: number, route: 'fbs' | 'debtor' =
     route,
     type: 'fee',
     reason: 'Overskredet lånetid',
-    materials: [{ title: 'Matilda' }],
+    materials: [{ recordId: '25734401', itemNumber: '3846990948', materialGroup: 'Bog', periodical: null }],
     amountOre,
   };
 }

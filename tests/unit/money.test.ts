@@ -38,6 +38,18 @@ describe('money', () => {
     expect(kronerTextToOre('125.5')).toBe(12550);
     expect(kronerTextToOre('125.05')).toBe(12505);
     expect(kronerTextToOre('-3.10')).toBe(-310);
+    expect(kronerTextToOre('12.350')).toBe(1235);
+    expect(kronerTextToOre('1.5E2')).toBe(15000);
+    expect(kronerTextToOre('1.25e1')).toBe(1250);
+    expect(kronerTextToOre('125E-2')).toBe(125);
+    expect(kronerTextToOre('+0.5')).toBe(50);
+    expect(kronerTextToOre('-0.00')).toBe(0);
+    expect(kronerTextToOre('1.2345E2')).toBe(12345);
+    expect(() => kronerTextToOre('1.23456E2')).toThrow(/more than two decimals/);
+    expect(() => kronerTextToOre('1E-7')).toThrow(/more than two decimals/);
+    expect(() => kronerTextToOre('1E30')).toThrow(/out of range/);
+    expect(() => kronerTextToOre('.')).toThrow(MoneyFormatError);
+    expect(() => kronerTextToOre('NaN')).toThrow(MoneyFormatError);
     expect(() => kronerTextToOre('12,50')).toThrow(MoneyFormatError);
     expect(() => kronerTextToOre('1.2.3')).toThrow(MoneyFormatError);
     expect(() => kronerTextToOre('')).toThrow(MoneyFormatError);

@@ -1,0 +1,369 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { LosslessNumber, parse, stringify } from 'lossless-json';
+import { DEMO_BORROWERS, SANDBOX_CLIENT, type SeedBorrower, type SeedFee } from './seed.js';
+
+/**
+ * The FBS sandbox: an HTTP server with the endpoints and JSON shapes of the FBS external API
+ * that the kiosk uses (see tests/fixtures/fbs-specs/), seeded with demo borrowers. The demo runs
+ * on it and the tests talk to it over a real socket. It keeps a ledger of registered payments
+ * and answers a repeated orderId as FBS does. Fault switches make it slow, failing, forgetful
+ * (sessions), silent or garbled, so the kiosk's handling of each can be shown and tested.
+ */
+
+export interface SandboxFaults {
+  /** Added to every answer. */
+  latencyMs?: number;
+  /** Answer the next `times` calls with this HTTP status. */
+  status?: { code: number; times: number };
+  /** Answer the next `times` calls with 200 and a body that is not JSON. */
+  malformed?: { times: number };
+  /** Never answer the next `times` calls (the client must time out). */
+  hang?: { times: number };
+  /** Apply the faults only to paths matching this text (e.g. "/payment/v2"). */
+  pathIncludes?: string;
+}
+
+export interface LedgerEntry {
+  readonly orderId: string;
+  readonly patronId: string;
+  readonly feeId: string;
+  readonly amount: string;
+  readonly confirmationId: string;
+  readonly at: string;
+}
+
+/** One request and its answer, for the contract tests. */
+export interface Exchange {
+  readonly operation: string;
+  readonly method: string;
+  readonly status: number;
+  readonly request: unknown;
+  readonly response: unknown;
+}
+
+interface FeeState extends SeedFee {
+  paidDate?: string;
+  paidByOrderId?: string;
+  confirmationId?: string;
+  /** Removed from FBS (e.g. written off): no longer listed at all. */
+  removed?: boolean;
+}
+
+interface BorrowerState extends Omit<SeedBorrower, 'fees'> {
+  fees: FeeState[];
+  lockedOut: boolean;
+  wrongPins: number;
+}
+
+const WRONG_PINS_BEFORE_LOCK = 5;
+const SESSION_TTL_MS = 30 * 60 * 1000;
+
+class HttpAnswer {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {}
+}
+
+export class FbsSandbox {
+  readonly ledger: LedgerEntry[] = [];
+  readonly exchanges: Exchange[] = [];
+  private borrowers: BorrowerState[] = [];
+  private readonly sessions = new Map<string, number>();
+  private faults: SandboxFaults = {};
+  private server: Server | null = null;
+  private confirmations = 0;
+  url = '';
+
+  constructor(
+    private readonly seed: readonly SeedBorrower[] = DEMO_BORROWERS,
+    readonly client = SANDBOX_CLIENT,
+  ) {
+    this.reset();
+  }
+
+  async start(port = 0): Promise<string> {
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch(() => {
+        if (!res.headersSent) res.writeHead(400).end();
+        else res.destroy();
+      });
+    });
+    this.server.keepAliveTimeout = 5000;
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/rest`;
+    return this.url;
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    this.server = null;
+  }
+
+  /** Back to the seeded state: fees unpaid, ledger empty, no faults, no sessions. */
+  reset(): void {
+    this.borrowers = this.seed.map((b) => ({ ...b, fees: b.fees.map((f) => ({ ...f })), lockedOut: b.lockedOut ?? false, wrongPins: 0 }));
+    this.ledger.length = 0;
+    this.exchanges.length = 0;
+    this.sessions.clear();
+    this.faults = {};
+  }
+
+  setFaults(faults: SandboxFaults): void {
+    this.faults = { ...faults };
+  }
+
+  /** Every session times out now: the next call gets 401. */
+  expireSessions(): void {
+    this.sessions.clear();
+  }
+
+  /** The debtor system (or a counter) took the money: FBS now shows the fee as paid. */
+  markPaidElsewhere(feeId: string): void {
+    const fee = this.fee(feeId);
+    fee.paidDate = today();
+    fee.paidByOrderId = `elsewhere-${feeId}`;
+  }
+
+  setAmount(feeId: string, amount: string): void {
+    (this.fee(feeId) as { amount: string }).amount = amount;
+  }
+
+  removeFee(feeId: string): void {
+    this.fee(feeId).removed = true;
+  }
+
+  private fee(feeId: string): FeeState {
+    const fee = this.borrowers.flatMap((b) => b.fees).find((f) => f.feeId === feeId);
+    if (!fee) throw new Error(`no fee ${feeId} in the sandbox`);
+    return fee;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const text = await readBody(req);
+    const url = new URL(req.url ?? '/', 'http://sandbox');
+    const path = url.pathname.replace(/^\/rest/, '');
+    if (path.startsWith('/_sandbox/')) return this.control(req.method ?? 'GET', path, text, res);
+
+    const faulty = this.faults.pathIncludes === undefined || path.includes(this.faults.pathIncludes);
+    if (faulty && this.faults.latencyMs) await sleep(this.faults.latencyMs);
+    if (faulty && this.consume('hang')) return; // the socket stays open, unanswered
+    if (faulty && this.consume('malformed')) {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"feeId": 12, "amount": [unterminated');
+      return;
+    }
+    if (faulty && this.faults.status && this.faults.status.times > 0) {
+      this.faults.status.times--;
+      res.writeHead(this.faults.status.code, { 'content-type': 'text/plain' }).end('sandbox fault');
+      return;
+    }
+
+    let operation = 'unknown';
+    let request: unknown = null;
+    let answer: HttpAnswer;
+    try {
+      request = text ? parse(text) : null;
+      const routed = this.route(req.method ?? 'GET', path, url.searchParams, req.headers['x-session'], request);
+      operation = routed.operation;
+      answer = routed.answer;
+    } catch (error) {
+      answer = error instanceof HttpAnswer ? error : new HttpAnswer(400, { message: `bad request: ${(error as Error).message}` });
+    }
+    this.exchanges.push({ operation, method: req.method ?? 'GET', status: answer.status, request, response: answer.body });
+    if (this.exchanges.length > 1000) this.exchanges.shift();
+    res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body === undefined ? '' : stringify(answer.body));
+  }
+
+  private route(method: string, path: string, query: URLSearchParams, session: string | string[] | undefined, body: unknown): { operation: string; answer: HttpAnswer } {
+    const agency = this.client.agencyId;
+    let m: RegExpExecArray | null;
+    if (method === 'POST' && path === `/external/v1/${agency}/authentication/login`) {
+      return { operation: 'login', answer: this.login(body) };
+    }
+    this.requireSession(session);
+    if (method === 'POST' && path === `/external/${agency}/patrons/authenticate/v9`) {
+      return { operation: 'authenticateV9', answer: this.authenticate(body) };
+    }
+    if (method === 'POST' && path === `/external/${agency}/patrons/preauthenticated/v10`) {
+      return { operation: 'getPreAuthenticatedPatronV10', answer: this.preauthenticate(body) };
+    }
+    if (method === 'GET' && (m = new RegExp(`^/external/${agency}/patrons/(\\d+)/v4$`).exec(path))) {
+      return { operation: 'getPatronInformationByPatronIdV4', answer: this.patron(m[1]!) };
+    }
+    if (method === 'GET' && (m = new RegExp(`^/external/${agency}/patron/(\\d+)/fees/v2$`).exec(path))) {
+      return { operation: 'getFeesV2', answer: this.fees(m[1]!, query) };
+    }
+    if (method === 'POST' && (m = new RegExp(`^/external/${agency}/patron/(\\d+)/payment/v2$`).exec(path))) {
+      return { operation: 'payFeesV2', answer: this.pay(m[1]!, body) };
+    }
+    return { operation: 'unknown', answer: new HttpAnswer(404, { message: 'no such endpoint in the sandbox' }) };
+  }
+
+  private login(body: unknown): HttpAnswer {
+    const { username, password } = (body ?? {}) as { username?: unknown; password?: unknown };
+    if (typeof username !== 'string' || typeof password !== 'string') return new HttpAnswer(400, { message: 'username and password required' });
+    if (username !== this.client.username || password !== this.client.password) return new HttpAnswer(403, { message: 'invalid client credentials' });
+    const sessionKey = randomUUID();
+    this.sessions.set(sessionKey, Date.now() + SESSION_TTL_MS);
+    return new HttpAnswer(200, { sessionKey });
+  }
+
+  private requireSession(session: string | string[] | undefined): void {
+    const expires = typeof session === 'string' ? this.sessions.get(session) : undefined;
+    if (expires === undefined || expires < Date.now()) throw new HttpAnswer(401, { message: 'client unauthorized' });
+  }
+
+  private byIdentifier(identifier: string): BorrowerState | undefined {
+    return this.borrowers.find((b) => b.identifiers.includes(identifier));
+  }
+
+  private byPatronId(patronId: string): BorrowerState {
+    const borrower = this.borrowers.find((b) => b.patronId === patronId);
+    if (!borrower) throw new HttpAnswer(400, { message: 'unknown patron' });
+    return borrower;
+  }
+
+  private authenticate(body: unknown): HttpAnswer {
+    const { libraryCardNumber, pincode } = (body ?? {}) as { libraryCardNumber?: unknown; pincode?: unknown };
+    if (typeof libraryCardNumber !== 'string' || typeof pincode !== 'string') return new HttpAnswer(400, { message: 'libraryCardNumber and pincode required' });
+    const borrower = this.byIdentifier(libraryCardNumber);
+    if (!borrower) return authAnswer('INVALID', '0');
+    if (borrower.lockedOut) return authAnswer('LOANER_LOCKED_OUT', borrower.patronId);
+    if (borrower.pin !== pincode) {
+      borrower.wrongPins++;
+      if (borrower.wrongPins >= WRONG_PINS_BEFORE_LOCK) borrower.lockedOut = true;
+      return authAnswer('INVALID', '0');
+    }
+    borrower.wrongPins = 0;
+    return authAnswer('VALID', borrower.patronId);
+  }
+
+  private preauthenticate(body: unknown): HttpAnswer {
+    if (typeof body !== 'string') return new HttpAnswer(400, { message: 'patron identifier (a JSON string) required' });
+    const borrower = this.byIdentifier(body);
+    return borrower ? authAnswer('VALID', borrower.patronId) : authAnswer('INVALID', '0');
+  }
+
+  private patron(patronId: string): HttpAnswer {
+    const b = this.byPatronId(patronId);
+    return new HttpAnswer(200, {
+      authenticateStatus: 'VALID',
+      patron: {
+        patronId: new LosslessNumber(b.patronId),
+        name: b.name,
+        birthday: b.birthday,
+        preferredPickupBranch: this.client.agencyId,
+        guardianVisibility: false,
+        receiveEmail: false,
+        receiveSms: false,
+        receivePostalMail: false,
+        defaultInterestPeriod: new LosslessNumber('90'),
+        resident: true,
+        blockStatus: (b.blocks ?? []).map((x) => ({ ...x })),
+      },
+    });
+  }
+
+  private fees(patronId: string, query: URLSearchParams): HttpAnswer {
+    const includePaid = query.get('includepaid') === 'true';
+    const includeNonPayable = query.get('includenonpayable') === 'true';
+    const fees = this.byPatronId(patronId)
+      .fees.filter((f) => !f.removed && (includePaid || !f.paidDate) && (includeNonPayable || f.payableByClient))
+      .map((f) => ({
+        feeId: new LosslessNumber(f.feeId),
+        type: f.type,
+        reasonMessage: f.reasonMessage,
+        amount: new LosslessNumber(f.amount),
+        creationDate: f.creationDate,
+        ...(f.dueDate ? { dueDate: f.dueDate } : {}),
+        ...(f.paidDate ? { paidDate: f.paidDate } : {}),
+        payableByClient: f.payableByClient,
+        materials: f.materials.map((m) => ({ ...m })),
+      }));
+    return new HttpAnswer(200, fees);
+  }
+
+  private pay(patronId: string, body: unknown): HttpAnswer {
+    const borrower = this.byPatronId(patronId);
+    const { orderId, feeIds } = (body ?? {}) as { orderId?: unknown; feeIds?: unknown };
+    if (typeof orderId !== 'string' || orderId === '' || !Array.isArray(feeIds) || feeIds.length === 0) {
+      return new HttpAnswer(400, { message: 'orderId and feeIds required' });
+    }
+    const ids = feeIds.map((id) => String(id instanceof LosslessNumber ? id.value : id));
+    const fees = ids.map((id) => borrower.fees.find((f) => f.feeId === id && !f.removed));
+    if (fees.some((f) => f === undefined)) return new HttpAnswer(400, { message: 'unknown fee for this patron' });
+    const confirmations = (fees as FeeState[]).map((fee) => {
+      const base = { orderId, feeId: new LosslessNumber(fee.feeId) };
+      if (fee.paidByOrderId === orderId) return { ...base, confirmationId: fee.confirmationId, paymentStatus: 'paymentRegistered' };
+      if (fee.paidDate) return { ...base, paymentStatus: 'paymentRegisteredByDifferentOrderId' };
+      if (!fee.payableByClient || fee.feeId === '-1') return { ...base, paymentStatus: 'paymentNotAllowedByClient' };
+      fee.paidDate = today();
+      fee.paidByOrderId = orderId;
+      fee.confirmationId = `FBS-${String(++this.confirmations).padStart(8, '0')}`;
+      this.ledger.push({ orderId, patronId, feeId: fee.feeId, amount: fee.amount, confirmationId: fee.confirmationId, at: new Date().toISOString() });
+      return { ...base, confirmationId: fee.confirmationId, paymentStatus: 'paymentRegistered' };
+    });
+    return new HttpAnswer(200, confirmations);
+  }
+
+  /** Technician/demo controls: read the ledger, set faults, reset. Loopback only, like the rest. */
+  private control(method: string, path: string, text: string, res: ServerResponse): void {
+    const reply = (status: number, body: unknown): void => void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    try {
+      if (method === 'GET' && path === '/_sandbox/ledger') return reply(200, this.ledger);
+      if (method === 'POST' && path === '/_sandbox/faults') {
+        this.setFaults(text ? (JSON.parse(text) as SandboxFaults) : {});
+        return reply(200, this.faults);
+      }
+      if (method === 'POST' && path === '/_sandbox/expire-sessions') {
+        this.expireSessions();
+        return reply(200, {});
+      }
+      if (method === 'POST' && path === '/_sandbox/reset') {
+        this.reset();
+        return reply(200, {});
+      }
+      reply(404, { message: 'no such control' });
+    } catch (error) {
+      reply(400, { message: (error as Error).message });
+    }
+  }
+
+  private consume(kind: 'hang' | 'malformed'): boolean {
+    const fault = this.faults[kind];
+    if (!fault || fault.times <= 0) return false;
+    fault.times--;
+    return true;
+  }
+}
+
+function authAnswer(status: 'VALID' | 'INVALID' | 'LOANER_LOCKED_OUT', patronId: string): HttpAnswer {
+  return new HttpAnswer(200, { authenticateStatus: status, patronId: new LosslessNumber(patronId), patronType: 'PERSON' });
+}
+
+function today(): string {
+  return new Date().toISOString().slice(0, 10);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > 1_000_000) req.destroy(new Error('request too large'));
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}

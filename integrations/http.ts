@@ -1,0 +1,75 @@
+import { Agent, request, type Dispatcher } from 'undici';
+
+/**
+ * One HTTP exchange with a remote system: a timeout that covers the whole call (connect, headers
+ * and body), and a cap on the response size so a broken or hostile server cannot exhaust memory.
+ * Integrations classify the result; this layer only says what happened on the wire.
+ */
+export class HttpFailure extends Error {
+  override name = 'HttpFailure';
+  constructor(
+    readonly kind: 'timeout' | 'network' | 'too-large',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface HttpRequest {
+  readonly method: 'GET' | 'POST';
+  readonly url: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string;
+  readonly timeoutMs: number;
+  readonly maxBytes?: number;
+}
+
+export interface HttpResponse {
+  readonly status: number;
+  readonly text: string;
+}
+
+const DEFAULT_MAX_BYTES = 4 * 1024 * 1024;
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/** A keep-alive connection pool; one per remote system. */
+export function createHttpAgent(): Agent {
+  return new Agent({ keepAliveTimeout: 10_000, connections: 16 });
+}
+
+export async function httpExchange(agent: Dispatcher, req: HttpRequest): Promise<HttpResponse> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), req.timeoutMs);
+  const maxBytes = req.maxBytes ?? DEFAULT_MAX_BYTES;
+  try {
+    const response = await request(req.url, {
+      method: req.method,
+      headers: { accept: 'application/json', ...(req.body === undefined ? {} : { 'content-type': 'application/json' }), ...req.headers },
+      body: req.body,
+      signal: controller.signal,
+      dispatcher: agent,
+      headersTimeout: req.timeoutMs,
+      bodyTimeout: req.timeoutMs,
+    });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > maxBytes) {
+        response.body.destroy();
+        throw new HttpFailure('too-large', `response larger than ${maxBytes} bytes`);
+      }
+      chunks.push(chunk);
+    }
+    return { status: response.statusCode, text: Buffer.concat(chunks).toString('utf8') };
+  } catch (error) {
+    if (error instanceof HttpFailure) throw error;
+    const code = (error as { code?: string }).code;
+    if (controller.signal.aborted || (code !== undefined && TIMEOUT_CODES.has(code))) {
+      throw new HttpFailure('timeout', `no complete answer within ${req.timeoutMs} ms`);
+    }
+    throw new HttpFailure('network', `${code ?? 'network error'}: ${(error as Error).message}`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
