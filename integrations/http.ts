@@ -44,7 +44,11 @@ export async function httpExchange(agent: Dispatcher, req: HttpRequest): Promise
   try {
     const response = await request(req.url, {
       method: req.method,
-      headers: { accept: 'application/json', ...(req.body === undefined ? {} : { 'content-type': 'application/json' }), ...req.headers },
+      headers: {
+        accept: 'application/json',
+        ...(req.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...req.headers,
+      },
       body: req.body,
       signal: controller.signal,
       dispatcher: agent,

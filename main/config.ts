@@ -49,6 +49,24 @@ export const KioskConfig = z
         message: 'maxBackoffMs must be at least baseBackoffMs',
         path: ['maxBackoffMs'],
       }),
+    fbs: z
+      .object({
+        /** FBS external API base URL, e.g. https://cicero-fbs.com/rest. Empty in demo mode: the built-in sandbox. */
+        baseUrl: z.union([z.literal(''), z.url({ protocol: /^https?$/ })]).default(''),
+        /** The library's ISIL. */
+        agencyId: z
+          .string()
+          .regex(/^DK-\d{6}$/, 'an ISIL such as DK-761500')
+          .default('DK-761500'),
+        /** The kiosk's own FBS client account. */
+        username: z.string().default(''),
+        password: z.string().default(''),
+        timeoutMs: z.number().int().min(500).max(120_000).default(10_000),
+        /** Let blocked borrowers pay at the kiosk. Off: they are sent to staff. */
+        allowBlockedBorrowers: z.boolean().default(false),
+      })
+      .strict()
+      .prefault({}),
     browserMode: z
       .object({
         /** Loopback only: the browser-mode server never listens on a network interface. */
@@ -59,7 +77,14 @@ export const KioskConfig = z
       .strict()
       .prefault({}),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    if (config.mode !== 'production') return;
+    for (const key of ['baseUrl', 'username', 'password'] as const) {
+      if (!config.fbs[key])
+        ctx.addIssue({ code: 'custom', path: ['fbs', key], message: 'required in production mode' });
+    }
+  });
 export type KioskConfig = z.infer<typeof KioskConfig>;
 
 export class ConfigError extends Error {

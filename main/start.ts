@@ -5,10 +5,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { notConfiguredTerminal } from '../devices/terminal/terminal.js';
 import { startBrowserModeServer } from './browser-server.js';
 import { ConfigError, loadConfig } from './config.js';
-import { Core } from './core.js';
+import { bootKiosk } from './boot.js';
 import { findElectronBinary } from './electron-binary.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -38,19 +37,19 @@ if (electron.found && process.env.KIOSK_BROWSER_MODE !== '1') {
     console.warn(`Electron is not available here: ${electron.reason}.`);
     console.warn('Starting in browser mode instead: the same core, with the kiosk screen served to your browser.');
   }
-  const core = new Core({ config, terminal: notConfiguredTerminal, packaged: false });
-  const report = core.start();
+  const kiosk = await bootKiosk(config, { packaged: false });
   const server = await startBrowserModeServer({
     rendererDir: join(root, 'renderer', 'dist'),
     port: config.browserMode.port,
   });
   console.log(`\nKiosk (${config.mode} mode) is running. Open ${server.url} in a browser.`);
   console.log(`Config: ${config.source}. Data: ${config.dataDir}.`);
-  if (report.inDoubt.length > 0) console.warn(`${report.inDoubt.length} payment(s) need recovery.`);
+  if (kiosk.sandboxes.fbs) console.log(`Demo FBS sandbox: ${kiosk.sandboxes.fbs.url} (demo cards in the README).`);
+  if (kiosk.report.inDoubt.length > 0) console.warn(`${kiosk.report.inDoubt.length} payment(s) need recovery.`);
   const stop = (): void => {
     void server
       .close()
-      .then(() => core.stop())
+      .then(() => kiosk.stop())
       .then(() => process.exit(0));
   };
   process.once('SIGINT', stop);

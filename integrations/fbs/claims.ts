@@ -47,7 +47,10 @@ export function feeToClaim(fee: FeeV2, expectedIndex = 0): Claim {
   };
   const parsed = Claim.safeParse(claim);
   if (!parsed.success) {
-    throw new FbsError('bad-response', `fee ${fee.feeId} cannot be shown: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    throw new FbsError(
+      'bad-response',
+      `fee ${fee.feeId} cannot be shown: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+    );
   }
   return parsed.data;
 }
@@ -59,5 +62,8 @@ export function feesToClaims(fees: readonly FeeV2[]): Claim[] {
   return fees
     .filter((fee) => !fee.paidDate)
     .map((fee) => feeToClaim(fee, fee.feeId === EXPECTED_FEE_ID ? expected++ : 0))
-    .sort((a, b) => order[a.route] - order[b.route] || a.createdOn.localeCompare(b.createdOn) || a.feeId.localeCompare(b.feeId));
+    .sort(
+      (a, b) =>
+        order[a.route] - order[b.route] || a.createdOn.localeCompare(b.createdOn) || a.feeId.localeCompare(b.feeId),
+    );
 }

@@ -9,7 +9,8 @@ import { FbsError } from './errors.js';
 import {
   AuthenticatedPatronV8,
   ExternalApiUserInfo,
-  FeeV2,
+  FeeList,
+  type FeeV2,
   PatronAuthenticationResponse,
   PaymentConfirmationV2,
 } from './models.js';
@@ -60,33 +61,58 @@ export class FbsClient {
   /** Card number (or CPR used as card) + PIN → the borrower's id. */
   async authenticate(libraryCardNumber: string, pincode: string): Promise<PatronRef> {
     const body = stringifyFbsJson({ libraryCardNumber, pincode });
-    const answer = await this.call('POST', `/external/${this.agency}/patrons/authenticate/v9`, body, PatronAuthenticationResponse, 'authentication answer', false);
+    const answer = await this.call(
+      'POST',
+      `/external/${this.agency}/patrons/authenticate/v9`,
+      body,
+      PatronAuthenticationResponse,
+      'authentication answer',
+      false,
+    );
     return patronRefFrom(answer);
   }
 
   /** Staff at the counter: look a borrower up by card number or CPR, without PIN. */
   async preauthenticate(patronIdentifier: string): Promise<PatronRef> {
     const body = stringifyFbsJson(patronIdentifier);
-    const answer = await this.call('POST', `/external/${this.agency}/patrons/preauthenticated/v10`, body, PatronAuthenticationResponse, 'look-up answer', true);
+    const answer = await this.call(
+      'POST',
+      `/external/${this.agency}/patrons/preauthenticated/v10`,
+      body,
+      PatronAuthenticationResponse,
+      'look-up answer',
+      true,
+    );
     return patronRefFrom(answer);
   }
 
   async borrower(patronId: string, today: Date = new Date()): Promise<Borrower> {
-    const answer = await this.call('GET', `/external/${this.agency}/patrons/${checkedPatronId(patronId)}/v4`, undefined, AuthenticatedPatronV8, 'patron', true);
+    const answer = await this.call(
+      'GET',
+      `/external/${this.agency}/patrons/${checkedPatronId(patronId)}/v4`,
+      undefined,
+      AuthenticatedPatronV8,
+      'patron',
+      true,
+    );
     const patron = answer.patron;
     if (!patron) throw new FbsError('bad-response', 'FBS returned no patron for a known patron id');
     return {
       patronId: patron.patronId,
       name: patron.name ?? null,
       isChild: isChild(patron.birthday ?? null, today),
-      blocks: (patron.blockStatus ?? []).map((b) => ({ code: b.blockedReason, since: b.blockedSince, message: b.message })),
+      blocks: (patron.blockStatus ?? []).map((b) => ({
+        code: b.blockedReason,
+        since: b.blockedSince,
+        message: b.message,
+      })),
     };
   }
 
   /** The borrower's fees as FBS has them (all, or unpaid only), amounts exact. */
   async fees(patronId: string, { includePaid }: { includePaid: boolean }): Promise<FeeV2[]> {
     const path = `/external/${this.agency}/patron/${checkedPatronId(patronId)}/fees/v2?includepaid=${includePaid}&includenonpayable=true`;
-    return this.call('GET', path, undefined, z.array(FeeV2), 'fee list', true);
+    return this.call('GET', path, undefined, FeeList, 'fee list', true);
   }
 
   /** Open claims, mapped and routed, ready for the screen. */
@@ -112,9 +138,20 @@ export class FbsClient {
    * the same for the same order id, so the outbox may call this again after a crash.
    * Not retried here: the outbox owns retries and their backoff.
    */
-  async registerPayment(patronId: string, orderId: string, feeIds: readonly string[]): Promise<PaymentConfirmationV2[]> {
+  async registerPayment(
+    patronId: string,
+    orderId: string,
+    feeIds: readonly string[],
+  ): Promise<PaymentConfirmationV2[]> {
     const body = stringifyFbsJson({ orderId, feeIds: feeIds.map(int64) });
-    return this.call('POST', `/external/${this.agency}/patron/${checkedPatronId(patronId)}/payment/v2`, body, z.array(PaymentConfirmationV2), 'payment confirmation', false);
+    return this.call(
+      'POST',
+      `/external/${this.agency}/patron/${checkedPatronId(patronId)}/payment/v2`,
+      body,
+      z.array(PaymentConfirmationV2),
+      'payment confirmation',
+      false,
+    );
   }
 
   async close(): Promise<void> {
@@ -125,7 +162,14 @@ export class FbsClient {
     return encodeURIComponent(this.options.agencyId);
   }
 
-  private async call<T>(method: 'GET' | 'POST', path: string, body: string | undefined, schema: z.ZodType<T>, what: string, safeToRepeat: boolean): Promise<T> {
+  private async call<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    body: string | undefined,
+    schema: z.ZodType<T>,
+    what: string,
+    safeToRepeat: boolean,
+  ): Promise<T> {
     const once = async (): Promise<T> => {
       let session = await this.sessionKey();
       let response = await this.send(method, path, body, session);
@@ -157,15 +201,28 @@ export class FbsClient {
     const response = await this.send('POST', `/external/v1/${this.agency}/authentication/login`, body, null);
     if (response.status === 403) {
       // The kiosk's own FBS account, not the borrower: a technician must fix the configuration.
-      throw new FbsError('unavailable', 'FBS refused the kiosk\u2019s client login (check fbs.username and fbs.password)', { status: 403 });
+      throw new FbsError(
+        'unavailable',
+        'FBS refused the kiosk\u2019s client login (check fbs.username and fbs.password)',
+        { status: 403 },
+      );
     }
-    const { sessionKey } = decodeFbs(ExternalApiUserInfo, parseFbsJson(checkStatus(response, 'login answer')), 'login answer');
+    const { sessionKey } = decodeFbs(
+      ExternalApiUserInfo,
+      parseFbsJson(checkStatus(response, 'login answer')),
+      'login answer',
+    );
     this.session = sessionKey;
     this.options.log.info({ agencyId: this.options.agencyId }, 'logged in to FBS');
     return sessionKey;
   }
 
-  private async send(method: 'GET' | 'POST', path: string, body: string | undefined, session: string | null): Promise<HttpResponse> {
+  private async send(
+    method: 'GET' | 'POST',
+    path: string,
+    body: string | undefined,
+    session: string | null,
+  ): Promise<HttpResponse> {
     const started = performance.now();
     try {
       const response = await httpExchange(this.agent, {
@@ -176,12 +233,21 @@ export class FbsClient {
         timeoutMs: this.options.timeoutMs,
       });
       // Paths carry patron ids, never card numbers or CPR (those travel in bodies, never logged).
-      this.options.log.debug({ method, path, status: response.status, ms: Math.round(performance.now() - started) }, 'fbs call');
+      this.options.log.debug(
+        { method, path, status: response.status, ms: Math.round(performance.now() - started) },
+        'fbs call',
+      );
       return response;
     } catch (error) {
       if (error instanceof HttpFailure) {
-        this.options.log.warn({ method, path, failure: error.kind, ms: Math.round(performance.now() - started) }, 'fbs call failed');
-        throw new FbsError(error.kind === 'too-large' ? 'bad-response' : 'unavailable', `FBS ${error.kind}: ${error.message}`);
+        this.options.log.warn(
+          { method, path, failure: error.kind, ms: Math.round(performance.now() - started) },
+          'fbs call failed',
+        );
+        throw new FbsError(
+          error.kind === 'too-large' ? 'bad-response' : 'unavailable',
+          `FBS ${error.kind}: ${error.message}`,
+        );
       }
       throw error;
     }
@@ -191,9 +257,13 @@ export class FbsClient {
 function checkStatus(response: HttpResponse, what: string): string {
   if (response.status >= 200 && response.status < 300) return response.text;
   if (response.status >= 500 || response.status === 408 || response.status === 429) {
-    throw new FbsError('unavailable', `FBS answered HTTP ${response.status} for the ${what}`, { status: response.status });
+    throw new FbsError('unavailable', `FBS answered HTTP ${response.status} for the ${what}`, {
+      status: response.status,
+    });
   }
-  throw new FbsError('bad-response', `FBS refused the request for the ${what}: HTTP ${response.status}`, { status: response.status });
+  throw new FbsError('bad-response', `FBS refused the request for the ${what}: HTTP ${response.status}`, {
+    status: response.status,
+  });
 }
 
 function patronRefFrom(answer: z.infer<typeof PatronAuthenticationResponse>): PatronRef {
@@ -220,7 +290,8 @@ export function isChild(birthday: string | null, today: Date): boolean {
   if (!match) return false;
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
   let age = today.getUTCFullYear() - year;
-  const hadBirthday = today.getUTCMonth() + 1 > month || (today.getUTCMonth() + 1 === month && today.getUTCDate() >= day);
+  const hadBirthday =
+    today.getUTCMonth() + 1 > month || (today.getUTCMonth() + 1 === month && today.getUTCDate() >= day);
   if (!hadBirthday) age--;
   return age < ADULT_AGE;
 }

@@ -13,7 +13,6 @@ import type { BorrowerBlock } from '../../contract/index.js';
  */
 export type FbsErrorCode = 'invalid-credentials' | 'locked-out' | 'blocked' | 'unavailable' | 'bad-response';
 
-
 export class FbsError extends Error {
   override name = 'FbsError';
   constructor(

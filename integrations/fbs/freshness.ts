@@ -24,7 +24,11 @@ export interface ClaimChange {
  * debtor-route claim paid elsewhere may still look open here: the debtor system is the place
  * to check those.
  */
-export async function checkClaimsFresh(client: FbsClient, patronId: string, chosen: readonly Claim[]): Promise<ClaimChange[]> {
+export async function checkClaimsFresh(
+  client: FbsClient,
+  patronId: string,
+  chosen: readonly Claim[],
+): Promise<ClaimChange[]> {
   const current = new Map((await client.fees(patronId, { includePaid: true })).map((fee) => [fee.feeId, fee]));
   const changes: ClaimChange[] = [];
   for (const claim of chosen) {

@@ -57,6 +57,7 @@ export const FeeV2 = z.object({
   materials: z.array(FeeMaterialV2),
 });
 export type FeeV2 = z.infer<typeof FeeV2>;
+export const FeeList = z.array(FeeV2);
 
 export const PaymentConfirmationV2 = z.object({
   orderId: z.string(),

@@ -26,7 +26,11 @@ export function fbsPaymentTarget(client: FbsClient): TargetHandler {
     const { patronId, claims } = parsed.data;
     let confirmations;
     try {
-      confirmations = await client.registerPayment(patronId, idempotencyKey, claims.map((c) => c.feeId));
+      confirmations = await client.registerPayment(
+        patronId,
+        idempotencyKey,
+        claims.map((c) => c.feeId),
+      );
     } catch (error) {
       return classifyFailure(error);
     }
@@ -64,7 +68,9 @@ function classifyFailure(error: unknown): DeliveryResult {
   const message = error instanceof Error ? error.message : String(error);
   // Unreachable or failing, or an answer we could not read (FBS may have registered it):
   // the same orderId is safe to send again.
-  const retryable = error instanceof FbsError && (error.code === 'unavailable' || (error.code === 'bad-response' && error.details.status === undefined));
+  const retryable =
+    error instanceof FbsError &&
+    (error.code === 'unavailable' || (error.code === 'bad-response' && error.details.status === undefined));
   // Otherwise FBS refused the request itself (4xx): sending it again will not help.
   return retryable ? { kind: 'transient', error: message } : { kind: 'permanent', error: message };
 }

@@ -6,17 +6,15 @@
 import { app, BrowserWindow } from 'electron';
 import { join } from 'node:path';
 import { loadConfig } from '../config.js';
-import { Core } from '../core.js';
-import { notConfiguredTerminal } from '../../devices/terminal/terminal.js';
+import { bootKiosk } from '../boot.js';
 
 if (!app.requestSingleInstanceLock()) {
   // One kiosk process per machine: the core is the database's only writer.
   app.quit();
 } else {
-  void app.whenReady().then(() => {
+  void app.whenReady().then(async () => {
     const config = loadConfig();
-    const core = new Core({ config, terminal: notConfiguredTerminal, packaged: app.isPackaged });
-    core.start();
+    const kiosk = await bootKiosk(config, { packaged: app.isPackaged });
 
     const window = new BrowserWindow({
       width: 1080,
@@ -29,7 +27,7 @@ if (!app.requestSingleInstanceLock()) {
     void window.loadFile(join(app.getAppPath(), 'renderer', 'dist', 'index.html'));
 
     app.on('window-all-closed', () => {
-      void core.stop().finally(() => app.quit());
+      void kiosk.stop().finally(() => app.quit());
     });
   });
 }

@@ -61,7 +61,9 @@ describe('FBS client against the sandbox: the seeded cases', () => {
 
   it('only debtor-route claims', async () => {
     const { claims } = await client.identify('1000000003', '3333');
-    expect(claims.map((c) => [c.feeId, c.route, c.amountOre, c.type])).toEqual([['6001', 'debtor', 24995, 'compensation']]);
+    expect(claims.map((c) => [c.feeId, c.route, c.amountOre, c.type])).toEqual([
+      ['6001', 'debtor', 24995, 'compensation'],
+    ]);
   });
 
   it('a mix with materials, an int64 id above 2^53 and an expected fee', async () => {
@@ -76,7 +78,11 @@ describe('FBS client against the sandbox: the seeded cases', () => {
       ],
     });
     expect(byFee.get('fbs:7002')).toMatchObject({ route: 'debtor', amountOre: 12025 });
-    expect(byFee.get('fbs:9007199254740993')).toMatchObject({ feeId: '9007199254740993', route: 'fbs', amountOre: 2000 });
+    expect(byFee.get('fbs:9007199254740993')).toMatchObject({
+      feeId: '9007199254740993',
+      route: 'fbs',
+      amountOre: 2000,
+    });
     expect(byFee.get('fbs:-1#0')).toMatchObject({ feeId: '-1', route: 'not-payable' });
     // Payable claims first, the expected fee last.
     expect(claims.at(-1)!.route).toBe('not-payable');
@@ -202,7 +208,13 @@ describe('FBS payment/v2 and the fbs.payment outbox target', () => {
     paidAt: new Date().toISOString(),
     claims: feeIds.map((feeId) => ({ claimId: `fbs:${feeId}`, feeId, amountOre: 3000 })),
   });
-  const attempt = (feeIds: string[], key = 'order-1') => ({ target: 'fbs.payment', idempotencyKey: key, payload: payload(feeIds), attempt: 1, signal: new AbortController().signal });
+  const attempt = (feeIds: string[], key = 'order-1') => ({
+    target: 'fbs.payment',
+    idempotencyKey: key,
+    payload: payload(feeIds),
+    attempt: 1,
+    signal: new AbortController().signal,
+  });
 
   it('is idempotent on orderId: the same order twice makes one ledger entry and the same confirmation', async () => {
     const first = await client.registerPayment('100002', 'order-1', ['5001', '5002']);
@@ -224,7 +236,10 @@ describe('FBS payment/v2 and the fbs.payment outbox target', () => {
 
   it('delivers, and delivers again on a retry without a second registration', async () => {
     const target = fbsPaymentTarget(client);
-    expect(await target(attempt(['5001']))).toMatchObject({ kind: 'delivered', result: { fees: [{ feeId: '5001', paymentStatus: 'paymentRegistered' }] } });
+    expect(await target(attempt(['5001']))).toMatchObject({
+      kind: 'delivered',
+      result: { fees: [{ feeId: '5001', paymentStatus: 'paymentRegistered' }] },
+    });
     expect(await target(attempt(['5001']))).toMatchObject({ kind: 'delivered' });
     expect(sandbox.ledger).toHaveLength(1);
   });
@@ -237,7 +252,10 @@ describe('FBS payment/v2 and the fbs.payment outbox target', () => {
   });
 
   it('rejects a fee FBS does not allow the kiosk to take', async () => {
-    const result = await fbsPaymentTarget(client)({ ...attempt(['6001']), payload: { ...payload(['6001']), patronId: '100003' } });
+    const result = await fbsPaymentTarget(client)({
+      ...attempt(['6001']),
+      payload: { ...payload(['6001']), patronId: '100003' },
+    });
     expect(result).toMatchObject({ kind: 'permanent' });
     expect(result.kind === 'permanent' && result.error).toContain('paymentNotAllowedByClient');
   });
@@ -280,5 +298,46 @@ describe('freshness check before charging', () => {
       ['9007199254740993', 'gone', 2000, null],
       ['7002', 'amount-changed', 12025, 10000],
     ]);
+  });
+});
+
+describe('FBS and privacy', () => {
+  it('never logs a PIN, card number, CPR, the client password or the session key', async () => {
+    const { log, lines } = memoryLogger('trace');
+    const logged = newClient({ log });
+    const errors: string[] = [];
+    const attempt = async (p: Promise<unknown>): Promise<void> => {
+      await p.catch((e: Error) => errors.push(`${e.name}: ${e.message}`));
+    };
+    await attempt(logged.identify('0101901234', '4444'));
+    await attempt(logged.identify('1000000002', '9876'));
+    await attempt(logged.identify('1000000005', '5555'));
+    await attempt(logged.preauthenticate('0101901234'));
+    sandbox.expireSessions();
+    sandbox.setFaults({ hang: { times: 1 }, pathIncludes: '/authenticate/' });
+    await attempt(logged.identify('1000000004', '4444'));
+    sandbox.setFaults({ malformed: { times: 1 } });
+    await attempt(logged.identify('1000000002', '2222'));
+    await logged.close();
+
+    const output = lines().join('\n') + errors.join('\n');
+    expect(lines().length).toBeGreaterThan(5);
+    for (const secret of [
+      '0101901234',
+      '010190',
+      '1000000004',
+      '1000000002',
+      '1000000005',
+      '4444',
+      '9876',
+      '5555',
+      sandbox.client.password,
+    ]) {
+      expect(output, secret).not.toContain(secret);
+    }
+    const sessions = sandbox.exchanges
+      .filter((e) => e.operation === 'login')
+      .map((e) => (e.response as { sessionKey: string }).sessionKey);
+    for (const session of sessions) expect(output).not.toContain(session);
   });
 });

@@ -41,6 +41,26 @@ describe('config', () => {
       /outbox\.leaseMs: leaseMs must be longer/,
     );
     expect(() => parseConfig({ browserMode: { host: '0.0.0.0' } })).toThrow(/browserMode\.host/);
+    expect(() => parseConfig({ fbs: { agencyId: '761500' } })).toThrow(/fbs\.agencyId: an ISIL/);
+    expect(() => parseConfig({ fbs: { baseUrl: 'ftp://fbs' } })).toThrow(/fbs\.baseUrl/);
+  });
+
+  it('demands real FBS access in production mode, and not in the demo', () => {
+    expect(parseConfig({}).fbs.baseUrl).toBe('');
+    const error = (() => {
+      try {
+        parseConfig({ mode: 'production' });
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return '';
+    })();
+    expect(error).toContain('fbs.baseUrl: required in production mode');
+    expect(error).toContain('fbs.password: required in production mode');
+    expect(
+      parseConfig({ mode: 'production', fbs: { baseUrl: 'https://cicero-fbs.com/rest', username: 'u', password: 'p' } })
+        .mode,
+    ).toBe('production');
   });
 
   it('reports broken JSON with the file name', () => {

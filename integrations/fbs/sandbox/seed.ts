@@ -6,7 +6,12 @@ export interface SeedMaterial {
   readonly recordId: string;
   readonly materialItemNumber: string;
   readonly materialGroup: { readonly name: string; readonly description?: string };
-  readonly periodical?: { readonly displayText: string; readonly volume?: string; readonly volumeYear?: string; readonly volumeNumber?: string };
+  readonly periodical?: {
+    readonly displayText: string;
+    readonly volume?: string;
+    readonly volumeYear?: string;
+    readonly volumeNumber?: string;
+  };
 }
 
 export interface SeedFee {
@@ -62,8 +67,25 @@ export const DEMO_BORROWERS: readonly SeedBorrower[] = [
     name: 'Frede FBS',
     birthday: '1979-09-30',
     fees: [
-      { feeId: '5001', type: 'fee', reasonMessage: 'Overskredet lånetid', amount: '30', creationDate: '2023-02-01', dueDate: '2023-03-01', payableByClient: true, materials: [book('25734401', '3846990948')] },
-      { feeId: '5002', type: 'fee', reasonMessage: 'Overskredet lånetid, 2. rykker', amount: '55.5', creationDate: '2023-03-15', payableByClient: true, materials: [book('29145789', '5012398745')] },
+      {
+        feeId: '5001',
+        type: 'fee',
+        reasonMessage: 'Overskredet lånetid',
+        amount: '30',
+        creationDate: '2023-02-01',
+        dueDate: '2023-03-01',
+        payableByClient: true,
+        materials: [book('25734401', '3846990948')],
+      },
+      {
+        feeId: '5002',
+        type: 'fee',
+        reasonMessage: 'Overskredet lånetid, 2. rykker',
+        amount: '55.5',
+        creationDate: '2023-03-15',
+        payableByClient: true,
+        materials: [book('29145789', '5012398745')],
+      },
     ],
   },
   {
@@ -73,7 +95,16 @@ export const DEMO_BORROWERS: readonly SeedBorrower[] = [
     name: 'Dorthe Debitor',
     birthday: '1990-01-20',
     fees: [
-      { feeId: '6001', type: 'compensation', reasonMessage: 'Erstatning for bortkommet materiale', amount: '249.95', creationDate: '2025-06-02', dueDate: '2025-07-01', payableByClient: false, materials: [book('51234567', '5123456789')] },
+      {
+        feeId: '6001',
+        type: 'compensation',
+        reasonMessage: 'Erstatning for bortkommet materiale',
+        amount: '249.95',
+        creationDate: '2025-06-02',
+        dueDate: '2025-07-01',
+        payableByClient: false,
+        materials: [book('51234567', '5123456789')],
+      },
     ],
   },
   {
@@ -92,14 +123,43 @@ export const DEMO_BORROWERS: readonly SeedBorrower[] = [
         payableByClient: true,
         materials: [
           book('25734401', '3846990950'),
-          { recordId: '06123456', materialItemNumber: '4711000123', materialGroup: { name: 'periodical', description: 'Tidsskrift' }, periodical: { displayText: 'Nr. 7, 2022', volume: '7', volumeYear: '2022' } },
+          {
+            recordId: '06123456',
+            materialItemNumber: '4711000123',
+            materialGroup: { name: 'periodical', description: 'Tidsskrift' },
+            periodical: { displayText: 'Nr. 7, 2022', volume: '7', volumeYear: '2022' },
+          },
         ],
       },
-      { feeId: '7002', type: 'compensation', reasonMessage: 'Erstatning for beskadiget materiale', amount: '120.25', creationDate: '2025-09-05', payableByClient: false, materials: [book('52111222', '5211122233')] },
+      {
+        feeId: '7002',
+        type: 'compensation',
+        reasonMessage: 'Erstatning for beskadiget materiale',
+        amount: '120.25',
+        creationDate: '2025-09-05',
+        payableByClient: false,
+        materials: [book('52111222', '5211122233')],
+      },
       // An id above 2^53: proves the kiosk never rounds an FBS id.
-      { feeId: '9007199254740993', type: 'fee', reasonMessage: 'Gebyr for fjernlån', amount: '20', creationDate: '2023-01-05', payableByClient: true, materials: [] },
+      {
+        feeId: '9007199254740993',
+        type: 'fee',
+        reasonMessage: 'Gebyr for fjernlån',
+        amount: '20',
+        creationDate: '2023-01-05',
+        payableByClient: true,
+        materials: [],
+      },
       // An expected fee: shown for information, never payable.
-      { feeId: '-1', type: 'fee', reasonMessage: 'Forventet gebyr for lån, der snart overskrider lånetiden', amount: '30', creationDate: '2026-11-01', payableByClient: false, materials: [book('29145789', '5012398746')] },
+      {
+        feeId: '-1',
+        type: 'fee',
+        reasonMessage: 'Forventet gebyr for lån, der snart overskrider lånetiden',
+        amount: '30',
+        creationDate: '2026-11-01',
+        payableByClient: false,
+        materials: [book('29145789', '5012398746')],
+      },
     ],
   },
   {
@@ -109,7 +169,17 @@ export const DEMO_BORROWERS: readonly SeedBorrower[] = [
     name: 'Bente Blokeret',
     birthday: '1968-07-07',
     blocks: [{ blockedReason: 'U', blockedSince: '2025-10-01', message: 'Udelukket fra lån' }],
-    fees: [{ feeId: '8001', type: 'fee', reasonMessage: 'Overskredet lånetid', amount: '75', creationDate: '2023-08-01', payableByClient: true, materials: [] }],
+    fees: [
+      {
+        feeId: '8001',
+        type: 'fee',
+        reasonMessage: 'Overskredet lånetid',
+        amount: '75',
+        creationDate: '2023-08-01',
+        payableByClient: true,
+        materials: [],
+      },
+    ],
   },
   {
     patronId: '100006',
@@ -118,7 +188,17 @@ export const DEMO_BORROWERS: readonly SeedBorrower[] = [
     name: 'Leo Låst',
     birthday: '2001-02-02',
     lockedOut: true,
-    fees: [{ feeId: '8101', type: 'fee', reasonMessage: 'Overskredet lånetid', amount: '10', creationDate: '2023-04-04', payableByClient: true, materials: [] }],
+    fees: [
+      {
+        feeId: '8101',
+        type: 'fee',
+        reasonMessage: 'Overskredet lånetid',
+        amount: '10',
+        creationDate: '2023-04-04',
+        payableByClient: true,
+        materials: [],
+      },
+    ],
   },
   {
     patronId: '100007',
@@ -126,7 +206,17 @@ export const DEMO_BORROWERS: readonly SeedBorrower[] = [
     pin: '7777',
     name: 'Karla Barn',
     birthday: '2016-03-14',
-    fees: [{ feeId: '8201', type: 'fee', reasonMessage: 'Overskredet lånetid', amount: '10', creationDate: '2023-05-05', payableByClient: true, materials: [book('27654321', '3876543210')] }],
+    fees: [
+      {
+        feeId: '8201',
+        type: 'fee',
+        reasonMessage: 'Overskredet lånetid',
+        amount: '10',
+        creationDate: '2023-05-05',
+        payableByClient: true,
+        materials: [book('27654321', '3876543210')],
+      },
+    ],
   },
 ];
 

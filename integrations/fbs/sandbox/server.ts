@@ -38,6 +38,7 @@ export interface LedgerEntry {
 export interface Exchange {
   readonly operation: string;
   readonly method: string;
+  readonly path: string;
   readonly status: number;
   readonly request: unknown;
   readonly response: unknown;
@@ -107,7 +108,12 @@ export class FbsSandbox {
 
   /** Back to the seeded state: fees unpaid, ledger empty, no faults, no sessions. */
   reset(): void {
-    this.borrowers = this.seed.map((b) => ({ ...b, fees: b.fees.map((f) => ({ ...f })), lockedOut: b.lockedOut ?? false, wrongPins: 0 }));
+    this.borrowers = this.seed.map((b) => ({
+      ...b,
+      fees: b.fees.map((f) => ({ ...f })),
+      lockedOut: b.lockedOut ?? false,
+      wrongPins: 0,
+    }));
     this.ledger.length = 0;
     this.exchanges.length = 0;
     this.sessions.clear();
@@ -172,14 +178,32 @@ export class FbsSandbox {
       operation = routed.operation;
       answer = routed.answer;
     } catch (error) {
-      answer = error instanceof HttpAnswer ? error : new HttpAnswer(400, { message: `bad request: ${(error as Error).message}` });
+      answer =
+        error instanceof HttpAnswer
+          ? error
+          : new HttpAnswer(400, { message: `bad request: ${(error as Error).message}` });
     }
-    this.exchanges.push({ operation, method: req.method ?? 'GET', status: answer.status, request, response: answer.body });
+    this.exchanges.push({
+      operation,
+      method: req.method ?? 'GET',
+      path,
+      status: answer.status,
+      request,
+      response: answer.body,
+    });
     if (this.exchanges.length > 1000) this.exchanges.shift();
-    res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body === undefined ? '' : stringify(answer.body));
+    res
+      .writeHead(answer.status, { 'content-type': 'application/json' })
+      .end(answer.body === undefined ? '' : stringify(answer.body));
   }
 
-  private route(method: string, path: string, query: URLSearchParams, session: string | string[] | undefined, body: unknown): { operation: string; answer: HttpAnswer } {
+  private route(
+    method: string,
+    path: string,
+    query: URLSearchParams,
+    session: string | string[] | undefined,
+    body: unknown,
+  ): { operation: string; answer: HttpAnswer } {
     const agency = this.client.agencyId;
     let m: RegExpExecArray | null;
     if (method === 'POST' && path === `/external/v1/${agency}/authentication/login`) {
@@ -206,8 +230,10 @@ export class FbsSandbox {
 
   private login(body: unknown): HttpAnswer {
     const { username, password } = (body ?? {}) as { username?: unknown; password?: unknown };
-    if (typeof username !== 'string' || typeof password !== 'string') return new HttpAnswer(400, { message: 'username and password required' });
-    if (username !== this.client.username || password !== this.client.password) return new HttpAnswer(403, { message: 'invalid client credentials' });
+    if (typeof username !== 'string' || typeof password !== 'string')
+      return new HttpAnswer(400, { message: 'username and password required' });
+    if (username !== this.client.username || password !== this.client.password)
+      return new HttpAnswer(403, { message: 'invalid client credentials' });
     const sessionKey = randomUUID();
     this.sessions.set(sessionKey, Date.now() + SESSION_TTL_MS);
     return new HttpAnswer(200, { sessionKey });
@@ -230,7 +256,8 @@ export class FbsSandbox {
 
   private authenticate(body: unknown): HttpAnswer {
     const { libraryCardNumber, pincode } = (body ?? {}) as { libraryCardNumber?: unknown; pincode?: unknown };
-    if (typeof libraryCardNumber !== 'string' || typeof pincode !== 'string') return new HttpAnswer(400, { message: 'libraryCardNumber and pincode required' });
+    if (typeof libraryCardNumber !== 'string' || typeof pincode !== 'string')
+      return new HttpAnswer(400, { message: 'libraryCardNumber and pincode required' });
     const borrower = this.byIdentifier(libraryCardNumber);
     if (!borrower) return authAnswer('INVALID', '0');
     if (borrower.lockedOut) return authAnswer('LOANER_LOCKED_OUT', borrower.patronId);
@@ -299,13 +326,21 @@ export class FbsSandbox {
     if (fees.some((f) => f === undefined)) return new HttpAnswer(400, { message: 'unknown fee for this patron' });
     const confirmations = (fees as FeeState[]).map((fee) => {
       const base = { orderId, feeId: new LosslessNumber(fee.feeId) };
-      if (fee.paidByOrderId === orderId) return { ...base, confirmationId: fee.confirmationId, paymentStatus: 'paymentRegistered' };
+      if (fee.paidByOrderId === orderId)
+        return { ...base, confirmationId: fee.confirmationId, paymentStatus: 'paymentRegistered' };
       if (fee.paidDate) return { ...base, paymentStatus: 'paymentRegisteredByDifferentOrderId' };
       if (!fee.payableByClient || fee.feeId === '-1') return { ...base, paymentStatus: 'paymentNotAllowedByClient' };
       fee.paidDate = today();
       fee.paidByOrderId = orderId;
       fee.confirmationId = `FBS-${String(++this.confirmations).padStart(8, '0')}`;
-      this.ledger.push({ orderId, patronId, feeId: fee.feeId, amount: fee.amount, confirmationId: fee.confirmationId, at: new Date().toISOString() });
+      this.ledger.push({
+        orderId,
+        patronId,
+        feeId: fee.feeId,
+        amount: fee.amount,
+        confirmationId: fee.confirmationId,
+        at: new Date().toISOString(),
+      });
       return { ...base, confirmationId: fee.confirmationId, paymentStatus: 'paymentRegistered' };
     });
     return new HttpAnswer(200, confirmations);
@@ -313,7 +348,8 @@ export class FbsSandbox {
 
   /** Technician/demo controls: read the ledger, set faults, reset. Loopback only, like the rest. */
   private control(method: string, path: string, text: string, res: ServerResponse): void {
-    const reply = (status: number, body: unknown): void => void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    const reply = (status: number, body: unknown): void =>
+      void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     try {
       if (method === 'GET' && path === '/_sandbox/ledger') return reply(200, this.ledger);
       if (method === 'POST' && path === '/_sandbox/faults') {
@@ -343,7 +379,11 @@ export class FbsSandbox {
 }
 
 function authAnswer(status: 'VALID' | 'INVALID' | 'LOANER_LOCKED_OUT', patronId: string): HttpAnswer {
-  return new HttpAnswer(200, { authenticateStatus: status, patronId: new LosslessNumber(patronId), patronType: 'PERSON' });
+  return new HttpAnswer(200, {
+    authenticateStatus: status,
+    patronId: new LosslessNumber(patronId),
+    patronType: 'PERSON',
+  });
 }
 
 function today(): string {
