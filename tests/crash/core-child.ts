@@ -3,20 +3,27 @@
  * stand-in HTTP servers run by the test (they outlive this process). Environment:
  *   KIOSK_DATA_DIR      the database folder (shared by the killed run and the restart)
  *   KIOSK_FAULT_POINT   optional: where to die with SIGKILL
- *   TERMINAL_URL, TARGET_URL
- *   PAYMENTS            JSON array of payments (each an array of [feeId, amountOre, route])
+ *   TERMINAL_URL        stand-in terminal
+ *   FBS_URL             the FBS sandbox (fbs.payment is delivered there with the real client)
+ *   TARGET_URL          stand-in for ØiR (oeir.indbetaling) until its sandbox exists
+ *   PAYMENTS            JSON array of { patronId, lines: [feeId, amountOre, route][] }
  * Prints one JSON line per event on stdout; exits 0 once the outbox has nothing left to send.
  */
 import { Core } from '../../main/core.js';
 import { createLogger } from '../../main/log.js';
 import pino from 'pino';
 import { line, testConfig } from '../support/fixtures.js';
+import { FbsClient } from '../../integrations/fbs/client.js';
+import { fbsPaymentTarget } from '../../integrations/fbs/payment-target.js';
+import { SANDBOX_CLIENT } from '../../integrations/fbs/sandbox/seed.js';
 import { httpJsonTarget } from '../support/http-target.js';
 import { httpTerminal } from '../support/standin-terminal.js';
 
 const env = process.env;
 const say = (event: Record<string, unknown>): void => void process.stdout.write(`${JSON.stringify(event)}\n`);
 
+const log = createLogger({ level: 'warn', destination: pino.destination({ fd: 2, sync: true }) });
+const fbs = new FbsClient({ baseUrl: env.FBS_URL!, ...SANDBOX_CLIENT, timeoutMs: 400, log });
 const core = new Core({
   config: testConfig(env.KIOSK_DATA_DIR!, {
     leaseMs: 800,
@@ -27,11 +34,11 @@ const core = new Core({
   }),
   terminal: httpTerminal(env.TERMINAL_URL!),
   targets: {
-    'fbs.payment': httpJsonTarget(`${env.TARGET_URL!}/fbs`),
+    'fbs.payment': fbsPaymentTarget(fbs),
     'oeir.indbetaling': httpJsonTarget(`${env.TARGET_URL!}/oeir`),
   },
   packaged: false,
-  log: createLogger({ level: 'warn', destination: pino.destination({ fd: 2, sync: true }) }),
+  log,
 });
 
 const report = core.start();
@@ -42,11 +49,14 @@ say({
   auditOk: report.audit.ok,
 });
 
-const payments = JSON.parse(env.PAYMENTS ?? '[]') as [string, number, 'fbs' | 'debtor'][][];
-for (const lines of payments) {
+const payments = JSON.parse(env.PAYMENTS ?? '[]') as {
+  patronId: string;
+  lines: [string, number, 'fbs' | 'debtor'][];
+}[];
+for (const { patronId, lines } of payments) {
   const payment = await core.checkout.pay({
     channel: 'kiosk',
-    patronId: 'patron-1',
+    patronId,
     actor: 'kiosk',
     lines: lines.map(([fee, ore, route]) => line(fee, ore, route)),
   });
@@ -65,3 +75,4 @@ for (;;) {
 }
 say({ event: 'drained', counts: core.outbox.counts() });
 await core.stop();
+await fbs.close();

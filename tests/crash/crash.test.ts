@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '../../db/audit.js';
 import { DATABASE_FILE } from '../../main/core.js';
 import { armFaultPointFromEnv, FAULT_POINTS, type FaultPoint } from '../../main/faults.js';
+import { FbsSandbox } from '../../integrations/fbs/sandbox/server.js';
 import { tempDir } from '../support/fixtures.js';
 import { startStandinTarget, type StandinTarget } from '../support/standin-target.js';
 import { startStandinTerminal, type StandinTerminal } from '../support/standin-terminal.js';
@@ -16,14 +17,23 @@ import { startStandinTerminal, type StandinTerminal } from '../support/standin-t
  */
 const CHILD = fileURLToPath(new URL('./core-child.ts', import.meta.url));
 
-// Three payments: both routes, FBS only, debtor only.
+// Three payments of seeded FBS sandbox claims: both routes, FBS only, debtor only.
 const PAYMENTS = [
-  [
-    ['101', 2500, 'fbs'],
-    ['102', 4050, 'debtor'],
-  ],
-  [['201', 1000, 'fbs']],
-  [['301', 12550, 'debtor']],
+  {
+    patronId: '100004',
+    lines: [
+      ['7001', 4500, 'fbs'],
+      ['7002', 12025, 'debtor'],
+    ],
+  },
+  {
+    patronId: '100002',
+    lines: [
+      ['5001', 3000, 'fbs'],
+      ['5002', 5550, 'fbs'],
+    ],
+  },
+  { patronId: '100003', lines: [['6001', 24995, 'debtor']] },
 ];
 
 interface RunResult {
@@ -72,13 +82,16 @@ interface DbOutbox {
 
 let terminal: StandinTerminal;
 let remote: StandinTarget;
+const fbs = new FbsSandbox();
 beforeAll(async () => {
   terminal = await startStandinTerminal();
   remote = await startStandinTarget();
+  await fbs.start();
 });
 afterAll(async () => {
   await terminal.close();
   await remote.close();
+  await fbs.close();
 });
 
 describe('crash safety: SIGKILL at every fault point', () => {
@@ -98,7 +111,8 @@ async function crashAndRecover(point: FaultPoint): Promise<void> {
   terminal.chargeRequests.clear();
   terminal.approved.clear();
   remote.reset();
-  const env = { KIOSK_DATA_DIR: dir.path, TERMINAL_URL: terminal.url, TARGET_URL: remote.url };
+  fbs.reset();
+  const env = { KIOSK_DATA_DIR: dir.path, TERMINAL_URL: terminal.url, TARGET_URL: remote.url, FBS_URL: fbs.url };
   try {
     const crashed = await runCore({ ...env, KIOSK_FAULT_POINT: point, PAYMENTS: JSON.stringify(PAYMENTS) });
     expect(crashed.signal, `the core should die at ${point}; stderr: ${crashed.stderr}`).toBe('SIGKILL');
@@ -158,7 +172,7 @@ async function crashAndRecover(point: FaultPoint): Promise<void> {
         }
       }
 
-      // Every delivery of one registration used one key, and each key took effect once.
+      // ØiR route (stand-in): every delivery of one registration used one key, each took effect once.
       const keysPerRegistration = new Map<string, Set<string>>();
       for (const request of remote.requests) {
         const { payload } = request.body as { payload: { paymentId: string; route: string } };
@@ -168,7 +182,21 @@ async function crashAndRecover(point: FaultPoint): Promise<void> {
         keysPerRegistration.set(registration, keys);
       }
       for (const [registration, keys] of keysPerRegistration) expect(keys.size, registration).toBe(1);
-      expect(new Set(remote.registered.keys())).toEqual(new Set(outbox.map((r) => r.idempotency_key)));
+      const oeirKeys = outbox.filter((r) => r.target === 'oeir.indbetaling').map((r) => r.idempotency_key);
+      expect(new Set(remote.registered.keys())).toEqual(new Set(oeirKeys));
+
+      // FBS route (the FBS sandbox's own ledger): each fee registered once, under the order id
+      // the outbox fixed for its payment, and every FBS row accounted for.
+      const fbsRows = outbox.filter((r) => r.target === 'fbs.payment');
+      const feesOf = (row: DbOutbox): string[] =>
+        (JSON.parse(row.payload_json) as { claims: { feeId: string }[] }).claims.map((c) => c.feeId);
+      const ledgerFees = fbs.ledger.map((l) => l.feeId);
+      expect(new Set(ledgerFees).size, 'a fee registered twice in FBS').toBe(ledgerFees.length);
+      expect(new Set(fbs.ledger.map((l) => l.orderId))).toEqual(new Set(fbsRows.map((r) => r.idempotency_key)));
+      for (const row of fbsRows) {
+        for (const feeId of feesOf(row))
+          expect(fbs.ledger.find((l) => l.feeId === feeId)?.orderId, `fee ${feeId}`).toBe(row.idempotency_key);
+      }
 
       expect(verifyAuditChain(db).ok).toBe(true);
     } finally {
@@ -183,9 +211,15 @@ async function crashAndRecover(point: FaultPoint): Promise<void> {
 function expectScenario(point: FaultPoint, started: Record<string, unknown>, restarted: RunResult): void {
   const abandoned = started.abandoned as string[];
   const inDoubt = started.inDoubt as string[];
-  const retried = [...remote.registered.keys()].some(
+  const oeirRetried = [...remote.registered.keys()].some(
     (key) => remote.requests.filter((r) => r.idempotencyKey === key).length > 1,
   );
+  const fbsOrders = fbs.exchanges
+    .filter((e) => e.operation === 'payFeesV2')
+    .map((e) => (e.request as { orderId: string }).orderId);
+  const fbsRetried = fbsOrders.some((order, i) => fbsOrders.indexOf(order) !== i);
+  const retried = oeirRetried || fbsRetried;
+  const delivered = remote.registered.size + fbs.ledger.length;
   switch (point) {
     case 'checkout.after-intent-persisted':
       expect(abandoned).toHaveLength(1);
@@ -203,14 +237,14 @@ function expectScenario(point: FaultPoint, started: Record<string, unknown>, res
     case 'checkout.after-journal-approved':
     case 'outbox.after-lease':
       expect(inDoubt).toEqual([]);
-      expect(remote.registered.size).toBeGreaterThan(0);
+      expect(delivered).toBeGreaterThan(0);
       break;
     case 'outbox.after-remote-call':
       // The remote had the registration; the restart sent it again with the same key.
       expect(retried).toBe(true);
       break;
     case 'outbox.after-mark-delivered':
-      expect(remote.registered.size).toBeGreaterThan(0);
+      expect(delivered).toBeGreaterThan(0);
       break;
   }
   expect(restarted.events.some((e) => e.event === 'drained')).toBe(true);
