@@ -1,5 +1,6 @@
 /**
  * `npm run bench`: prints one JSON document with
+ *   - claims look-up through the FBS client vs the same requests made bare (ratio);
  *   - journal transition commit latency (synchronous=FULL, WAL) vs a bare one-row insert in its
  *     own transaction on the same disk and with the same settings, and their ratio;
  *   - outbox throughput delivering 10,000 rows to a local HTTP endpoint in another process.
@@ -9,7 +10,10 @@ import { spawn } from 'node:child_process';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Agent, request } from 'undici';
 import { openDatabase } from '../db/open.js';
+import { FbsClient } from '../integrations/fbs/client.js';
+import { SANDBOX_CLIENT } from '../integrations/fbs/sandbox/seed.js';
 import { planDeliveries } from '../main/deliveries.js';
 import { createLogger } from '../main/log.js';
 import { OutboxWorker } from '../main/outbox-worker.js';
@@ -20,6 +24,7 @@ import { openStores } from '../tests/support/stores.js';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const TRANSITIONS = Number(process.env.BENCH_TRANSITIONS ?? 2000);
 const OUTBOX_ROWS = Number(process.env.BENCH_OUTBOX_ROWS ?? 10_000);
+const LOOKUPS = Number(process.env.BENCH_LOOKUPS ?? 1000);
 
 function percentiles(samples: number[]): { p50: number; p99: number; mean: number; n: number } {
   const sorted = [...samples].sort((a, b) => a - b);
@@ -130,9 +135,101 @@ async function benchOutbox(): Promise<Record<string, number>> {
   }
 }
 
+/**
+ * Claims look-up: card number + PIN to mapped claims (authenticate, then patron and fees in
+ * parallel) through FbsClient, against the same three requests made bare (undici, JSON.parse,
+ * no validation or mapping) to the same sandbox. The ratio is the client's own overhead.
+ */
+async function benchClaimsLookup(): Promise<Record<string, unknown>> {
+  const server = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', 'fbs-sandbox-server.ts')], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const baseUrl = await new Promise<string>((resolve) =>
+    server.stdout!.once('data', (c: Buffer) => resolve(c.toString().trim())),
+  );
+  const { username, password, agencyId } = SANDBOX_CLIENT;
+  const client = new FbsClient({
+    baseUrl,
+    username,
+    password,
+    agencyId,
+    timeoutMs: 10_000,
+    log: createLogger({ level: 'silent' }),
+  });
+  const agent = new Agent({ keepAliveTimeout: 10_000, connections: 16 });
+  const call = async (
+    method: 'GET' | 'POST',
+    path: string,
+    session: string | null,
+    body?: unknown,
+  ): Promise<unknown> => {
+    const res = await request(`${baseUrl}${path}`, {
+      method,
+      dispatcher: agent,
+      headers: { 'content-type': 'application/json', ...(session ? { 'x-session': session } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return JSON.parse(await res.body.text()) as unknown;
+  };
+  const { sessionKey } = (await call('POST', `/external/v1/${agencyId}/authentication/login`, null, {
+    username,
+    password,
+  })) as { sessionKey: string };
+  const bare = async (): Promise<void> => {
+    const { patronId } = (await call('POST', `/external/${agencyId}/patrons/authenticate/v9`, sessionKey, {
+      libraryCardNumber: '1000000004',
+      pincode: '4444',
+    })) as { patronId: number };
+    await Promise.all([
+      call('GET', `/external/${agencyId}/patrons/${patronId}/v4`, sessionKey),
+      call(
+        'GET',
+        `/external/${agencyId}/patron/${patronId}/fees/v2?includepaid=false&includenonpayable=true`,
+        sessionKey,
+      ),
+    ]);
+  };
+  const viaClient = async (): Promise<void> => {
+    await client.identify('1000000004', '4444');
+  };
+  const timeAsync = async (fn: () => Promise<void>): Promise<number> => {
+    const start = process.hrtime.bigint();
+    await fn();
+    return Number(process.hrtime.bigint() - start) / 1e6;
+  };
+  try {
+    for (let i = 0; i < 100; i++) {
+      await bare();
+      await viaClient();
+    }
+    const bareMs: number[] = [];
+    const clientMs: number[] = [];
+    for (let i = 0; i < LOOKUPS; i++) {
+      bareMs.push(await timeAsync(bare));
+      clientMs.push(await timeAsync(viaClient));
+    }
+    const b = percentiles(bareMs);
+    const c = percentiles(clientMs);
+    return {
+      borrower: 'demo card 1000000004 (4 claims, materials)',
+      bareHttpMs: b,
+      clientMs: c,
+      clientOverBareRatio: {
+        p50: Math.round((c.p50 / b.p50) * 100) / 100,
+        mean: Math.round((c.mean / b.mean) * 100) / 100,
+      },
+    };
+  } finally {
+    await client.close();
+    await agent.close();
+    server.stdin!.end();
+  }
+}
+
 const journal = benchJournal();
 const bare = benchBareInsert();
 const outbox = await benchOutbox();
+const claimsLookup = await benchClaimsLookup();
 const result = {
   machine: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown' },
   settings: {
@@ -148,5 +245,6 @@ const result = {
     p99: Math.round((journal.p99 / bare.p99) * 100) / 100,
   },
   outboxDelivery: outbox,
+  claimsLookup,
 };
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
