@@ -1,5 +1,6 @@
 import { notConfiguredTerminal } from '../devices/terminal/terminal.js';
 import { FbsClient } from '../integrations/fbs/client.js';
+import { checkClaimsFresh } from '../integrations/fbs/freshness.js';
 import { FBS_PAYMENT_TARGET, fbsPaymentTarget } from '../integrations/fbs/payment-target.js';
 import { FbsSandbox } from '../integrations/fbs/sandbox/server.js';
 import type { KioskConfig } from './config.js';
@@ -39,6 +40,12 @@ export async function bootKiosk(
     config,
     terminal: notConfiguredTerminal,
     targets: { [FBS_PAYMENT_TARGET]: fbsPaymentTarget(fbs) },
+    verifyClaims: (patronId, lines) =>
+      checkClaimsFresh(
+        fbs,
+        patronId,
+        lines.map((l) => ({ id: l.claimId, feeId: l.feeId, amountOre: l.amountOre, route: l.route })),
+      ),
     packaged: options.packaged,
     log,
   });

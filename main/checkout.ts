@@ -5,6 +5,23 @@ import { planDeliveries } from './deliveries.js';
 import { faultPoint } from './faults.js';
 import type { Logger } from './log.js';
 
+/** A chosen claim that is no longer as the borrower saw it (see integrations/fbs/freshness.ts). */
+export interface StaleClaim {
+  readonly claimId: string;
+  readonly kind: string;
+}
+
+/** Re-reads the chosen claims at their source right before charging. */
+export type VerifyClaims = (patronId: string, lines: readonly PaymentLine[]) => Promise<readonly StaleClaim[]>;
+
+/** Nothing was charged or persisted: the borrower must look at their claims again. */
+export class ClaimsChangedError extends Error {
+  override name = 'ClaimsChangedError';
+  constructor(readonly changes: readonly StaleClaim[]) {
+    super(`claims changed since they were shown: ${changes.map((c) => `${c.claimId} ${c.kind}`).join(', ')}`);
+  }
+}
+
 export interface CheckoutRequest {
   readonly channel: Channel;
   readonly patronId: string;
@@ -25,6 +42,7 @@ export class Checkout {
     private readonly terminal: PaymentTerminal,
     private readonly log: Logger,
     private readonly onApproved: () => void,
+    private readonly verifyClaims: VerifyClaims = () => Promise.resolve([]),
   ) {}
 
   async pay(request: CheckoutRequest): Promise<Payment> {
@@ -39,6 +57,11 @@ export class Checkout {
   }
 
   private async run(request: CheckoutRequest): Promise<Payment> {
+    // Last look before money moves: a claim paid or changed since it was shown must not be
+    // charged. If the source cannot be asked, this throws and nothing is charged either.
+    const changes = await this.verifyClaims(request.patronId, request.lines);
+    if (changes.length > 0) throw new ClaimsChangedError(changes);
+
     const intent = this.journal.createIntent(request);
     faultPoint('checkout.after-intent-persisted');
 

@@ -5,7 +5,7 @@ import { PaymentJournal } from '../db/journal.js';
 import { openDatabase, type Db } from '../db/open.js';
 import { OutboxStore } from '../db/outbox.js';
 import type { PaymentTerminal } from '../devices/terminal/terminal.js';
-import { Checkout } from './checkout.js';
+import { Checkout, type VerifyClaims } from './checkout.js';
 import type { KioskConfig } from './config.js';
 import { armFaultPointFromEnv } from './faults.js';
 import { createLogger, type Logger } from './log.js';
@@ -16,6 +16,8 @@ export interface CoreOptions {
   readonly terminal: PaymentTerminal;
   /** Outbox target handlers, registered by the integrations. */
   readonly targets?: Readonly<Record<string, TargetHandler>>;
+  /** Re-checks chosen claims at their source right before charging (FBS freshness check). */
+  readonly verifyClaims?: VerifyClaims;
   /** True in a packaged build: fault points can never be armed there. */
   readonly packaged: boolean;
   readonly log?: Logger;
@@ -57,7 +59,13 @@ export class Core {
     this.journal = new PaymentJournal(this.db, this.outbox, this.audit);
     this.worker = new OutboxWorker(this.outbox, options.config.outbox, this.log);
     for (const [target, handler] of Object.entries(options.targets ?? {})) this.worker.register(target, handler);
-    this.checkout = new Checkout(this.journal, options.terminal, this.log, () => this.worker.wake());
+    this.checkout = new Checkout(
+      this.journal,
+      options.terminal,
+      this.log,
+      () => this.worker.wake(),
+      options.verifyClaims,
+    );
   }
 
   /** Start-up recovery report, then the outbox starts forwarding what is waiting. */

@@ -27,7 +27,7 @@ export interface ClaimChange {
 export async function checkClaimsFresh(
   client: FbsClient,
   patronId: string,
-  chosen: readonly Claim[],
+  chosen: readonly Pick<Claim, 'id' | 'feeId' | 'amountOre' | 'route'>[],
 ): Promise<ClaimChange[]> {
   const current = new Map((await client.fees(patronId, { includePaid: true })).map((fee) => [fee.feeId, fee]));
   const changes: ClaimChange[] = [];

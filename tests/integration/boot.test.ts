@@ -1,0 +1,59 @@
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { PaymentLine } from '../../contract/index.js';
+import { bootKiosk, type Kiosk } from '../../main/boot.js';
+import { ClaimsChangedError } from '../../main/checkout.js';
+import { parseConfig } from '../../main/config.js';
+import { memoryLogger, tempDir } from '../support/fixtures.js';
+
+let kiosk: Kiosk | null = null;
+const dir = tempDir();
+afterEach(async () => {
+  await kiosk?.stop();
+  kiosk = null;
+});
+afterAll(() => dir.remove());
+
+async function bootDemo(): Promise<Kiosk> {
+  kiosk = await bootKiosk({ ...parseConfig({}), dataDir: dir.path }, { packaged: false, log: memoryLogger().log });
+  return kiosk;
+}
+
+describe('the demo kiosk, composed', () => {
+  it('starts the FBS sandbox and identifies a demo borrower through it', async () => {
+    const k = await bootDemo();
+    expect(k.sandboxes.fbs?.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/rest$/);
+    const { claims } = await k.fbs.identify('1000000002', '2222');
+    expect(claims.map((c) => c.amountOre)).toEqual([3000, 5550]);
+  });
+
+  it('re-checks the claims at FBS right before charging', async () => {
+    const k = await bootDemo();
+    const { borrower, claims } = await k.fbs.identify('1000000002', '2222');
+    const lines: PaymentLine[] = claims.map((c) => ({
+      claimId: c.id,
+      feeId: c.feeId,
+      route: 'fbs',
+      type: c.type,
+      reason: c.reason,
+      materials: c.materials,
+      amountOre: c.amountOre,
+    }));
+    k.sandboxes.fbs!.markPaidElsewhere('5002');
+    const refused = await k.core.checkout
+      .pay({ channel: 'kiosk', patronId: borrower.patronId, lines, actor: 'kiosk' })
+      .catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ClaimsChangedError);
+    expect((refused as ClaimsChangedError).changes).toEqual([
+      expect.objectContaining({ claimId: 'fbs:5002', kind: 'paid' }),
+    ]);
+
+    // With fresh claims it goes on to the terminal; none is configured yet, so nothing is charged.
+    const payment = await k.core.checkout.pay({
+      channel: 'kiosk',
+      patronId: borrower.patronId,
+      lines: lines.slice(0, 1),
+      actor: 'kiosk',
+    });
+    expect(payment.state).toBe('declined');
+  });
+});
