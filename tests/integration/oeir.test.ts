@@ -1,4 +1,12 @@
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createSecureContext } from 'node:tls';
+import { certificateProblems, readPkcs12 } from '../../integrations/oeir/certificates.js';
+import { DEFAULT_WSDL } from '../../integrations/oeir/sandbox/server.js';
+import { createCertificateAuthority, toPkcs12 } from '../../integrations/oeir/sandbox/pki.js';
+import { memoryLogger, tempDir } from '../support/fixtures.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { OeirClient } from '../../integrations/oeir/client.js';
 import { OeirError } from '../../integrations/oeir/errors.js';
@@ -84,5 +92,157 @@ describe('ØiR client against the sandbox over mutual TLS', () => {
     ).toBe('BeloebOverstigerRestance');
     await client.foretagIndbetaling(payment());
     expect((await failure(client.foretagIndbetaling(payment()))).details.code).toBe('FordringLukket');
+  });
+});
+
+describe('ØiR fault switches and their classification', () => {
+  const cases: [string, Parameters<OeirFixture['sandbox']['setFaults']>[0], string, RegExp][] = [
+    ['HTTP 500', { status: { code: 500, times: 1 } }, 'transport', /HTTP 500/],
+    ['HTTP 503', { status: { code: 503, times: 1 } }, 'transport', /HTTP 503/],
+    ['no answer (timeout)', { hang: { times: 1 } }, 'transport', /no answer in time/],
+    ['connection reset', { reset: { times: 1 } }, 'transport', /connection|socket/i],
+    ['a business fault', { business: { code: 'FordringLukket', times: 1 } }, 'business', /FordringLukket/],
+    ['a Serviceplatformen fault', { platform: { times: 1 } }, 'platform', /SP-TEKNISK/],
+    ['malformed XML', { malformed: { times: 1 } }, 'bad-response', /unreadable|unexpected/],
+    ['an XXE payload', { xxe: { times: 1 } }, 'bad-response', /DOCTYPE or entity/],
+  ];
+  for (const [name, faults, kind, message] of cases) {
+    it(`${name} → ${kind}, and the next call works`, async () => {
+      f.sandbox.setFaults(faults);
+      const error = await failure(client.foretagIndbetaling(payment()));
+      expect(error.kind).toBe(kind);
+      expect(error.message).toMatch(message);
+      expect(f.sandbox.ledger.size).toBe(0);
+      expect((await client.foretagIndbetaling(payment())).alreadyRegistered).toBe(false);
+    });
+  }
+
+  it('slow answers within the timeout are just slow', async () => {
+    f.sandbox.setFaults({ slowMs: 300 });
+    expect((await client.foretagIndbetaling(payment())).receiptId).toMatch(/^KV-/);
+  });
+
+  it('the XXE answer is refused before any parser sees it (no file content leaks)', async () => {
+    f.sandbox.setFaults({ xxe: { times: 1 } });
+    const error = await failure(client.foretagIndbetaling(payment()));
+    expect(error.message).not.toContain('root:');
+  });
+
+  it('refuses a wrong municipality in the AuthorityContext with a platform fault', async () => {
+    const other = await import('../../integrations/oeir/client.js').then(({ OeirClient }) =>
+      OeirClient.create({
+        wsdlPath: (client as unknown as { options: { wsdlPath: string } }).options.wsdlPath,
+        endpoint: f.sandbox.url,
+        timeoutMs: 1500,
+        context: { kind: 'authority', municipalityCvr: '11111111' },
+        certificate: readPkcs12(f.p12, f.password),
+        caPem: f.ca.certPem,
+        log: memoryLogger().log,
+      }),
+    );
+    expect(await failure(other.foretagIndbetaling(payment()))).toMatchObject({
+      kind: 'platform',
+      details: { code: 'SP-AUTORISATION' },
+    });
+    other.close();
+  });
+});
+
+describe('ØiR mutual TLS and the organisation certificate', () => {
+  it('refuses a client without a certificate at the handshake', async () => {
+    const { OeirClient } = await import('../../integrations/oeir/client.js');
+    const anonymous = await OeirClient.create({
+      wsdlPath: DEFAULT_WSDL,
+      endpoint: f.sandbox.url,
+      timeoutMs: 1500,
+      context: { kind: 'authority', municipalityCvr: '29189846' },
+      caPem: f.ca.certPem,
+      log: memoryLogger().log,
+    });
+    const error = await failure(anonymous.foretagIndbetaling(payment()));
+    expect(error.kind).toBe('transport');
+    expect(f.sandbox.requests).toHaveLength(0);
+    anonymous.close();
+  });
+
+  it('refuses a certificate from another CA', async () => {
+    const stranger = createCertificateAuthority('Some other CA');
+    const p12 = toPkcs12(stranger.issue({ commonName: 'Impostor' }), 'pw', stranger.certPem);
+    const error = await failure((await f.client({ p12, password: 'pw' })).foretagIndbetaling(payment()));
+    expect(error.kind).toBe('transport');
+    expect(f.sandbox.requests).toHaveLength(0);
+  });
+
+  it('reads modern and legacy PKCS#12 files; a wrong password says so', () => {
+    const dir = tempDir('kiosk-p12-');
+    try {
+      const issued = f.ca.issue({ commonName: 'Kommune' });
+      writeFileSync(join(dir.path, 'key.pem'), issued.keyPem);
+      writeFileSync(join(dir.path, 'cert.pem'), issued.certPem);
+      const make = (file: string, extra: string[]): Buffer => {
+        execFileSync('openssl', [
+          'pkcs12',
+          '-export',
+          ...extra,
+          '-inkey',
+          join(dir.path, 'key.pem'),
+          '-in',
+          join(dir.path, 'cert.pem'),
+          '-passout',
+          'pass:pw',
+          '-out',
+          join(dir.path, file),
+        ]);
+        return readFileSync(join(dir.path, file));
+      };
+      const modern = make('modern.p12', []);
+      const legacy = make('legacy.p12', ['-legacy']);
+      // Node's own OpenSSL 3 refuses the legacy file: this is the case the reader exists for.
+      expect(() => createSecureContext({ pfx: legacy, passphrase: 'pw' })).toThrow(/Unsupported PKCS12/);
+      const lf = (pem: string): string => pem.replace(/\r\n/g, '\n');
+      for (const file of [modern, legacy]) expect(lf(readPkcs12(file, 'pw').certPem)).toBe(lf(issued.certPem));
+      expect(() => readPkcs12(modern, 'nope')).toThrow(/password is wrong/);
+      expect(() => readPkcs12(legacy, 'nope')).toThrow(/password is wrong/);
+      expect(() => readPkcs12(Buffer.from('not a p12'), 'pw')).toThrow(/not a readable PKCS#12/);
+    } finally {
+      dir.remove();
+    }
+  });
+
+  it('reports expired, not yet valid and soon expiring certificates', () => {
+    const day = 24 * 60 * 60 * 1000;
+    const now = new Date();
+    const cert = (notBefore: number, notAfter: number) =>
+      readPkcs12(
+        toPkcs12(
+          f.ca.issue({
+            commonName: 'K',
+            notBefore: new Date(now.getTime() + notBefore * day),
+            notAfter: new Date(now.getTime() + notAfter * day),
+          }),
+          'pw',
+        ),
+        'pw',
+      );
+    expect(certificateProblems(cert(-400, -1), now).map((p) => p.kind)).toEqual(['expired']);
+    expect(certificateProblems(cert(2, 400), now).map((p) => p.kind)).toEqual(['not-yet-valid']);
+    expect(certificateProblems(cert(-10, 20), now)).toEqual([
+      expect.objectContaining({ kind: 'expires-soon', message: expect.stringContaining('expires in 19 days') }),
+    ]);
+    expect(certificateProblems(cert(-10, 200), now)).toEqual([]);
+  });
+
+  it('an expired client certificate is refused by the server', async () => {
+    const expired = toPkcs12(
+      f.ca.issue({
+        commonName: 'Old',
+        notBefore: new Date(Date.now() - 400 * 86_400_000),
+        notAfter: new Date(Date.now() - 86_400_000),
+      }),
+      'pw',
+      f.ca.certPem,
+    );
+    const error = await failure((await f.client({ p12: expired, password: 'pw' })).foretagIndbetaling(payment()));
+    expect(error.kind).toBe('transport');
   });
 });
