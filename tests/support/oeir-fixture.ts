@@ -1,5 +1,6 @@
 import { readPkcs12 } from '../../integrations/oeir/certificates.js';
 import { OeirClient } from '../../integrations/oeir/client.js';
+import type { CallerContext } from '../../integrations/oeir/mapping.js';
 import {
   DEFAULT_WSDL,
   DEMO_DEBTOR_CLAIMS,
@@ -21,7 +22,13 @@ export interface OeirFixture {
   /** The kiosk's organisation certificate as a PKCS#12 file, and its password. */
   readonly p12: Buffer;
   readonly password: string;
-  client(options?: { log?: Logger; timeoutMs?: number; p12?: Buffer; password?: string }): Promise<OeirClient>;
+  client(options?: {
+    log?: Logger;
+    timeoutMs?: number;
+    p12?: Buffer;
+    password?: string;
+    context?: CallerContext;
+  }): Promise<OeirClient>;
   close(): Promise<void>;
 }
 
@@ -53,7 +60,7 @@ export async function startOeirFixture(
         wsdlPath: DEFAULT_WSDL,
         endpoint: sandbox.url,
         timeoutMs: options.timeoutMs ?? 1500,
-        context: { kind: 'authority', municipalityCvr: DEMO_MUNICIPALITY_CVR },
+        context: options.context ?? { kind: 'authority', municipalityCvr: DEMO_MUNICIPALITY_CVR },
         certificate: readPkcs12(options.p12 ?? p12, options.password ?? password),
         caPem: ca.certPem,
         log: options.log ?? memoryLogger().log,
