@@ -4,6 +4,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { certificateProblems, readPkcs12 } from '../../integrations/oeir/certificates.js';
+import { OeirLink } from '../../integrations/oeir/link.js';
+import { oeirPaymentTarget } from '../../integrations/oeir/payment-target.js';
+import { checkDebtorClaims } from '../../integrations/oeir/precharge.js';
 import { DEFAULT_WSDL } from '../../integrations/oeir/sandbox/server.js';
 import { createCertificateAuthority, toPkcs12 } from '../../integrations/oeir/sandbox/pki.js';
 import { memoryLogger, tempDir } from '../support/fixtures.js';
@@ -244,5 +247,116 @@ describe('ØiR mutual TLS and the organisation certificate', () => {
     );
     const error = await failure((await f.client({ p12: expired, password: 'pw' })).foretagIndbetaling(payment()));
     expect(error.kind).toBe('transport');
+  });
+});
+
+describe('the oeir.indbetaling target, the circuit breaker and the pre-charge check', () => {
+  const payload = (overrides: Record<string, unknown> = {}) => ({
+    paymentId: randomUUID(),
+    patronId: '100004',
+    route: 'debtor',
+    amountOre: 12025,
+    currency: 'DKK',
+    terminalTransactionRef: 'TX-9',
+    paidAt: new Date().toISOString(),
+    claims: [{ claimId: 'fbs:7002', feeId: '7002', amountOre: 12025 }],
+    ...overrides,
+  });
+  const attempt = (p: unknown) => ({
+    target: 'oeir.indbetaling',
+    idempotencyKey: 'k',
+    payload: p,
+    attempt: 1,
+    signal: new AbortController().signal,
+  });
+  const newLink = async (failuresToOpen = 3, halfOpenAfterMs = 200): Promise<OeirLink> =>
+    new OeirLink(await f.client({ timeoutMs: 800 }), { failuresToOpen, halfOpenAfterMs }, memoryLogger().log);
+
+  it('delivers with the receipt and the remaining balance; a repeat is recognised', async () => {
+    const target = oeirPaymentTarget(await newLink(), 'Kiosk 1');
+    const p = payload();
+    expect(await target(attempt(p))).toEqual({
+      kind: 'delivered',
+      result: { receiptId: 'KV-00000001', remainingOre: 0, alreadyRegistered: false },
+    });
+    expect(await target(attempt(p))).toMatchObject({ kind: 'delivered', result: { alreadyRegistered: true } });
+    expect(f.sandbox.ledger.size).toBe(1);
+  });
+
+  it('a business refusal is permanent; technical failures are transient', async () => {
+    const target = oeirPaymentTarget(await newLink(10));
+    expect(
+      await target(attempt(payload({ claims: [{ claimId: 'fbs:1', feeId: '1', amountOre: 12025 }] }))),
+    ).toMatchObject({ kind: 'permanent', result: { code: 'UkendtFordring' } });
+    for (const faults of [
+      { status: { code: 503, times: 1 } },
+      { platform: { times: 1 } },
+      { reset: { times: 1 } },
+      { malformed: { times: 1 } },
+      { hang: { times: 1 } },
+    ]) {
+      f.sandbox.setFaults(faults);
+      expect((await target(attempt(payload()))).kind, JSON.stringify(faults)).toBe('transient');
+    }
+    expect(await target(attempt(payload({ route: 'fbs' })))).toMatchObject({
+      kind: 'permanent',
+      error: expect.stringContaining('invalid payload'),
+    });
+  });
+
+  it('goes offline after repeated failures, stops calling, and comes back online by itself', async () => {
+    const link = await newLink(3, 300);
+    const statuses: boolean[] = [];
+    link.onStatus((s) => statuses.push(s.online));
+    const target = oeirPaymentTarget(link);
+    f.sandbox.setFaults({ status: { code: 503, times: 100 } });
+    for (let i = 0; i < 3; i++) expect((await target(attempt(payload()))).kind).toBe('transient');
+    expect(link.status).toMatchObject({ online: false, reason: expect.stringContaining('503') });
+    const seen = f.sandbox.requests.length;
+    const fast = await target(attempt(payload()));
+    expect(fast).toMatchObject({ kind: 'transient', error: expect.stringContaining('offline') });
+    expect(f.sandbox.requests.length).toBe(seen); // the dead endpoint was not called
+    f.sandbox.setFaults({});
+    await new Promise((r) => setTimeout(r, 350));
+    expect((await target(attempt(payload()))).kind).toBe('delivered');
+    expect(link.status.online).toBe(true);
+    expect(statuses).toEqual([false, true]);
+  });
+
+  it('a business refusal does not take the link offline', async () => {
+    const link = await newLink(2);
+    for (let i = 0; i < 4; i++)
+      await oeirPaymentTarget(link)(attempt(payload({ claims: [{ claimId: 'fbs:1', feeId: '1', amountOre: 12025 }] })));
+    expect(link.status.online).toBe(true);
+  });
+
+  it('before charging: confirms debtor-route claims, and applies the offline policy', async () => {
+    const link = await newLink(10);
+    const line = (feeId: string, amountOre: number, route: 'fbs' | 'debtor' = 'debtor') => ({
+      claimId: `fbs:${feeId}`,
+      feeId,
+      route,
+      type: 'fee',
+      reason: 'x',
+      materials: [],
+      amountOre,
+    });
+    const log = memoryLogger().log;
+    expect(
+      await checkDebtorClaims(
+        link,
+        [line('7002', 12025), line('6001', 24995), line('5001', 3000, 'fbs')],
+        'refuse',
+        log,
+      ),
+    ).toEqual([]);
+    await client.foretagIndbetaling(payment({ amountOre: 2025, claims: [{ feeId: '7002', amountOre: 2025 }] }));
+    expect(await checkDebtorClaims(link, [line('7002', 12025), line('999', 100)], 'refuse', log)).toEqual([
+      { claimId: 'fbs:7002', kind: 'amount-changed' },
+      { claimId: 'fbs:999', kind: 'unknown-in-debtor-system' },
+    ]);
+    f.sandbox.setFaults({ status: { code: 503, times: 2 } });
+    expect(await checkDebtorClaims(link, [line('6001', 24995)], 'accept-and-queue', log)).toEqual([]);
+    await expect(checkDebtorClaims(link, [line('6001', 24995)], 'refuse', log)).rejects.toThrow(/cannot be confirmed/);
   });
 });

@@ -85,6 +85,7 @@ export class OeirSandbox {
     this.ledger.clear();
     this.requests.length = 0;
     this.faults = {};
+    this.receipts = 0;
   }
 
   setFaults(faults: OeirFaults): void {

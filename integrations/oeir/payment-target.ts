@@ -1,0 +1,43 @@
+import { RegistrationPayload } from '../../main/deliveries.js';
+import type { DeliveryResult, TargetHandler } from '../../main/outbox-worker.js';
+import { OeirError } from './errors.js';
+import type { OeirLink } from './link.js';
+
+export const OEIR_PAYMENT_TARGET = 'oeir.indbetaling';
+
+/**
+ * Outbox target `oeir.indbetaling`: one ForetagIndbetaling per payment, with the payment's UUID
+ * as the payment identifier, which the debtor system uses to recognise a repeat. A success keeps
+ * the debtor system's receipt id and the remaining balance; a business refusal goes to staff;
+ * every technical failure (HTTP 5xx, timeouts, connection errors, Serviceplatformen faults,
+ * unreadable answers, the link being offline) is retried with backoff.
+ */
+export function oeirPaymentTarget(link: OeirLink, place?: string): TargetHandler {
+  return async ({ payload }): Promise<DeliveryResult> => {
+    const parsed = RegistrationPayload.safeParse(payload);
+    if (!parsed.success || parsed.data.route !== 'debtor') {
+      return { kind: 'permanent', error: 'outbox row for oeir.indbetaling has an invalid payload' };
+    }
+    const p = parsed.data;
+    try {
+      const receipt = await link.pay({
+        paymentId: p.paymentId,
+        amountOre: p.amountOre,
+        paidAt: p.paidAt,
+        terminalTransactionRef: p.terminalTransactionRef,
+        ...(place ? { place } : {}),
+        claims: p.claims.map((c) => ({ feeId: c.feeId, amountOre: c.amountOre })),
+      });
+      return { kind: 'delivered', result: receipt };
+    } catch (error) {
+      if (error instanceof OeirError && error.kind === 'business') {
+        return {
+          kind: 'permanent',
+          error: `the debtor system refused the payment: ${error.message}`,
+          result: { code: error.details.code ?? null, feeId: error.details.feeId ?? null },
+        };
+      }
+      return { kind: 'transient', error: error instanceof Error ? error.message : String(error) };
+    }
+  };
+}
