@@ -3,6 +3,8 @@ import { FbsClient } from '../integrations/fbs/client.js';
 import { checkClaimsFresh } from '../integrations/fbs/freshness.js';
 import { FBS_PAYMENT_TARGET, fbsPaymentTarget } from '../integrations/fbs/payment-target.js';
 import { FbsSandbox } from '../integrations/fbs/sandbox/server.js';
+import { OEIR_PAYMENT_TARGET } from '../integrations/oeir/payment-target.js';
+import { setUpOeir, type OeirSetup } from '../integrations/oeir/setup.js';
 import type { KioskConfig } from './config.js';
 import { Core, type StartupReport } from './core.js';
 import { createLogger, type Logger } from './log.js';
@@ -10,9 +12,11 @@ import { createLogger, type Logger } from './log.js';
 export interface Kiosk {
   readonly core: Core;
   readonly fbs: FbsClient;
+  /** The ØiR link, its status and problems (for diagnostics). */
+  readonly oeir: OeirSetup;
   readonly report: StartupReport;
   /** Sandboxes started for demo mode, so a technician can find them. */
-  readonly sandboxes: { readonly fbs: FbsSandbox | null };
+  readonly sandboxes: { readonly fbs: FbsSandbox | null; readonly oeir: string | null };
   stop(): Promise<void>;
 }
 
@@ -35,17 +39,24 @@ export async function bootKiosk(
     log.info({ fbs: baseUrl }, 'demo mode: FBS sandbox started');
   }
   const fbs = new FbsClient({ ...fbsAccess, log: log.child({ integration: 'fbs' }) });
+  const oeir = await setUpOeir(config.oeir, log);
 
   const core = new Core({
     config,
     terminal: notConfiguredTerminal,
-    targets: { [FBS_PAYMENT_TARGET]: fbsPaymentTarget(fbs) },
-    verifyClaims: (patronId, lines) =>
-      checkClaimsFresh(
-        fbs,
-        patronId,
-        lines.map((l) => ({ id: l.claimId, feeId: l.feeId, amountOre: l.amountOre, route: l.route })),
-      ),
+    targets: { [FBS_PAYMENT_TARGET]: fbsPaymentTarget(fbs), [OEIR_PAYMENT_TARGET]: oeir.target },
+    // Right before charging: FBS for every claim, and the debtor system for debtor-route ones.
+    verifyClaims: async (patronId, lines) => {
+      const [inFbs, inDebtorSystem] = await Promise.all([
+        checkClaimsFresh(
+          fbs,
+          patronId,
+          lines.map((l) => ({ id: l.claimId, feeId: l.feeId, amountOre: l.amountOre, route: l.route })),
+        ),
+        oeir.verify(lines),
+      ]);
+      return [...inFbs, ...inDebtorSystem];
+    },
     packaged: options.packaged,
     log,
   });
@@ -54,11 +65,13 @@ export async function bootKiosk(
   return {
     core,
     fbs,
+    oeir,
     report,
-    sandboxes: { fbs: fbsSandbox },
+    sandboxes: { fbs: fbsSandbox, oeir: oeir.sandbox?.url ?? null },
     async stop() {
       await core.stop();
       await fbs.close();
+      await oeir.close();
       await fbsSandbox?.close();
     },
   };

@@ -67,6 +67,46 @@ export const KioskConfig = z
       })
       .strict()
       .prefault({}),
+    oeir: z
+      .object({
+        /** `sandbox` starts the built-in ØiR sandbox (demo); `exttest` and `prod` are Serviceplatformen's. */
+        environment: z.enum(['sandbox', 'exttest', 'prod']).default('sandbox'),
+        /** Overrides the environment's endpoint (the exact path comes with the integration package). */
+        endpoint: z.union([z.literal(''), z.url({ protocol: /^https$/ })]).default(''),
+        /** The service's WSDL; empty: the modelled one shipped with the kiosk. */
+        wsdlPath: z.string().default(''),
+        /** The organisation certificate (FOCES/OCES3) as a PKCS#12 file, and its password. */
+        certificatePath: z.string().default(''),
+        certificatePassword: z.string().default(''),
+        /** Extra CA (PEM) to trust for Serviceplatformen's server certificate; empty: the system's. */
+        caPath: z.string().default(''),
+        /** Security model: AuthorityContext (municipality CVR) or InvocationContext (service agreement). */
+        context: z.enum(['authority', 'invocation']).default('authority'),
+        municipalityCvr: z.union([z.literal(''), z.string().regex(/^\d{8}$/, 'a CVR number has 8 digits')]).default(''),
+        invocation: z
+          .object({
+            serviceAgreementUuid: z.union([z.literal(''), z.uuid()]).default(''),
+            userSystemUuid: z.union([z.literal(''), z.uuid()]).default(''),
+            userUuid: z.union([z.literal(''), z.uuid()]).default(''),
+            serviceUuid: z.union([z.literal(''), z.uuid()]).default(''),
+          })
+          .strict()
+          .prefault({}),
+        timeoutMs: z.number().int().min(500).max(120_000).default(15_000),
+        /** Debtor-route claims when ØiR cannot be asked before charging: take the payment and queue it, or refuse. */
+        offlinePolicy: z.enum(['accept-and-queue', 'refuse']).default('accept-and-queue'),
+        breaker: z
+          .object({
+            failuresToOpen: z.number().int().min(1).max(100).default(5),
+            halfOpenAfterMs: z.number().int().min(100).max(3_600_000).default(30_000),
+          })
+          .strict()
+          .prefault({}),
+        /** Where payments are taken, sent with each payment (e.g. "Hovedbiblioteket, kiosk 1"). */
+        place: z.string().max(100).default(''),
+      })
+      .strict()
+      .prefault({}),
     browserMode: z
       .object({
         /** Loopback only: the browser-mode server never listens on a network interface. */
@@ -79,10 +119,29 @@ export const KioskConfig = z
   })
   .strict()
   .superRefine((config, ctx) => {
+    const required = (path: string[], present: boolean, why: string): void => {
+      if (!present) ctx.addIssue({ code: 'custom', path, message: `required ${why}` });
+    };
+    const oeir = config.oeir;
+    if (oeir.environment !== 'sandbox') {
+      required(['oeir', 'certificatePath'], !!oeir.certificatePath, `for ØiR ${oeir.environment}`);
+      if (oeir.context === 'authority')
+        required(['oeir', 'municipalityCvr'], !!oeir.municipalityCvr, 'with the authority context');
+      if (oeir.context === 'invocation') {
+        for (const key of ['serviceAgreementUuid', 'userSystemUuid', 'userUuid', 'serviceUuid'] as const) {
+          required(['oeir', 'invocation', key], !!oeir.invocation[key], 'with the invocation context');
+        }
+      }
+    }
     if (config.mode !== 'production') return;
-    for (const key of ['baseUrl', 'username', 'password'] as const) {
-      if (!config.fbs[key])
-        ctx.addIssue({ code: 'custom', path: ['fbs', key], message: 'required in production mode' });
+    for (const key of ['baseUrl', 'username', 'password'] as const)
+      required(['fbs', key], !!config.fbs[key], 'in production mode');
+    if (oeir.environment === 'sandbox') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['oeir', 'environment'],
+        message: 'the ØiR sandbox cannot be used in production mode',
+      });
     }
   });
 export type KioskConfig = z.infer<typeof KioskConfig>;

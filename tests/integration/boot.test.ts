@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { PaymentLine } from '../../contract/index.js';
 import { bootKiosk, type Kiosk } from '../../main/boot.js';
@@ -55,5 +56,35 @@ describe('the demo kiosk, composed', () => {
       actor: 'kiosk',
     });
     expect(payment.state).toBe('declined');
+  });
+
+  it('starts the ØiR sandbox on mutual TLS and checks debtor-route claims in the debtor system before charging', async () => {
+    const k = await bootDemo();
+    expect(k.oeir.problems).toEqual([]);
+    expect(k.oeir.status().online).toBe(true);
+    expect(k.sandboxes.oeir).toMatch(/^https:\/\/127\.0\.0\.1:\d+\//);
+    const { borrower, claims } = await k.fbs.identify('1000000003', '3333');
+    const lines: PaymentLine[] = claims.map((c) => ({
+      claimId: c.id,
+      feeId: c.feeId,
+      route: 'debtor',
+      type: c.type,
+      reason: c.reason,
+      materials: c.materials,
+      amountOre: c.amountOre,
+    }));
+    // Paid in part at the municipality's office: FBS does not know yet, the debtor system does.
+    await k.oeir.link!.pay({
+      paymentId: randomUUID(),
+      amountOre: 4995,
+      paidAt: new Date().toISOString(),
+      terminalTransactionRef: 'OFFICE-1',
+      claims: [{ feeId: '6001', amountOre: 4995 }],
+    });
+    const refused = await k.core.checkout
+      .pay({ channel: 'kiosk', patronId: borrower.patronId, lines, actor: 'kiosk' })
+      .catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ClaimsChangedError);
+    expect((refused as ClaimsChangedError).changes).toEqual([{ claimId: 'fbs:6001', kind: 'amount-changed' }]);
   });
 });

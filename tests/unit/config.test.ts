@@ -57,10 +57,26 @@ describe('config', () => {
     })();
     expect(error).toContain('fbs.baseUrl: required in production mode');
     expect(error).toContain('fbs.password: required in production mode');
-    expect(
-      parseConfig({ mode: 'production', fbs: { baseUrl: 'https://cicero-fbs.com/rest', username: 'u', password: 'p' } })
-        .mode,
-    ).toBe('production');
+    expect(error).toContain('oeir.environment: the ØiR sandbox cannot be used in production mode');
+    const production = {
+      mode: 'production',
+      fbs: { baseUrl: 'https://cicero-fbs.com/rest', username: 'u', password: 'p' },
+      oeir: { environment: 'prod', certificatePath: '/etc/kiosk/foces.p12', municipalityCvr: '29189846' },
+    };
+    expect(parseConfig(production).mode).toBe('production');
+  });
+
+  it('demands what the chosen ØiR security model needs', () => {
+    expect(() => parseConfig({ oeir: { environment: 'exttest' } })).toThrow(
+      /oeir\.certificatePath: required for ØiR exttest[\s\S]*oeir\.municipalityCvr: required with the authority context/,
+    );
+    expect(() =>
+      parseConfig({ oeir: { environment: 'exttest', certificatePath: 'x.p12', context: 'invocation' } }),
+    ).toThrow(/oeir\.invocation\.serviceUuid: required/);
+    expect(() => parseConfig({ oeir: { municipalityCvr: '1234' } })).toThrow(
+      /oeir\.municipalityCvr: a CVR number has 8 digits/,
+    );
+    expect(() => parseConfig({ oeir: { endpoint: 'http://plain.example' } })).toThrow(/oeir\.endpoint/);
   });
 
   it('reports broken JSON with the file name', () => {

@@ -1,0 +1,132 @@
+import { readFileSync } from 'node:fs';
+import type { PaymentLine } from '../../contract/index.js';
+import type { StaleClaim } from '../../main/checkout.js';
+import type { KioskConfig } from '../../main/config.js';
+import type { Logger } from '../../main/log.js';
+import type { TargetHandler } from '../../main/outbox-worker.js';
+import { certificateProblems, readPkcs12, type OrganisationCertificate } from './certificates.js';
+import { OeirClient } from './client.js';
+import { OeirLink, type LinkStatus } from './link.js';
+import type { CallerContext } from './mapping.js';
+import { oeirPaymentTarget } from './payment-target.js';
+import { checkDebtorClaims } from './precharge.js';
+import { createCertificateAuthority, toPkcs12 } from './sandbox/pki.js';
+import { DEFAULT_WSDL, DEMO_DEBTOR_CLAIMS, DEMO_MUNICIPALITY_CVR, OeirSandbox } from './sandbox/server.js';
+
+/** Serviceplatformen endpoints (modelled: the exact path comes with the integration package). */
+const ENDPOINTS = {
+  exttest: 'https://exttest.serviceplatformen.dk/service/OIR/DebitorIndbetalingAfsend/1',
+  prod: 'https://prod.serviceplatformen.dk/service/OIR/DebitorIndbetalingAfsend/1',
+} as const;
+
+export interface OeirSetup {
+  /** Null when the integration cannot run (see problems): payments then wait in the outbox. */
+  readonly link: OeirLink | null;
+  /** What a technician must fix or know, reported at start-up and in diagnostics. */
+  readonly problems: readonly string[];
+  readonly certificate: Pick<OrganisationCertificate, 'subject' | 'notBefore' | 'notAfter'> | null;
+  readonly sandbox: OeirSandbox | null;
+  readonly target: TargetHandler;
+  status(): LinkStatus;
+  verify(lines: readonly PaymentLine[]): Promise<StaleClaim[]>;
+  close(): Promise<void>;
+}
+
+type OeirConfig = KioskConfig['oeir'];
+
+export async function setUpOeir(config: OeirConfig, log: Logger): Promise<OeirSetup> {
+  const problems: string[] = [];
+  let sandbox: OeirSandbox | null = null;
+  let certificate: OrganisationCertificate | null = null;
+  let caPem: string | undefined;
+  let endpoint: string;
+  let context: CallerContext;
+
+  if (config.environment === 'sandbox') {
+    // Demo: a throwaway PKI and the sandbox on mutual TLS, reached through the same code paths
+    // (PKCS#12 file, certificate checks, TLS) as the real service.
+    const ca = createCertificateAuthority('Kiosk demo CA');
+    sandbox = new OeirSandbox({
+      tls: { ...ca.issue({ commonName: 'localhost', serverNames: ['127.0.0.1', 'localhost'] }), caPem: ca.certPem },
+      municipalityCvr: DEMO_MUNICIPALITY_CVR,
+      claims: DEMO_DEBTOR_CLAIMS,
+    });
+    endpoint = await sandbox.start();
+    certificate = readPkcs12(
+      toPkcs12(
+        ca.issue({ commonName: 'Demo kommune', serialNumberAttribute: `CVR:${DEMO_MUNICIPALITY_CVR}-FID:1` }),
+        'demo',
+        ca.certPem,
+      ),
+      'demo',
+    );
+    caPem = ca.certPem;
+    context = { kind: 'authority', municipalityCvr: DEMO_MUNICIPALITY_CVR };
+    log.info({ oeir: endpoint }, 'demo mode: ØiR sandbox started');
+  } else {
+    endpoint = config.endpoint || ENDPOINTS[config.environment];
+    context =
+      config.context === 'authority'
+        ? { kind: 'authority', municipalityCvr: config.municipalityCvr }
+        : { kind: 'invocation', ...config.invocation };
+    try {
+      certificate = readPkcs12(readFileSync(config.certificatePath), config.certificatePassword);
+    } catch (error) {
+      problems.push(`ØiR certificate ${config.certificatePath}: ${(error as Error).message}`);
+    }
+    if (config.caPath) {
+      try {
+        caPem = readFileSync(config.caPath, 'utf8');
+      } catch (error) {
+        problems.push(`ØiR CA file ${config.caPath}: ${(error as Error).message}`);
+      }
+    }
+  }
+  if (certificate) problems.push(...certificateProblems(certificate).map((p) => `ØiR certificate: ${p.message}`));
+
+  let link: OeirLink | null = null;
+  if (certificate) {
+    try {
+      const client = await OeirClient.create({
+        wsdlPath: config.wsdlPath || DEFAULT_WSDL,
+        endpoint,
+        timeoutMs: config.timeoutMs,
+        context,
+        certificate,
+        ...(caPem ? { caPem } : {}),
+        log: log.child({ integration: 'oeir' }),
+      });
+      link = new OeirLink(client, config.breaker, log);
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+  }
+  for (const problem of problems) log.error({ problem }, 'ØiR problem');
+
+  const unavailable = `ØiR is not set up: ${problems.join('; ') || 'unknown reason'}`;
+  const offline: LinkStatus = { online: false, since: new Date().toISOString(), reason: unavailable };
+  return {
+    link,
+    problems,
+    certificate: certificate && {
+      subject: certificate.subject,
+      notBefore: certificate.notBefore,
+      notAfter: certificate.notAfter,
+    },
+    sandbox,
+    // Without a link, payments wait in the outbox with the reason as their last error.
+    target: link
+      ? oeirPaymentTarget(link, config.place || undefined)
+      : () => Promise.resolve({ kind: 'transient', error: unavailable }),
+    status: () => link?.status ?? offline,
+    verify: async (lines) => {
+      if (link) return checkDebtorClaims(link, lines, config.offlinePolicy, log);
+      if (config.offlinePolicy === 'refuse' && lines.some((l) => l.route === 'debtor')) throw new Error(unavailable);
+      return [];
+    },
+    async close() {
+      link?.close();
+      await sandbox?.close();
+    },
+  };
+}
