@@ -47,6 +47,8 @@ export class OutboxWorker {
     private readonly store: OutboxStore,
     private readonly options: OutboxWorkerOptions,
     private readonly log: Logger,
+    /** The same clock as the store's (tests move it to skip backoff waits). */
+    private readonly now: () => number = Date.now,
   ) {}
 
   register(target: string, handler: TargetHandler): void {
@@ -115,7 +117,7 @@ export class OutboxWorker {
     let delay = delayMs;
     if (delay === undefined) {
       const nextDue = this.store.nextDueAt();
-      const untilDue = nextDue === null ? Infinity : Math.max(0, nextDue - Date.now());
+      const untilDue = nextDue === null ? Infinity : Math.max(0, nextDue - this.now());
       delay = Math.min(this.options.pollIntervalMs, untilDue);
     }
     this.timer = setTimeout(() => this.wake(), delay);
