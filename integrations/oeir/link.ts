@@ -46,10 +46,15 @@ export class OeirLink {
       handleWhen((e) => !(e instanceof OeirError && e.kind === 'business')),
       { halfOpenAfter: options.halfOpenAfterMs, breaker: new ConsecutiveBreaker(options.failuresToOpen) },
     );
+    // Only real changes are published: a failed probe while offline re-opens the breaker, but
+    // the link was offline all along (and `since` keeps the start of the outage).
     this.breaker.onStateChange((state) => {
-      if (state === CircuitState.Open)
+      if (state === CircuitState.Open && this.current.online) {
         this.publish({ online: false, since: new Date().toISOString(), reason: this.lastFailure });
-      if (state === CircuitState.Closed) this.publish({ online: true, since: new Date().toISOString(), reason: null });
+      }
+      if (state === CircuitState.Closed && !this.current.online) {
+        this.publish({ online: true, since: new Date().toISOString(), reason: null });
+      }
     });
   }
 
