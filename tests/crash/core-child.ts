@@ -1,11 +1,13 @@
 /**
- * The real core in its own process, for the crash test. Terminal and delivery targets are
- * stand-in HTTP servers run by the test (they outlive this process). Environment:
+ * The real core in its own process, for the crash test. The terminal (a stand-in until the
+ * terminal simulator exists) and the FBS and ØiR sandboxes run in the test's process and
+ * outlive this one. Environment:
  *   KIOSK_DATA_DIR      the database folder (shared by the killed run and the restart)
  *   KIOSK_FAULT_POINT   optional: where to die with SIGKILL
  *   TERMINAL_URL        stand-in terminal
  *   FBS_URL             the FBS sandbox (fbs.payment is delivered there with the real client)
- *   TARGET_URL          stand-in for ØiR (oeir.indbetaling) until its sandbox exists
+ *   OEIR_URL            the ØiR sandbox (oeir.indbetaling over mutual TLS with the real client)
+ *   OEIR_P12, OEIR_PASSWORD, OEIR_CA   the organisation certificate and the sandbox CA
  *   PAYMENTS            JSON array of { patronId, lines: [feeId, amountOre, route][] }
  * Prints one JSON line per event on stdout; exits 0 once the outbox has nothing left to send.
  */
@@ -16,7 +18,12 @@ import { line, testConfig } from '../support/fixtures.js';
 import { FbsClient } from '../../integrations/fbs/client.js';
 import { fbsPaymentTarget } from '../../integrations/fbs/payment-target.js';
 import { SANDBOX_CLIENT } from '../../integrations/fbs/sandbox/seed.js';
-import { httpJsonTarget } from '../support/http-target.js';
+import { readFileSync } from 'node:fs';
+import { readPkcs12 } from '../../integrations/oeir/certificates.js';
+import { OeirClient } from '../../integrations/oeir/client.js';
+import { OeirLink } from '../../integrations/oeir/link.js';
+import { oeirPaymentTarget } from '../../integrations/oeir/payment-target.js';
+import { DEFAULT_WSDL, DEMO_MUNICIPALITY_CVR } from '../../integrations/oeir/sandbox/server.js';
 import { httpTerminal } from '../support/standin-terminal.js';
 
 const env = process.env;
@@ -24,6 +31,19 @@ const say = (event: Record<string, unknown>): void => void process.stdout.write(
 
 const log = createLogger({ level: 'warn', destination: pino.destination({ fd: 2, sync: true }) });
 const fbs = new FbsClient({ baseUrl: env.FBS_URL!, ...SANDBOX_CLIENT, timeoutMs: 400, log });
+const oeir = new OeirLink(
+  await OeirClient.create({
+    wsdlPath: DEFAULT_WSDL,
+    endpoint: env.OEIR_URL!,
+    timeoutMs: 400,
+    context: { kind: 'authority', municipalityCvr: DEMO_MUNICIPALITY_CVR },
+    certificate: readPkcs12(readFileSync(env.OEIR_P12!), env.OEIR_PASSWORD!),
+    caPem: readFileSync(env.OEIR_CA!, 'utf8'),
+    log,
+  }),
+  { failuresToOpen: 5, halfOpenAfterMs: 100 },
+  log,
+);
 const core = new Core({
   config: testConfig(env.KIOSK_DATA_DIR!, {
     leaseMs: 800,
@@ -35,7 +55,7 @@ const core = new Core({
   terminal: httpTerminal(env.TERMINAL_URL!),
   targets: {
     'fbs.payment': fbsPaymentTarget(fbs),
-    'oeir.indbetaling': httpJsonTarget(`${env.TARGET_URL!}/oeir`),
+    'oeir.indbetaling': oeirPaymentTarget(oeir),
   },
   packaged: false,
   log,
@@ -76,3 +96,4 @@ for (;;) {
 say({ event: 'drained', counts: core.outbox.counts() });
 await core.stop();
 await fbs.close();
+oeir.close();

@@ -8,7 +8,8 @@ import { DATABASE_FILE } from '../../main/core.js';
 import { armFaultPointFromEnv, FAULT_POINTS, type FaultPoint } from '../../main/faults.js';
 import { FbsSandbox } from '../../integrations/fbs/sandbox/server.js';
 import { tempDir } from '../support/fixtures.js';
-import { startStandinTarget, type StandinTarget } from '../support/standin-target.js';
+import { writeFileSync } from 'node:fs';
+import { startOeirFixture, type OeirFixture } from '../support/oeir-fixture.js';
 import { startStandinTerminal, type StandinTerminal } from '../support/standin-terminal.js';
 
 /**
@@ -81,18 +82,27 @@ interface DbOutbox {
 }
 
 let terminal: StandinTerminal;
-let remote: StandinTarget;
+let oeir: OeirFixture;
 const fbs = new FbsSandbox();
+const pki = tempDir('kiosk-crash-pki-');
 beforeAll(async () => {
   terminal = await startStandinTerminal();
-  remote = await startStandinTarget();
+  oeir = await startOeirFixture();
+  writeFileSync(join(pki.path, 'kiosk.p12'), oeir.p12);
+  writeFileSync(join(pki.path, 'ca.pem'), oeir.ca.certPem);
   await fbs.start();
 });
 afterAll(async () => {
   await terminal.close();
-  await remote.close();
+  await oeir.close();
   await fbs.close();
+  pki.remove();
 });
+
+/** Payment ids of the ForetagIndbetaling requests the ØiR sandbox received, in order. */
+function oeirRequestIds(): string[] {
+  return oeir.sandbox.requests.flatMap((xml) => /IndbetalingIdentifikator>([^<]+)</.exec(xml)?.[1] ?? []);
+}
 
 describe('crash safety: SIGKILL at every fault point', () => {
   it('covers every fault point in this test', () => {
@@ -110,9 +120,17 @@ async function crashAndRecover(point: FaultPoint): Promise<void> {
   const dir = tempDir('kiosk-crash-');
   terminal.chargeRequests.clear();
   terminal.approved.clear();
-  remote.reset();
+  oeir.sandbox.reset();
   fbs.reset();
-  const env = { KIOSK_DATA_DIR: dir.path, TERMINAL_URL: terminal.url, TARGET_URL: remote.url, FBS_URL: fbs.url };
+  const env = {
+    KIOSK_DATA_DIR: dir.path,
+    TERMINAL_URL: terminal.url,
+    FBS_URL: fbs.url,
+    OEIR_URL: oeir.sandbox.url,
+    OEIR_P12: join(pki.path, 'kiosk.p12'),
+    OEIR_PASSWORD: oeir.password,
+    OEIR_CA: join(pki.path, 'ca.pem'),
+  };
   try {
     const crashed = await runCore({ ...env, KIOSK_FAULT_POINT: point, PAYMENTS: JSON.stringify(PAYMENTS) });
     expect(crashed.signal, `the core should die at ${point}; stderr: ${crashed.stderr}`).toBe('SIGKILL');
@@ -172,18 +190,20 @@ async function crashAndRecover(point: FaultPoint): Promise<void> {
         }
       }
 
-      // ØiR route (stand-in): every delivery of one registration used one key, each took effect once.
-      const keysPerRegistration = new Map<string, Set<string>>();
-      for (const request of remote.requests) {
-        const { payload } = request.body as { payload: { paymentId: string; route: string } };
-        const registration = `${payload.paymentId}/${payload.route}`;
-        const keys = keysPerRegistration.get(registration) ?? new Set();
-        keys.add(request.idempotencyKey);
-        keysPerRegistration.set(registration, keys);
+      // ØiR route (the ØiR sandbox's own ledger): every ØiR row's payment registered once, for its
+      // amount, and every request carried the identifier of a payment that has an ØiR row.
+      const oeirRows = outbox.filter((r) => r.target === 'oeir.indbetaling');
+      expect(new Set(oeir.sandbox.ledger.keys())).toEqual(new Set(oeirRows.map((r) => r.payment_id)));
+      for (const row of oeirRows) {
+        expect(oeir.sandbox.ledger.get(row.payment_id)?.amountOre).toBe(
+          (JSON.parse(row.payload_json) as { amountOre: number }).amountOre,
+        );
       }
-      for (const [registration, keys] of keysPerRegistration) expect(keys.size, registration).toBe(1);
-      const oeirKeys = outbox.filter((r) => r.target === 'oeir.indbetaling').map((r) => r.idempotency_key);
-      expect(new Set(remote.registered.keys())).toEqual(new Set(oeirKeys));
+      for (const id of oeirRequestIds())
+        expect(
+          oeirRows.some((r) => r.payment_id === id),
+          `ØiR request for ${id}`,
+        ).toBe(true);
 
       // FBS route (the FBS sandbox's own ledger): each fee registered once, under the order id
       // the outbox fixed for its payment, and every FBS row accounted for.
@@ -211,15 +231,14 @@ async function crashAndRecover(point: FaultPoint): Promise<void> {
 function expectScenario(point: FaultPoint, started: Record<string, unknown>, restarted: RunResult): void {
   const abandoned = started.abandoned as string[];
   const inDoubt = started.inDoubt as string[];
-  const oeirRetried = [...remote.registered.keys()].some(
-    (key) => remote.requests.filter((r) => r.idempotencyKey === key).length > 1,
-  );
+  const oeirIds = oeirRequestIds();
+  const oeirRetried = oeirIds.some((id, i) => oeirIds.indexOf(id) !== i);
   const fbsOrders = fbs.exchanges
     .filter((e) => e.operation === 'payFeesV2')
     .map((e) => (e.request as { orderId: string }).orderId);
   const fbsRetried = fbsOrders.some((order, i) => fbsOrders.indexOf(order) !== i);
   const retried = oeirRetried || fbsRetried;
-  const delivered = remote.registered.size + fbs.ledger.length;
+  const delivered = oeir.sandbox.ledger.size + fbs.ledger.length;
   switch (point) {
     case 'checkout.after-intent-persisted':
       expect(abandoned).toHaveLength(1);
