@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: prints one JSON document with
  *   - claims look-up through the FBS client vs the same requests made bare (ratio);
+ *   - ØiR: 10,000 ForetagIndbetaling through the outbox vs a bare soap client loop (ratio);
  *   - journal transition commit latency (synchronous=FULL, WAL) vs a bare one-row insert in its
  *     own transaction on the same disk and with the same settings, and their ratio;
  *   - outbox throughput delivering 10,000 rows to a local HTTP endpoint in another process.
@@ -10,7 +11,17 @@ import { spawn } from 'node:child_process';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import axios from 'axios';
+import { randomUUID } from 'node:crypto';
+import https from 'node:https';
+import * as soap from 'soap';
 import { Agent, request } from 'undici';
+import { readPkcs12 } from '../integrations/oeir/certificates.js';
+import { OeirClient } from '../integrations/oeir/client.js';
+import { OeirLink } from '../integrations/oeir/link.js';
+import { foretagIndbetalingArgs } from '../integrations/oeir/mapping.js';
+import { OEIR_PAYMENT_TARGET, oeirPaymentTarget } from '../integrations/oeir/payment-target.js';
+import { DEFAULT_WSDL, DEMO_MUNICIPALITY_CVR } from '../integrations/oeir/sandbox/server.js';
 import { openDatabase } from '../db/open.js';
 import { FbsClient } from '../integrations/fbs/client.js';
 import { SANDBOX_CLIENT } from '../integrations/fbs/sandbox/seed.js';
@@ -25,6 +36,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const TRANSITIONS = Number(process.env.BENCH_TRANSITIONS ?? 2000);
 const OUTBOX_ROWS = Number(process.env.BENCH_OUTBOX_ROWS ?? 10_000);
 const LOOKUPS = Number(process.env.BENCH_LOOKUPS ?? 1000);
+const OEIR_CALLS = Number(process.env.BENCH_OEIR_CALLS ?? 10_000);
 
 function percentiles(samples: number[]): { p50: number; p99: number; mean: number; n: number } {
   const sorted = [...samples].sort((a, b) => a - b);
@@ -226,10 +238,143 @@ async function benchClaimsLookup(): Promise<Record<string, unknown>> {
   }
 }
 
+/**
+ * ØiR: 10,000 ForetagIndbetaling calls drained through the outbox (journal rows, leases, the
+ * target, the circuit breaker, the mapping, the hardened transport) against a bare `soap` client
+ * loop at the same concurrency, to the same mutual-TLS sandbox in another process.
+ */
+async function benchOeir(): Promise<Record<string, unknown>> {
+  const server = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', 'oeir-sandbox-server.ts')], {
+    stdio: ['pipe', 'pipe', 'inherit', 'ipc'],
+  });
+  const info = JSON.parse(
+    await new Promise<string>((resolve) => server.stdout!.once('data', (c: Buffer) => resolve(c.toString()))),
+  ) as { url: string; caPem: string; p12: string; password: string };
+  const certificate = readPkcs12(Buffer.from(info.p12, 'base64'), info.password);
+  const concurrency = 16;
+  const context = { kind: 'authority', municipalityCvr: DEMO_MUNICIPALITY_CVR } as const;
+  const call = (i: number) => ({
+    paymentId: randomUUID(),
+    amountOre: 100,
+    paidAt: new Date().toISOString(),
+    terminalTransactionRef: `TX-${i}`,
+    claims: [{ feeId: '1', amountOre: 100 }],
+  });
+
+  // Bare: the soap client alone, on a keep-alive mTLS agent, no checks, no journal.
+  const agent = new https.Agent({
+    keepAlive: true,
+    maxSockets: concurrency,
+    key: certificate.keyPem,
+    cert: certificate.certPem,
+    ca: info.caPem,
+  });
+  const bareClient = await soap.createClientAsync(DEFAULT_WSDL, {
+    endpoint: info.url,
+    request: axios.create({ httpsAgent: agent }) as unknown as soap.IOptions['request'],
+    customDeserializer: { decimal: (t: string) => t, long: (t: string) => t },
+  });
+  const bareCall = (bareClient as unknown as { ForetagIndbetalingAsync: (args: unknown) => Promise<unknown> })
+    .ForetagIndbetalingAsync;
+  const bareLoop = async (n: number): Promise<number> => {
+    let next = 0;
+    const start = process.hrtime.bigint();
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < n) await bareCall.call(bareClient, foretagIndbetalingArgs(context, call(next++)));
+      }),
+    );
+    return Number(process.hrtime.bigint() - start) / 1e9;
+  };
+
+  // Ours: rows in the outbox, drained by the worker through the oeir.indbetaling target.
+  const link = new OeirLink(
+    await OeirClient.create({
+      wsdlPath: DEFAULT_WSDL,
+      endpoint: info.url,
+      timeoutMs: 10_000,
+      context,
+      certificate,
+      caPem: info.caPem,
+      log: createLogger({ level: 'silent' }),
+    }),
+    { failuresToOpen: 5, halfOpenAfterMs: 1000 },
+    createLogger({ level: 'silent' }),
+  );
+  const ourDrain = async (n: number): Promise<number> => {
+    const stores = openStores();
+    try {
+      stores.db.transaction(() => {
+        for (let i = 0; i < n; i++) {
+          const c = call(i);
+          const payload = {
+            ...c,
+            patronId: '100003',
+            route: 'debtor',
+            currency: 'DKK',
+            claims: [{ claimId: 'fbs:1', feeId: '1', amountOre: 100 }],
+          };
+          stores.outbox.enqueue({ target: OEIR_PAYMENT_TARGET, idempotencyKey: `${c.paymentId}-debtor`, payload });
+        }
+      })();
+      const worker = new OutboxWorker(
+        stores.outbox,
+        {
+          concurrency,
+          callTimeoutMs: 10_000,
+          leaseMs: 60_000,
+          baseBackoffMs: 10,
+          maxBackoffMs: 100,
+          pollIntervalMs: 50,
+        },
+        createLogger({ level: 'silent' }),
+      );
+      worker.register(OEIR_PAYMENT_TARGET, oeirPaymentTarget(link));
+      const start = process.hrtime.bigint();
+      worker.start();
+      while (stores.outbox.counts().delivered < n) {
+        if (stores.outbox.counts().rejected > 0) throw new Error('a benchmark payment was rejected');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      await worker.stop();
+      return seconds;
+    } finally {
+      stores.close();
+    }
+  };
+
+  try {
+    await bareLoop(200);
+    await ourDrain(200);
+    const bareSeconds = await bareLoop(OEIR_CALLS);
+    const ourSeconds = await ourDrain(OEIR_CALLS);
+    const ledger = await new Promise<number>((resolve) => {
+      server.once('message', (m: { ledger: number }) => resolve(m.ledger));
+      server.send('ledger');
+    });
+    const round = (x: number): number => Math.round(x * 1000) / 1000;
+    return {
+      calls: OEIR_CALLS,
+      concurrency,
+      transport: 'HTTPS with mutual TLS, keep-alive',
+      bareSoapClient: { seconds: round(bareSeconds), callsPerSecond: Math.round(OEIR_CALLS / bareSeconds) },
+      outboxDrain: { seconds: round(ourSeconds), callsPerSecond: Math.round(OEIR_CALLS / ourSeconds) },
+      outboxOverBareRatio: round(ourSeconds / bareSeconds),
+      sandboxLedgerEntries: ledger,
+    };
+  } finally {
+    link.close();
+    agent.destroy();
+    server.stdin!.end();
+  }
+}
+
 const journal = benchJournal();
 const bare = benchBareInsert();
 const outbox = await benchOutbox();
 const claimsLookup = await benchClaimsLookup();
+const oeir = await benchOeir();
 const result = {
   machine: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown' },
   settings: {
@@ -246,5 +391,6 @@ const result = {
   },
   outboxDelivery: outbox,
   claimsLookup,
+  oeir,
 };
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
