@@ -85,8 +85,11 @@ export class OutboxWorker {
   }
 
   private pump(): void {
-    const free = this.options.concurrency - this.inFlight;
-    if (free > 0) {
+    // While calls are in flight, refill in small batches: one lease transaction (a durable
+    // commit) per few rows instead of one per finished call. Measured: npm run bench.
+    const batch = this.inFlight === 0 ? 1 : Math.max(1, Math.floor(this.options.concurrency / 4));
+    if (this.options.concurrency - this.inFlight >= batch) {
+      const free = this.options.concurrency - this.inFlight;
       const rows = this.store.leaseDue(free, this.options.leaseMs);
       for (const row of rows) {
         this.inFlight++;
@@ -106,9 +109,10 @@ export class OutboxWorker {
           });
       }
     }
-    // While every slot is busy, a finishing call wakes the worker; the poll is only a fallback.
-    // Otherwise sleep until the next row is due (a delay of 0 here would spin).
-    this.schedule(this.inFlight >= this.options.concurrency ? this.options.pollIntervalMs : undefined);
+    // Waiting for slots (fewer free than a batch): a finishing call wakes the worker, the poll is
+    // only a fallback. Otherwise sleep until the next row is due (a delay of 0 here would spin).
+    const waitingForSlots = this.inFlight > 0 && this.options.concurrency - this.inFlight < batch;
+    this.schedule(waitingForSlots ? this.options.pollIntervalMs : undefined);
   }
 
   private schedule(delayMs?: number): void {

@@ -188,6 +188,28 @@ describe('outbox worker over HTTP', () => {
     await until(() => s.outbox.counts().delivered === 5);
   });
 
+  it('does not spin while fewer slots are free than a batch, and delivers everything', async () => {
+    for (let i = 0; i < 20; i++) approve(String(i));
+    const gates: (() => void)[] = [];
+    worker = new OutboxWorker(
+      s.outbox,
+      { ...FAST, concurrency: 8, pollIntervalMs: 1000, leaseMs: 5000, callTimeoutMs: 4000 },
+      memoryLogger().log,
+    );
+    worker.register('fbs.payment', () => new Promise((resolve) => gates.push(() => resolve({ kind: 'delivered' }))));
+    worker.start();
+    await until(() => gates.length === 8);
+    const dueChecks = vi.spyOn(s.outbox, 'nextDueAt');
+    const leases = vi.spyOn(s.outbox, 'leaseDue');
+    gates.shift()!(); // one call finishes: 7 in flight, 1 slot free, a batch is 2
+    await new Promise((r) => setTimeout(r, 300));
+    expect(dueChecks.mock.calls.length).toBeLessThanOrEqual(1);
+    expect(leases.mock.calls.length).toBe(0);
+    const releaseAll = setInterval(() => gates.splice(0).forEach((open) => open()), 5);
+    await until(() => s.outbox.counts().delivered === 20);
+    clearInterval(releaseAll);
+  });
+
   it('keeps a row for a target nobody registered, without rejecting it', async () => {
     const intent = s.journal.createIntent({ channel: 'kiosk', patronId: 'p', lines: [line('9', 100)], actor: 'kiosk' });
     s.journal.markAuthorizing(intent.id);
