@@ -45,6 +45,8 @@ if (electron.found && process.env.KIOSK_BROWSER_MODE !== '1') {
   console.log(`\nKiosk (${config.mode} mode) is running. Open ${server.url} in a browser.`);
   console.log(`Config: ${config.source}. Data: ${config.dataDir}.`);
   if (kiosk.sandboxes.fbs) console.log(`Demo FBS sandbox: ${kiosk.sandboxes.fbs.url} (demo cards in the README).`);
+  if (kiosk.sandboxes.oeir) console.log(`Demo ØiR sandbox (mutual TLS): ${kiosk.sandboxes.oeir}`);
+  for (const problem of kiosk.oeir.problems) console.warn(`ØiR: ${problem}`);
   if (kiosk.report.inDoubt.length > 0) console.warn(`${kiosk.report.inDoubt.length} payment(s) need recovery.`);
   const stop = (): void => {
     void server
