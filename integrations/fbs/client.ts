@@ -25,6 +25,8 @@ export interface FbsClientOptions {
   readonly password: string;
   /** Per call, connect to last byte. */
   readonly timeoutMs: number;
+  /** Let blocked borrowers through identify() (config `fbs.allowBlockedBorrowers`). */
+  readonly allowBlockedBorrowers?: boolean;
   readonly log: Logger;
 }
 
@@ -124,7 +126,11 @@ export class FbsClient {
    * Who is at the kiosk and what they owe. A blocked borrower is refused unless allowed
    * (staff decide at the counter).
    */
-  async identify(libraryCardNumber: string, pincode: string, { allowBlocked = false } = {}): Promise<Identified> {
+  async identify(
+    libraryCardNumber: string,
+    pincode: string,
+    { allowBlocked = this.options.allowBlockedBorrowers ?? false } = {},
+  ): Promise<Identified> {
     const { patronId } = await this.authenticate(libraryCardNumber, pincode);
     const [borrower, claims] = await Promise.all([this.borrower(patronId), this.claims(patronId)]);
     if (borrower.blocks.length > 0 && !allowBlocked) {

@@ -99,6 +99,10 @@ describe('FBS client against the sandbox: the seeded cases', () => {
     expect(error.details.blocks).toEqual([{ code: 'U', since: '2025-10-01', message: 'Udelukket fra lån' }]);
     const allowed = await client.identify('1000000005', '5555', { allowBlocked: true });
     expect(allowed.claims).toHaveLength(1);
+    // The kiosk-wide setting (fbs.allowBlockedBorrowers) is the default.
+    const lenient = newClient({ allowBlockedBorrowers: true });
+    expect((await lenient.identify('1000000005', '5555')).borrower.blocks).toHaveLength(1);
+    await lenient.close();
   });
 
   it('a locked-out card', async () => {
