@@ -41,25 +41,37 @@ export async function bootKiosk(
   const fbs = new FbsClient({ ...fbsAccess, log: log.child({ integration: 'fbs' }) });
   const oeir = await setUpOeir(config.oeir, log);
 
-  const core = new Core({
-    config,
-    terminal: notConfiguredTerminal,
-    targets: { [FBS_PAYMENT_TARGET]: fbsPaymentTarget(fbs), [OEIR_PAYMENT_TARGET]: oeir.target },
-    // Right before charging: FBS for every claim, and the debtor system for debtor-route ones.
-    verifyClaims: async (patronId, lines) => {
-      const [inFbs, inDebtorSystem] = await Promise.all([
-        checkClaimsFresh(
-          fbs,
-          patronId,
-          lines.map((l) => ({ id: l.claimId, feeId: l.feeId, amountOre: l.amountOre, route: l.route })),
-        ),
-        oeir.verify(lines),
-      ]);
-      return [...inFbs, ...inDebtorSystem];
-    },
-    packaged: options.packaged,
-    log,
-  });
+  const stopIntegrations = async (): Promise<void> => {
+    await fbs.close();
+    await oeir.close();
+    await fbsSandbox?.close();
+  };
+  let core: Core;
+  try {
+    core = new Core({
+      config,
+      terminal: notConfiguredTerminal,
+      targets: { [FBS_PAYMENT_TARGET]: fbsPaymentTarget(fbs), [OEIR_PAYMENT_TARGET]: oeir.target },
+      // Right before charging: FBS for every claim, and the debtor system for debtor-route ones.
+      verifyClaims: async (patronId, lines) => {
+        const [inFbs, inDebtorSystem] = await Promise.all([
+          checkClaimsFresh(
+            fbs,
+            patronId,
+            lines.map((l) => ({ id: l.claimId, feeId: l.feeId, amountOre: l.amountOre, route: l.route })),
+          ),
+          oeir.verify(lines),
+        ]);
+        return [...inFbs, ...inDebtorSystem];
+      },
+      packaged: options.packaged,
+      log,
+    });
+  } catch (error) {
+    // A journal that cannot be opened stops the kiosk; leave nothing running behind it.
+    await stopIntegrations();
+    throw error;
+  }
   const report = core.start();
 
   return {
@@ -70,9 +82,7 @@ export async function bootKiosk(
     sandboxes: { fbs: fbsSandbox, oeir: oeir.sandbox?.url ?? null },
     async stop() {
       await core.stop();
-      await fbs.close();
-      await oeir.close();
-      await fbsSandbox?.close();
+      await stopIntegrations();
     },
   };
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBrowserModeServer } from './browser-server.js';
 import { ConfigError, loadConfig } from './config.js';
+import { DatabaseUnusableError } from '../db/open.js';
 import { bootKiosk } from './boot.js';
 import { findElectronBinary } from './electron-binary.js';
 
@@ -37,7 +38,13 @@ if (electron.found && process.env.KIOSK_BROWSER_MODE !== '1') {
     console.warn(`Electron is not available here: ${electron.reason}.`);
     console.warn('Starting in browser mode instead: the same core, with the kiosk screen served to your browser.');
   }
-  const kiosk = await bootKiosk(config, { packaged: false });
+  const kiosk = await bootKiosk(config, { packaged: false }).catch((error: unknown) => {
+    if (error instanceof DatabaseUnusableError) {
+      console.error(`The kiosk cannot start: ${error.message}`);
+      process.exit(3);
+    }
+    throw error;
+  });
   const server = await startBrowserModeServer({
     rendererDir: join(root, 'renderer', 'dist'),
     port: config.browserMode.port,

@@ -3,7 +3,7 @@
  * this file only creates it, shows the renderer, and locks the window down.
  * The preload bridge (window.kiosk) arrives with the touchscreen UI.
  */
-import { app, BrowserWindow } from 'electron';
+import { app, BrowserWindow, dialog } from 'electron';
 import { join } from 'node:path';
 import { loadConfig } from '../config.js';
 import { bootKiosk } from '../boot.js';
@@ -13,8 +13,18 @@ if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
   void app.whenReady().then(async () => {
-    const config = loadConfig();
-    const kiosk = await bootKiosk(config, { packaged: app.isPackaged });
+    let config;
+    let kiosk;
+    try {
+      config = loadConfig();
+      kiosk = await bootKiosk(config, { packaged: app.isPackaged });
+    } catch (error) {
+      // A wrong configuration or a damaged journal: say so on the screen and stop; never run
+      // half a kiosk.
+      dialog.showErrorBox('Betalingsautomaten kan ikke starte', (error as Error).message);
+      app.exit(3);
+      return;
+    }
 
     const window = new BrowserWindow({
       width: 1080,
@@ -26,8 +36,9 @@ if (!app.requestSingleInstanceLock()) {
     window.webContents.on('will-navigate', (event) => event.preventDefault());
     void window.loadFile(join(app.getAppPath(), 'renderer', 'dist', 'index.html'));
 
+    const running = kiosk;
     app.on('window-all-closed', () => {
-      void kiosk.stop().finally(() => app.quit());
+      void running.stop().finally(() => app.quit());
     });
   });
 }

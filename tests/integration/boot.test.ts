@@ -1,4 +1,7 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseUnusableError } from '../../db/open.js';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { PaymentLine } from '../../contract/index.js';
 import { bootKiosk, type Kiosk } from '../../main/boot.js';
@@ -86,5 +89,23 @@ describe('the demo kiosk, composed', () => {
       .catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(ClaimsChangedError);
     expect((refused as ClaimsChangedError).changes).toEqual([{ claimId: 'fbs:6001', kind: 'amount-changed' }]);
+  });
+
+  it('refuses a damaged journal with a clear error and leaves nothing running', async () => {
+    const broken = tempDir('kiosk-broken-');
+    try {
+      writeFileSync(join(broken.path, 'kiosk.sqlite'), randomBytes(20_000));
+      const servers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap').length;
+      const before = servers();
+      const error = await bootKiosk(
+        { ...parseConfig({}), dataDir: broken.path },
+        { packaged: false, log: memoryLogger().log },
+      ).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DatabaseUnusableError);
+      expect((error as Error).message).toMatch(/cannot be used/);
+      expect(servers()).toBe(before);
+    } finally {
+      broken.remove();
+    }
   });
 });
