@@ -5,6 +5,7 @@ import { checkClaimsFresh } from '../../integrations/fbs/freshness.js';
 import { fbsPaymentTarget } from '../../integrations/fbs/payment-target.js';
 import { FbsSandbox } from '../../integrations/fbs/sandbox/server.js';
 import type { RegistrationPayload } from '../../main/deliveries.js';
+import { rejectionOf } from '../support/rejection.js';
 import { memoryLogger } from '../support/fixtures.js';
 
 const sandbox = new FbsSandbox();
@@ -22,14 +23,7 @@ function newClient(overrides: Partial<ConstructorParameters<typeof FbsClient>[0]
   });
 }
 
-async function failure(promise: Promise<unknown>): Promise<FbsError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(FbsError);
-  return error as FbsError;
-}
+const failure = (promise: Promise<unknown>): Promise<FbsError> => rejectionOf(promise, FbsError);
 
 beforeAll(async () => {
   await sandbox.start();

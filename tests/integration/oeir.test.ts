@@ -9,6 +9,7 @@ import { oeirPaymentTarget } from '../../integrations/oeir/payment-target.js';
 import { checkDebtorClaims } from '../../integrations/oeir/precharge.js';
 import { DEFAULT_WSDL } from '../../integrations/oeir/sandbox/server.js';
 import { createCertificateAuthority, toPkcs12 } from '../../integrations/oeir/sandbox/pki.js';
+import { rejectionOf } from '../support/rejection.js';
 import { memoryLogger, tempDir } from '../support/fixtures.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { OeirClient } from '../../integrations/oeir/client.js';
@@ -40,14 +41,7 @@ function payment(overrides: Partial<DebtorPayment> = {}): DebtorPayment {
   };
 }
 
-async function failure(promise: Promise<unknown>): Promise<OeirError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(OeirError);
-  return error as OeirError;
-}
+const failure = (promise: Promise<unknown>): Promise<OeirError> => rejectionOf(promise, OeirError);
 
 describe('ØiR client against the sandbox over mutual TLS', () => {
   it('registers a payment and returns the receipt and the remaining balance', async () => {

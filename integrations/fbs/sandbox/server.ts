@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LosslessNumber, parse, stringify } from 'lossless-json';
+import { closeNow } from '../../loopback-server.js';
 import { DEMO_BORROWERS, SANDBOX_CLIENT, type SeedBorrower, type SeedFee } from './seed.js';
 
 /**
@@ -99,10 +100,7 @@ export class FbsSandbox {
   }
 
   async close(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (this.server) await closeNow(this.server);
     this.server = null;
   }
 

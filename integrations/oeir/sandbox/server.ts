@@ -4,6 +4,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import * as soap from 'soap';
+import { closeNow } from '../../loopback-server.js';
 import { kronerTextToOre, oreToKronerText } from '../../../contract/index.js';
 
 /**
@@ -126,10 +127,7 @@ export class OeirSandbox {
   }
 
   async close(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (this.server) await closeNow(this.server);
     this.server = null;
   }
 
