@@ -50,6 +50,11 @@ function percentiles(samples: number[]): { p50: number; p99: number; mean: numbe
   };
 }
 
+/** a / b, to two decimals. */
+function ratio(a: number, b: number): number {
+  return Math.round((a / b) * 100) / 100;
+}
+
 function timeMs(fn: () => void): number {
   const start = process.hrtime.bigint();
   fn();
@@ -227,8 +232,8 @@ async function benchClaimsLookup(): Promise<Record<string, unknown>> {
       bareHttpMs: b,
       clientMs: c,
       clientOverBareRatio: {
-        p50: Math.round((c.p50 / b.p50) * 100) / 100,
-        mean: Math.round((c.mean / b.mean) * 100) / 100,
+        p50: ratio(c.p50, b.p50),
+        mean: ratio(c.mean, b.mean),
       },
     };
   } finally {
@@ -386,8 +391,8 @@ const result = {
   journalTransitionCommitMs: journal,
   bareInsertCommitMs: bare,
   journalOverBareRatio: {
-    p50: Math.round((journal.p50 / bare.p50) * 100) / 100,
-    p99: Math.round((journal.p99 / bare.p99) * 100) / 100,
+    p50: ratio(journal.p50, bare.p50),
+    p99: ratio(journal.p99, bare.p99),
   },
   outboxDelivery: outbox,
   claimsLookup,
