@@ -13,15 +13,16 @@ export const PaymentState = z.enum([
   'declined', // terminal declined, or cancelled before the terminal was asked
   'unknown', // terminal outcome could not be learned; needs recovery, never a re-charge
   'settled', // every delivery registered the payment
-  'needs_attention', // a delivery was rejected: staff must act
+  'needs_attention', // staff must act: a delivery was rejected, or the terminal could not say what happened
   'voided', // the card payment was reversed
 ]);
 export type PaymentState = z.infer<typeof PaymentState>;
 
 export const PAYMENT_TRANSITIONS: Readonly<Record<PaymentState, readonly PaymentState[]>> = {
   created: ['authorizing', 'declined'],
-  authorizing: ['approved', 'declined', 'unknown'],
-  unknown: ['approved', 'declined'],
+  // needs_attention from here: the terminal could not say what happened; staff check its journal.
+  authorizing: ['approved', 'declined', 'unknown', 'needs_attention'],
+  unknown: ['approved', 'declined', 'needs_attention'],
   approved: ['settled', 'needs_attention', 'voided'],
   needs_attention: ['settled', 'voided'],
   declined: [],
@@ -68,6 +69,19 @@ export const Payment = z
     lines: z.array(PaymentLine).min(1),
     /** The terminal's reference for the transaction, once it is known. */
     terminalTransactionRef: z.string().max(200).nullable(),
+    /** The request sent to the terminal (nexo ServiceID), persisted before it was sent. */
+    terminalRequestRef: z.string().max(50).nullable(),
+    /** For the receipt: the card scheme and last four digits, never more. */
+    card: z
+      .object({
+        scheme: z.string().max(50).nullable(),
+        last4: z
+          .string()
+          .regex(/^\d{4}$/)
+          .nullable(),
+      })
+      .strict()
+      .nullable(),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })

@@ -20,6 +20,12 @@ export class PaymentNotFoundError extends Error {
   override name = 'PaymentNotFoundError';
 }
 
+/** Card data kept for the receipt. */
+export interface CardData {
+  readonly scheme: string | null;
+  readonly last4: string | null;
+}
+
 export interface NewPayment {
   readonly channel: Channel;
   readonly patronId: string;
@@ -36,6 +42,9 @@ interface PaymentRow {
   amount_ore: number;
   currency: 'DKK';
   terminal_transaction_ref: string | null;
+  terminal_request_ref: string | null;
+  card_scheme: string | null;
+  card_last4: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -86,6 +95,8 @@ export class PaymentJournal {
                 terminal_transaction_ref = COALESCE(@ref, terminal_transaction_ref)
           WHERE id = @id AND state = @from`,
       ),
+      setRequestRef: db.prepare('UPDATE payments SET terminal_request_ref = ? WHERE id = ?'),
+      setCard: db.prepare('UPDATE payments SET card_scheme = ?, card_last4 = ? WHERE id = ?'),
       payment: db.prepare('SELECT * FROM payments WHERE id = ?'),
       lines: db.prepare('SELECT * FROM payment_lines WHERE payment_id = ? ORDER BY line_no'),
       byStates: db.prepare(
@@ -133,21 +144,36 @@ export class PaymentJournal {
     return this.get(id);
   }
 
-  /** The terminal is about to be asked for money. Persisted before the request is sent. */
-  markAuthorizing(id: string, actor = 'kiosk'): Payment {
-    return this.transition(id, 'authorizing', { actor });
+  /**
+   * The terminal is about to be asked for money. Persisted, with the request's own reference,
+   * before the request is sent: after a crash the terminal can be asked about exactly that request.
+   */
+  markAuthorizing(id: string, options: { requestRef?: string; actor?: string } = {}): Payment {
+    return this.transition(id, 'authorizing', {
+      actor: options.actor ?? 'kiosk',
+      within: () => {
+        if (options.requestRef !== undefined) this.stmts.setRequestRef.run(options.requestRef, id);
+      },
+    });
   }
 
   /**
    * The terminal approved. In one transaction: the state, the terminal's reference, and the
    * outbox rows that will register the payment at FBS / ØiR.
    */
-  approve(id: string, terminalTransactionRef: string, deliveries: readonly OutboxSpec[], actor = 'kiosk'): Payment {
+  approve(
+    id: string,
+    terminalTransactionRef: string,
+    deliveries: readonly OutboxSpec[],
+    actor = 'kiosk',
+    card: CardData | null = null,
+  ): Payment {
     if (deliveries.length === 0) throw new Error('an approved payment must have at least one delivery');
     return this.transition(id, 'approved', {
       actor,
       terminalTransactionRef,
       within: () => {
+        if (card) this.stmts.setCard.run(card.scheme, card.last4, id);
         for (const delivery of deliveries) this.outbox.enqueue({ ...delivery, paymentId: id });
       },
     });
@@ -160,6 +186,11 @@ export class PaymentJournal {
   /** The terminal's answer was lost (timeout, crash): recovery must ask the terminal. */
   markUnknown(id: string, reason: string, actor = 'kiosk'): Payment {
     return this.transition(id, 'unknown', { actor, reason });
+  }
+
+  /** Money may or may not have been taken and the terminal cannot say: staff must check. */
+  flagForStaff(id: string, reason: string, actor = 'system'): Payment {
+    return this.transition(id, 'needs_attention', { actor, reason });
   }
 
   void(id: string, reason: string, actor: string): Payment {
@@ -189,6 +220,9 @@ export class PaymentJournal {
       currency: row.currency,
       lines,
       terminalTransactionRef: row.terminal_transaction_ref,
+      terminalRequestRef: row.terminal_request_ref,
+      card:
+        row.card_scheme === null && row.card_last4 === null ? null : { scheme: row.card_scheme, last4: row.card_last4 },
       createdAt: row.created_at,
       updatedAt: row.updated_at,
     };

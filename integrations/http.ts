@@ -7,13 +7,38 @@ import { Agent, request, type Dispatcher } from 'undici';
  */
 export class HttpFailure extends Error {
   override name = 'HttpFailure';
+  /**
+   * True only when the connection failed before anything was sent (refused, no route, name not
+   * found, TLS certificate refused): the remote cannot have acted on the request. A reset, a
+   * timeout or a lost answer leave it unknown whether the remote acted.
+   */
+  readonly beforeSend: boolean;
   constructor(
     readonly kind: 'timeout' | 'network' | 'too-large',
     message: string,
+    readonly code?: string,
   ) {
     super(message);
+    this.beforeSend = code !== undefined && CONNECT_PHASE_CODES.has(code);
   }
 }
+
+const CONNECT_PHASE_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
 
 export interface HttpRequest {
   readonly method: 'GET' | 'POST';
@@ -68,11 +93,11 @@ export async function httpExchange(agent: Dispatcher, req: HttpRequest): Promise
     return { status: response.statusCode, text: Buffer.concat(chunks).toString('utf8') };
   } catch (error) {
     if (error instanceof HttpFailure) throw error;
-    const code = (error as { code?: string }).code;
+    const code = (error as { code?: string }).code ?? (error as { cause?: { code?: string } }).cause?.code;
     if (controller.signal.aborted || (code !== undefined && TIMEOUT_CODES.has(code))) {
-      throw new HttpFailure('timeout', `no complete answer within ${req.timeoutMs} ms`);
+      throw new HttpFailure('timeout', `no complete answer within ${req.timeoutMs} ms`, code);
     }
-    throw new HttpFailure('network', `${code ?? 'network error'}: ${(error as Error).message}`);
+    throw new HttpFailure('network', `${code ?? 'network error'}: ${(error as Error).message}`, code);
   } finally {
     clearTimeout(timer);
   }

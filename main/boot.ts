@@ -1,4 +1,4 @@
-import { notConfiguredTerminal } from '../devices/terminal/terminal.js';
+import { setUpTerminal, type TerminalSetup } from '../devices/terminal/setup.js';
 import { FbsClient } from '../integrations/fbs/client.js';
 import { checkClaimsFresh } from '../integrations/fbs/freshness.js';
 import { FBS_PAYMENT_TARGET, fbsPaymentTarget } from '../integrations/fbs/payment-target.js';
@@ -14,9 +14,14 @@ export interface Kiosk {
   readonly fbs: FbsClient;
   /** The ØiR link, its status and problems (for diagnostics). */
   readonly oeir: OeirSetup;
+  readonly terminal: TerminalSetup;
   readonly report: StartupReport;
   /** Sandboxes started for demo mode, so a technician can find them. */
-  readonly sandboxes: { readonly fbs: FbsSandbox | null; readonly oeir: string | null };
+  readonly sandboxes: {
+    readonly fbs: FbsSandbox | null;
+    readonly oeir: string | null;
+    readonly terminal: string | null;
+  };
   stop(): Promise<void>;
 }
 
@@ -40,17 +45,21 @@ export async function bootKiosk(
   }
   const fbs = new FbsClient({ ...fbsAccess, log: log.child({ integration: 'fbs' }) });
   const oeir = await setUpOeir(config.oeir, log);
+  let terminal: TerminalSetup | null = null;
 
   const stopIntegrations = async (): Promise<void> => {
+    await terminal?.close();
     await fbs.close();
     await oeir.close();
     await fbsSandbox?.close();
   };
   let core: Core;
   try {
+    terminal = await setUpTerminal(config.terminal, log.child({ device: 'terminal' }));
+    for (const problem of terminal.problems) log.warn({ problem }, 'terminal set-up');
     core = new Core({
       config,
-      terminal: notConfiguredTerminal,
+      terminal: terminal.terminal,
       targets: { [FBS_PAYMENT_TARGET]: fbsPaymentTarget(fbs), [OEIR_PAYMENT_TARGET]: oeir.target },
       // Right before charging: FBS for every claim, and the debtor system for debtor-route ones.
       verifyClaims: async (patronId, lines) => {
@@ -78,8 +87,9 @@ export async function bootKiosk(
     core,
     fbs,
     oeir,
+    terminal,
     report,
-    sandboxes: { fbs: fbsSandbox, oeir: oeir.sandbox?.url ?? null },
+    sandboxes: { fbs: fbsSandbox, oeir: oeir.sandbox?.url ?? null, terminal: terminal.simulator?.url ?? null },
     async stop() {
       await core.stop();
       await stopIntegrations();

@@ -1,9 +1,17 @@
 import type { Channel, Payment, PaymentLine } from '../contract/index.js';
 import type { PaymentJournal } from '../db/journal.js';
-import { TerminalNotReachedError, type PaymentTerminal } from '../devices/terminal/terminal.js';
-import { planDeliveries } from './deliveries.js';
+import {
+  TerminalBusyError,
+  TerminalNotReachedError,
+  type PaymentTerminal,
+  type TerminalHealth,
+  type TerminalOutcome,
+  type TerminalProgress,
+} from '../devices/terminal/terminal.js';
 import { faultPoint } from './faults.js';
 import type { Logger } from './log.js';
+import type { TerminalMonitor } from './terminal-monitor.js';
+import { recordTerminalOutcome, type TerminalRecovery } from './terminal-recovery.js';
 
 /** A chosen claim that is no longer as the borrower saw it (see integrations/fbs/freshness.ts). */
 export interface StaleClaim {
@@ -22,6 +30,18 @@ export class ClaimsChangedError extends Error {
   }
 }
 
+/** Card payment cannot start now (terminal unreachable or logged out, or recovery running). Nothing was persisted. */
+export class CardPaymentUnavailableError extends Error {
+  override name = 'CardPaymentUnavailableError';
+  constructor(
+    readonly health:
+      | Exclude<TerminalHealth, { available: true }>
+      | { available: false; reason: 'recovering'; detail: string },
+  ) {
+    super(`card payment unavailable: ${health.detail}`);
+  }
+}
+
 export interface CheckoutRequest {
   readonly channel: Channel;
   readonly patronId: string;
@@ -29,68 +49,112 @@ export interface CheckoutRequest {
   readonly actor: string;
 }
 
+export interface CheckoutParts {
+  readonly journal: PaymentJournal;
+  readonly terminal: PaymentTerminal;
+  readonly monitor: TerminalMonitor;
+  readonly recovery: TerminalRecovery;
+  readonly log: Logger;
+  readonly onApproved: () => void;
+  readonly verifyClaims?: VerifyClaims;
+}
+
 /**
  * Takes one payment from intent to approval. The order is the guarantee: every step is durable
  * before the next external call, so a crash at any point leaves a journal that says exactly
- * how far it got.
+ * how far it got, and the terminal request's reference with it.
  */
 export class Checkout {
-  private inFlight = false;
+  private inFlight: string | null = null;
+  private recovering: Promise<unknown> | null = null;
 
-  constructor(
-    private readonly journal: PaymentJournal,
-    private readonly terminal: PaymentTerminal,
-    private readonly log: Logger,
-    private readonly onApproved: () => void,
-    private readonly verifyClaims: VerifyClaims = () => Promise.resolve([]),
-  ) {}
+  constructor(private readonly parts: CheckoutParts) {}
 
-  async pay(request: CheckoutRequest): Promise<Payment> {
+  /** While this runs (start-up recovery of in-doubt payments), no new payment may start. */
+  holdUntil(recovery: Promise<unknown>): void {
+    const held = recovery.finally(() => {
+      if (this.recovering === held) this.recovering = null;
+    });
+    this.recovering = held;
+  }
+
+  async pay(request: CheckoutRequest, onProgress?: (progress: TerminalProgress) => void): Promise<Payment> {
     // One payment in flight per terminal.
-    if (this.inFlight) throw new Error('a payment is already in progress');
-    this.inFlight = true;
+    if (this.inFlight) throw new TerminalBusyError('a payment is already in progress');
+    if (this.recovering) {
+      throw new CardPaymentUnavailableError({
+        available: false,
+        reason: 'recovering',
+        detail: 'the kiosk is still resolving an earlier payment with the terminal',
+      });
+    }
+    this.inFlight = 'starting';
     try {
-      return await this.run(request);
+      return await this.run(request, onProgress);
     } finally {
-      this.inFlight = false;
+      this.inFlight = null;
     }
   }
 
-  private async run(request: CheckoutRequest): Promise<Payment> {
+  /** Start over / idle reset while paying: asks the terminal to stop this payment. */
+  async abort(): Promise<void> {
+    const paymentId = this.inFlight;
+    if (paymentId && paymentId !== 'starting') await this.parts.terminal.abort(paymentId);
+  }
+
+  private async run(request: CheckoutRequest, onProgress?: (progress: TerminalProgress) => void): Promise<Payment> {
+    const { journal, terminal, monitor, log } = this.parts;
+    // The terminal is asked again when it was last seen unavailable: it may be back.
+    const health = monitor.current.available ? monitor.current : await monitor.check();
+    if (!health.available) throw new CardPaymentUnavailableError(health);
+
     // Last look before money moves: a claim paid or changed since it was shown must not be
     // charged. If the source cannot be asked, this throws and nothing is charged either.
-    const changes = await this.verifyClaims(request.patronId, request.lines);
+    const verifyClaims = this.parts.verifyClaims ?? (() => Promise.resolve([]));
+    const changes = await verifyClaims(request.patronId, request.lines);
     if (changes.length > 0) throw new ClaimsChangedError(changes);
 
-    const intent = this.journal.createIntent(request);
+    const intent = journal.createIntent(request);
+    this.inFlight = intent.id;
     faultPoint('checkout.after-intent-persisted');
-
-    this.journal.markAuthorizing(intent.id, request.actor);
+    const requestRef = terminal.newRequestRef();
+    const authorizing = journal.markAuthorizing(intent.id, { requestRef, actor: request.actor });
     faultPoint('checkout.after-authorizing-persisted');
 
-    let answer;
+    let answered = false;
+    const progress = (p: TerminalProgress): void => {
+      // The terminal is showing this payment: the request has certainly arrived.
+      if (!answered) faultPoint('checkout.after-request-sent');
+      onProgress?.(p);
+    };
+    let answer: TerminalOutcome;
     try {
-      answer = await this.terminal.pay({ paymentId: intent.id, amountOre: intent.amountOre, currency: 'DKK' });
+      answer = await terminal.pay(
+        { paymentId: intent.id, requestRef, amountOre: intent.amountOre, currency: 'DKK' },
+        progress,
+      );
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       if (error instanceof TerminalNotReachedError) {
-        this.log.warn({ paymentId: intent.id, reason }, 'terminal not reached: nothing was charged');
-        return this.journal.decline(intent.id, `terminal not reached: ${reason}`, request.actor);
+        log.warn({ paymentId: intent.id, reason }, 'terminal not reached: nothing was charged');
+        monitor.report({ available: false, reason: 'unreachable', detail: reason });
+        return journal.decline(intent.id, `not-received: ${reason}`, request.actor);
       }
-      this.log.error({ paymentId: intent.id, reason }, 'terminal outcome unknown: payment needs recovery');
-      return this.journal.markUnknown(intent.id, reason, request.actor);
+      log.error({ paymentId: intent.id, reason }, 'terminal answer lost: asking the terminal what happened');
+      const unknown = journal.markUnknown(intent.id, reason, request.actor);
+      faultPoint('checkout.after-unknown-persisted');
+      const resolved = await this.parts.recovery.resolve(unknown, request.actor);
+      if (resolved.state === 'approved') this.parts.onApproved();
+      return resolved;
+    } finally {
+      answered = true;
     }
     faultPoint('checkout.after-terminal-approved');
-
-    if (answer.outcome === 'declined') {
-      this.log.info({ paymentId: intent.id, reason: answer.reason }, 'payment declined');
-      return this.journal.decline(intent.id, answer.reason, request.actor);
+    if (answer.outcome === 'declined' && answer.reason === 'logged-out') {
+      monitor.report({ available: false, reason: 'logged-out', detail: 'the terminal is logged out' });
     }
-    const deliveries = planDeliveries(intent, answer.transactionRef, new Date());
-    const approved = this.journal.approve(intent.id, answer.transactionRef, deliveries, request.actor);
-    faultPoint('checkout.after-journal-approved');
-    this.log.info({ paymentId: intent.id, amountOre: intent.amountOre }, 'payment approved');
-    this.onApproved();
-    return approved;
+    const recorded = recordTerminalOutcome(journal, authorizing, answer, request.actor, log);
+    if (recorded.state === 'approved') this.parts.onApproved();
+    return recorded;
   }
 }

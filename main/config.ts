@@ -107,6 +107,53 @@ export const KioskConfig = z
       })
       .strict()
       .prefault({}),
+    terminal: z
+      .object({
+        /** `simulator`: the built-in terminal simulator (demo); `nexo`: a real terminal; `none`: no card payment. */
+        driver: z.enum(['simulator', 'nexo', 'none']).default('simulator'),
+        /** The terminal's Terminal API address, e.g. https://192.168.1.40:8443/nexo. */
+        url: z.union([z.literal(''), z.url({ protocol: /^https?$/ })]).default(''),
+        /** The terminal's POIID, "[model]-[serial]". */
+        poiId: z.string().max(100).default(''),
+        /** This kiosk's SaleID towards the terminal. */
+        saleId: z
+          .string()
+          .regex(/^[A-Za-z0-9-]{1,40}$/)
+          .default('KIOSK1'),
+        /** The terminal's shared key. An empty passphrase: the unencrypted lab variant (refused in production). */
+        keyIdentifier: z.string().max(100).default(''),
+        keyVersion: z.number().int().min(0).default(1),
+        passphrase: z.string().max(200).default(''),
+        /** CA (PEM file) that signed the terminal's certificate. */
+        caPath: z.string().default(''),
+        /** The terminal's own payment timeout, and ours, which must be longer. */
+        terminalTimeoutMs: z.number().int().min(500).max(600_000).default(120_000),
+        clientTimeoutMs: z.number().int().min(1_000).max(900_000).default(135_000),
+        /** Status, abort, login and reversal requests. */
+        requestTimeoutMs: z.number().int().min(200).max(60_000).default(10_000),
+        /** Recovery of a lost answer: how often to ask, and when to hand the payment to staff. */
+        statusPollMs: z.number().int().min(20).max(60_000).default(2_000),
+        resolveGiveUpMs: z.number().int().min(100).max(3_600_000).default(180_000),
+        /** Demo only: how long the simulated borrower takes per step at the simulator (card, PIN…). */
+        simulatorStepMs: z.number().int().min(0).max(10_000).default(700),
+        /** How often to check that the terminal is there and logged in. */
+        healthIntervalMs: z.number().int().min(100).max(3_600_000).default(30_000),
+        /** Where the terminal posts display notifications (its event URL points here). */
+        notifications: z
+          .object({
+            host: z.string().min(1).default('127.0.0.1'),
+            port: z.number().int().min(0).max(65_535).default(0),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({})
+      .refine((t) => t.clientTimeoutMs >= t.terminalTimeoutMs + 5_000, {
+        message:
+          'clientTimeoutMs must be at least 5 s longer than terminalTimeoutMs: the kiosk must never give up before the terminal',
+        path: ['clientTimeoutMs'],
+      }),
     browserMode: z
       .object({
         /** Loopback only: the browser-mode server never listens on a network interface. */
@@ -133,7 +180,28 @@ export const KioskConfig = z
         }
       }
     }
+    const terminal = config.terminal;
+    if (terminal.driver === 'nexo') {
+      required(['terminal', 'url'], !!terminal.url, 'for a nexo terminal');
+      required(['terminal', 'poiId'], !!terminal.poiId, 'for a nexo terminal');
+      if (terminal.passphrase) required(['terminal', 'keyIdentifier'], !!terminal.keyIdentifier, 'with a passphrase');
+    }
     if (config.mode !== 'production') return;
+    if (terminal.driver === 'simulator') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['terminal', 'driver'],
+        message: 'the terminal simulator cannot be used in production mode',
+      });
+    }
+    if (terminal.driver === 'nexo') {
+      required(
+        ['terminal', 'passphrase'],
+        !!terminal.passphrase,
+        'in production mode (unencrypted is for lab terminals)',
+      );
+      required(['terminal', 'url'], terminal.url.startsWith('https:'), 'to be https in production mode');
+    }
     for (const key of ['baseUrl', 'username', 'password'] as const)
       required(['fbs', key], !!config.fbs[key], 'in production mode');
     if (oeir.environment === 'sandbox') {

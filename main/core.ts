@@ -10,6 +10,8 @@ import type { KioskConfig } from './config.js';
 import { armFaultPointFromEnv } from './faults.js';
 import { createLogger, type Logger } from './log.js';
 import { OutboxWorker, type TargetHandler } from './outbox-worker.js';
+import { TerminalMonitor } from './terminal-monitor.js';
+import { TerminalRecovery } from './terminal-recovery.js';
 
 export interface CoreOptions {
   readonly config: KioskConfig & { readonly dataDir: string };
@@ -46,7 +48,11 @@ export class Core {
   readonly journal: PaymentJournal;
   readonly worker: OutboxWorker;
   readonly checkout: Checkout;
+  readonly monitor: TerminalMonitor;
+  readonly recovery: TerminalRecovery;
   readonly log: Logger;
+  /** Start-up recovery of in-doubt payments; new checkouts wait for it. */
+  recovered: Promise<Payment[]> = Promise.resolve([]);
 
   constructor(options: CoreOptions) {
     this.log = options.log ?? createLogger({ level: options.config.log.level });
@@ -59,13 +65,21 @@ export class Core {
     this.journal = new PaymentJournal(this.db, this.outbox, this.audit);
     this.worker = new OutboxWorker(this.outbox, options.config.outbox, this.log);
     for (const [target, handler] of Object.entries(options.targets ?? {})) this.worker.register(target, handler);
-    this.checkout = new Checkout(
-      this.journal,
-      options.terminal,
-      this.log,
-      () => this.worker.wake(),
-      options.verifyClaims,
-    );
+    const terminalConfig = options.config.terminal;
+    this.monitor = new TerminalMonitor(options.terminal, this.log, terminalConfig.healthIntervalMs);
+    this.recovery = new TerminalRecovery(this.journal, options.terminal, this.log, {
+      pollIntervalMs: terminalConfig.statusPollMs,
+      giveUpAfterMs: terminalConfig.resolveGiveUpMs,
+    });
+    this.checkout = new Checkout({
+      journal: this.journal,
+      terminal: options.terminal,
+      monitor: this.monitor,
+      recovery: this.recovery,
+      log: this.log,
+      onApproved: () => this.worker.wake(),
+      ...(options.verifyClaims ? { verifyClaims: options.verifyClaims } : {}),
+    });
   }
 
   /** Start-up recovery report, then the outbox starts forwarding what is waiting. */
@@ -81,10 +95,10 @@ export class Core {
 
     const inDoubt = this.journal.listInDoubt();
     for (const payment of inDoubt) {
-      // Reported, never dropped and never charged again: the terminal's recovery resolves it.
+      // Never dropped and never charged again: the terminal is asked what became of it.
       this.log.warn(
         { paymentId: payment.id, state: payment.state, amountOre: payment.amountOre },
-        'payment in doubt at start-up: needs recovery',
+        'payment in doubt at start-up: asking the terminal',
       );
       this.audit.append({
         actor: 'system',
@@ -93,6 +107,9 @@ export class Core {
         data: { state: payment.state },
       });
     }
+    this.recovered = this.recoverInDoubt(inDoubt);
+    this.checkout.holdUntil(this.recovered);
+    this.monitor.start();
     this.worker.start();
     this.log.info(
       { abandoned: abandoned.length, inDoubt: inDoubt.length, outbox: this.outbox.counts() },
@@ -101,7 +118,25 @@ export class Core {
     return { abandoned, inDoubt, audit };
   }
 
+  /** One at a time: the terminal has one conversation at a time too. */
+  private async recoverInDoubt(payments: readonly Payment[]): Promise<Payment[]> {
+    const results: Payment[] = [];
+    for (const payment of payments) {
+      try {
+        results.push(await this.recovery.resolve(payment));
+      } catch (error) {
+        // Only the database can fail here; the payment stays in doubt for the next start.
+        this.log.error({ paymentId: payment.id, error: (error as Error).message }, 'recovery failed');
+      }
+    }
+    if (results.some((p) => p.state === 'approved')) this.worker.wake();
+    return results;
+  }
+
   async stop(): Promise<void> {
+    this.monitor.stop();
+    this.recovery.stop();
+    await this.recovered;
     await this.worker.stop();
     this.db.close();
   }

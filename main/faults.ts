@@ -8,6 +8,8 @@
 export const FAULT_POINTS = [
   'checkout.after-intent-persisted',
   'checkout.after-authorizing-persisted',
+  'checkout.after-request-sent',
+  'checkout.after-unknown-persisted',
   'checkout.after-terminal-approved',
   'checkout.after-journal-approved',
   'outbox.after-lease',

@@ -2,10 +2,17 @@ import { m001Journal } from './001-journal.js';
 import { m002Outbox } from './002-outbox.js';
 import { m003Audit } from './003-audit.js';
 import { m004OutboxLeaseIndex } from './004-outbox-lease-index.js';
+import { m005TerminalRequest } from './005-terminal-request.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
 
 /** In order; MIGRATIONS[i].version === i + 1. */
-export const MIGRATIONS: readonly Migration[] = [m001Journal, m002Outbox, m003Audit, m004OutboxLeaseIndex];
+export const MIGRATIONS: readonly Migration[] = [
+  m001Journal,
+  m002Outbox,
+  m003Audit,
+  m004OutboxLeaseIndex,
+  m005TerminalRequest,
+];
 export const LATEST_VERSION = MIGRATIONS.length;

@@ -10,7 +10,7 @@ import { OeirLink, type LinkStatus } from './link.js';
 import type { CallerContext } from './mapping.js';
 import { oeirPaymentTarget } from './payment-target.js';
 import { checkDebtorClaims } from './precharge.js';
-import { createCertificateAuthority, toPkcs12 } from './sandbox/pki.js';
+import { createCertificateAuthority, toPkcs12 } from '../sandbox-pki.js';
 import { DEFAULT_WSDL, DEMO_DEBTOR_CLAIMS, DEMO_MUNICIPALITY_CVR, OeirSandbox } from './sandbox/server.js';
 
 /** Serviceplatformen endpoints (modelled: the exact path comes with the integration package). */

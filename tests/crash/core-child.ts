@@ -1,10 +1,9 @@
 /**
- * The real core in its own process, for the crash test. The terminal (a stand-in until the
- * terminal simulator exists) and the FBS and ØiR sandboxes run in the test's process and
- * outlive this one. Environment:
+ * The real core in its own process, for the crash test. The terminal simulator and the FBS and
+ * ØiR sandboxes run in the test's process and outlive this one. Environment:
  *   KIOSK_DATA_DIR      the database folder (shared by the killed run and the restart)
  *   KIOSK_FAULT_POINT   optional: where to die with SIGKILL
- *   TERMINAL_URL        stand-in terminal
+ *   TERMINAL_URL, TERMINAL_POIID, TERMINAL_CA, TERMINAL_PASSPHRASE   the terminal simulator (nexo over HTTPS)
  *   FBS_URL             the FBS sandbox (fbs.payment is delivered there with the real client)
  *   OEIR_URL            the ØiR sandbox (oeir.indbetaling over mutual TLS with the real client)
  *   OEIR_P12, OEIR_PASSWORD, OEIR_CA   the organisation certificate and the sandbox CA
@@ -24,7 +23,10 @@ import { OeirClient } from '../../integrations/oeir/client.js';
 import { OeirLink } from '../../integrations/oeir/link.js';
 import { oeirPaymentTarget } from '../../integrations/oeir/payment-target.js';
 import { DEFAULT_WSDL, DEMO_MUNICIPALITY_CVR } from '../../integrations/oeir/sandbox/server.js';
-import { httpTerminal } from '../support/standin-terminal.js';
+import { encryptedCodec } from '../../devices/terminal/nexo/codec.js';
+import { NexoTerminal } from '../../devices/terminal/nexo/driver.js';
+import { listenForNotifications } from '../../devices/terminal/nexo/notifications.js';
+import { Agent, request } from 'undici';
 
 const env = process.env;
 const say = (event: Record<string, unknown>): void => void process.stdout.write(`${JSON.stringify(event)}\n`);
@@ -44,6 +46,32 @@ const oeir = new OeirLink(
   { failuresToOpen: 5, halfOpenAfterMs: 100 },
   log,
 );
+const caPem = readFileSync(env.TERMINAL_CA!, 'utf8');
+const terminal = new NexoTerminal({
+  url: env.TERMINAL_URL!,
+  poiId: env.TERMINAL_POIID!,
+  saleId: 'KIOSK1',
+  codec: encryptedCodec({ keyIdentifier: 'CrashKey', keyVersion: 1, passphrase: env.TERMINAL_PASSPHRASE! }),
+  caPem,
+  terminalTimeoutMs: 800,
+  clientTimeoutMs: 1_200,
+  requestTimeoutMs: 1_000,
+  log,
+});
+// The terminal's display notifications come here; tell the terminal where (its event URL).
+const listener = await listenForNotifications({
+  host: '127.0.0.1',
+  port: 0,
+  onMessage: (body) => terminal.handleNotification(body),
+  log,
+});
+const control = new Agent({ connect: { ca: caPem } });
+await request(env.TERMINAL_URL!.replace('/nexo', '/control/state'), {
+  method: 'POST',
+  body: JSON.stringify({ notificationUrl: listener.url }),
+  dispatcher: control,
+}).then((r) => r.body.dump());
+
 const core = new Core({
   config: testConfig(env.KIOSK_DATA_DIR!, {
     leaseMs: 800,
@@ -52,7 +80,7 @@ const core = new Core({
     maxBackoffMs: 100,
     pollIntervalMs: 20,
   }),
-  terminal: httpTerminal(env.TERMINAL_URL!),
+  terminal,
   targets: {
     'fbs.payment': fbsPaymentTarget(fbs),
     'oeir.indbetaling': oeirPaymentTarget(oeir),
@@ -68,6 +96,8 @@ say({
   inDoubt: report.inDoubt.map((p) => p.id),
   auditOk: report.audit.ok,
 });
+const recovered = await core.recovered;
+say({ event: 'recovered', states: Object.fromEntries(recovered.map((p) => [p.id, p.state])) });
 
 const payments = JSON.parse(env.PAYMENTS ?? '[]') as {
   patronId: string;
@@ -97,3 +127,6 @@ say({ event: 'drained', counts: core.outbox.counts() });
 await core.stop();
 await fbs.close();
 oeir.close();
+await terminal.close();
+await listener.close();
+await control.close();

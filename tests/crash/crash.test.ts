@@ -10,7 +10,7 @@ import { FbsSandbox } from '../../integrations/fbs/sandbox/server.js';
 import { tempDir } from '../support/fixtures.js';
 import { writeFileSync } from 'node:fs';
 import { startOeirFixture, type OeirFixture } from '../support/oeir-fixture.js';
-import { startStandinTerminal, type StandinTerminal } from '../support/standin-terminal.js';
+import { TerminalSimulator } from '../../devices/terminal/simulator/server.js';
 
 /**
  * Kills the real core (a child process) with SIGKILL at each fault point on the payment and
@@ -81,15 +81,20 @@ interface DbOutbox {
   payload_json: string;
 }
 
-let terminal: StandinTerminal;
+const TERMINAL_PASSPHRASE = 'crash test passphrase';
+const terminal = new TerminalSimulator({
+  key: { keyIdentifier: 'CrashKey', keyVersion: 1, passphrase: TERMINAL_PASSPHRASE },
+  timing: { stepMs: 30, terminalTimeoutMs: 800, slowMs: 1_600 },
+});
 let oeir: OeirFixture;
 const fbs = new FbsSandbox();
 const pki = tempDir('kiosk-crash-pki-');
 beforeAll(async () => {
-  terminal = await startStandinTerminal();
+  await terminal.start();
   oeir = await startOeirFixture();
   writeFileSync(join(pki.path, 'kiosk.p12'), oeir.p12);
   writeFileSync(join(pki.path, 'ca.pem'), oeir.ca.certPem);
+  writeFileSync(join(pki.path, 'terminal-ca.pem'), terminal.caPem);
   await fbs.start();
 });
 afterAll(async () => {
@@ -106,7 +111,7 @@ function oeirRequestIds(): string[] {
 
 describe('crash safety: SIGKILL at every fault point', () => {
   it('covers every fault point in this test', () => {
-    expect(FAULT_POINTS.length).toBeGreaterThanOrEqual(7);
+    expect(FAULT_POINTS.length).toBeGreaterThanOrEqual(9);
   });
 
   for (const point of FAULT_POINTS) {
@@ -118,13 +123,17 @@ describe('crash safety: SIGKILL at every fault point', () => {
 
 async function crashAndRecover(point: FaultPoint): Promise<void> {
   const dir = tempDir('kiosk-crash-');
-  terminal.chargeRequests.clear();
-  terminal.approved.clear();
+  terminal.reset();
+  // The answer to the first payment is lost, so the checkout goes through `unknown` and recovery.
+  if (point === 'checkout.after-unknown-persisted') terminal.queueScenario('drop');
   oeir.sandbox.reset();
   fbs.reset();
   const env = {
     KIOSK_DATA_DIR: dir.path,
     TERMINAL_URL: terminal.url,
+    TERMINAL_POIID: terminal.poiId,
+    TERMINAL_CA: join(pki.path, 'terminal-ca.pem'),
+    TERMINAL_PASSPHRASE,
     FBS_URL: fbs.url,
     OEIR_URL: oeir.sandbox.url,
     OEIR_P12: join(pki.path, 'kiosk.p12'),
@@ -139,7 +148,9 @@ async function crashAndRecover(point: FaultPoint): Promise<void> {
     expect(restarted.code, restarted.stderr).toBe(0);
     const started = restarted.events.find((e) => e.event === 'started')!;
     expect(started.auditOk).toBe(true);
-    const reportedInDoubt = new Set(started.inDoubt as string[]);
+    // Every payment in doubt at start-up was resolved with the terminal before anything else.
+    const recovered = restarted.events.find((e) => e.event === 'recovered')!.states as Record<string, string>;
+    expect(Object.keys(recovered).sort()).toEqual([...(started.inDoubt as string[])].sort());
     expectScenario(point, started, restarted);
 
     const db = new Database(join(dir.path, DATABASE_FILE), { readonly: true });
@@ -148,25 +159,25 @@ async function crashAndRecover(point: FaultPoint): Promise<void> {
       const outbox = db.prepare('SELECT * FROM outbox').all() as DbOutbox[];
       const byId = new Map(payments.map((p) => [p.id, p]));
 
-      // The terminal was never asked twice for the same payment.
-      for (const [id, count] of terminal.chargeRequests) expect(count, `payment ${id} charged ${count} times`).toBe(1);
+      // The terminal's ledger: never a second PaymentRequest for the same payment, and at most
+      // one capture per payment.
+      const requests = terminal.entries('Payment');
+      const requested = requests.map((e) => e.saleTransactionId);
+      expect(new Set(requested).size, 'a payment was sent to the terminal twice').toBe(requested.length);
+      const captured = requests.filter((e) => e.captured);
 
-      // No approved payment is lost: each is in the journal as approved money (with the
-      // terminal's reference), or reported in doubt at start-up for recovery.
-      for (const [id, ref] of terminal.approved) {
-        const p = byId.get(id);
-        expect(p, `terminal approved ${id}, journal has no such payment`).toBeDefined();
-        if (p!.state === 'authorizing') expect(reportedInDoubt.has(id), `${id} in doubt but not reported`).toBe(true);
-        else {
-          expect(p!.state).toBe('settled');
-          expect(p!.terminal_transaction_ref).toBe(ref);
-        }
+      // No approved payment is lost: each capture is settled in the journal with the terminal's reference.
+      for (const charge of captured) {
+        const p = byId.get(charge.saleTransactionId!);
+        expect(p, `terminal captured ${charge.saleTransactionId}, journal has no such payment`).toBeDefined();
+        expect(p!.state).toBe('settled');
+        expect(p!.terminal_transaction_ref).toBe(charge.poiTransactionId);
       }
-      // Nothing in the journal claims money the terminal did not approve.
+      // Nothing in the journal claims money the terminal did not take, and nothing is left in doubt.
       for (const p of payments) {
         if (['approved', 'settled', 'needs_attention'].includes(p.state))
-          expect(terminal.approved.has(p.id)).toBe(true);
-        expect(p.state, 'an intent left open after restart').not.toBe('created');
+          expect(captured.some((c) => c.saleTransactionId === p.id)).toBe(true);
+        expect(['created', 'authorizing', 'unknown'], `payment left ${p.state} after restart`).not.toContain(p.state);
       }
 
       // Journal and outbox agree: settled payments have all rows delivered, amounts add up,
@@ -227,6 +238,10 @@ async function crashAndRecover(point: FaultPoint): Promise<void> {
   }
 }
 
+function recoveredStates(run: RunResult): Record<string, string> {
+  return run.events.find((e) => e.event === 'recovered')!.states as Record<string, string>;
+}
+
 /** Each kill point leaves its own trace: proof that the scenario happened as named. */
 function expectScenario(point: FaultPoint, started: Record<string, unknown>, restarted: RunResult): void {
   const abandoned = started.abandoned as string[];
@@ -242,16 +257,22 @@ function expectScenario(point: FaultPoint, started: Record<string, unknown>, res
   switch (point) {
     case 'checkout.after-intent-persisted':
       expect(abandoned).toHaveLength(1);
-      expect(terminal.chargeRequests.size).toBe(0);
+      expect(terminal.entries('Payment')).toEqual([]);
       break;
     case 'checkout.after-authorizing-persisted':
-      // Authorizing was persisted but the terminal never asked: recovery must still ask it.
+      // Authorizing was persisted but the request never sent: the terminal says "not found".
       expect(inDoubt).toHaveLength(1);
-      expect(terminal.chargeRequests.size).toBe(0);
+      expect(terminal.entries('Payment')).toEqual([]);
+      expect(recoveredStates(restarted)).toEqual({ [inDoubt[0]!]: 'declined' });
       break;
+    case 'checkout.after-request-sent':
+    case 'checkout.after-unknown-persisted':
     case 'checkout.after-terminal-approved':
+      // The terminal took the money; the kiosk died before writing it down. Status recovers it.
       expect(inDoubt).toHaveLength(1);
-      expect(terminal.approved.has(inDoubt[0]!)).toBe(true);
+      expect(terminal.paymentsFor(inDoubt[0]!)).toEqual([expect.objectContaining({ captured: true })]);
+      expect(recoveredStates(restarted)).toEqual({ [inDoubt[0]!]: 'approved' });
+      expect(terminal.entries('TransactionStatus').length).toBeGreaterThan(0);
       break;
     case 'checkout.after-journal-approved':
     case 'outbox.after-lease':

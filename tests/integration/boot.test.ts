@@ -18,7 +18,9 @@ afterEach(async () => {
 afterAll(() => dir.remove());
 
 async function bootDemo(): Promise<Kiosk> {
-  kiosk = await bootKiosk({ ...parseConfig({}), dataDir: dir.path }, { packaged: false, log: memoryLogger().log });
+  // The demo configuration, with the simulated borrower quicker at the terminal.
+  const config = parseConfig({ terminal: { simulatorStepMs: 20 } });
+  kiosk = await bootKiosk({ ...config, dataDir: dir.path }, { packaged: false, log: memoryLogger().log });
   return kiosk;
 }
 
@@ -51,14 +53,33 @@ describe('the demo kiosk, composed', () => {
       expect.objectContaining({ claimId: 'fbs:5002', kind: 'paid' }),
     ]);
 
-    // With fresh claims it goes on to the terminal; none is configured yet, so nothing is charged.
-    const payment = await k.core.checkout.pay({
-      channel: 'kiosk',
-      patronId: borrower.patronId,
-      lines: lines.slice(0, 1),
-      actor: 'kiosk',
-    });
-    expect(payment.state).toBe('declined');
+    // With fresh claims it goes on to the demo's terminal simulator (nexo over HTTPS, encrypted),
+    // and the approved payment is registered in the FBS sandbox.
+    const steps: string[] = [];
+    const payment = await k.core.checkout.pay(
+      { channel: 'kiosk', patronId: borrower.patronId, lines: lines.slice(0, 1), actor: 'kiosk' },
+      (progress) => steps.push(progress.step),
+    );
+    expect(payment).toMatchObject({ state: 'approved', card: { last4: '0005' } });
+    expect(steps).toContain('enter-pin');
+    expect(k.terminal.simulator!.paymentsFor(payment.id)).toEqual([expect.objectContaining({ captured: true })]);
+    await expect.poll(() => k.sandboxes.fbs!.ledger.map((l) => l.feeId)).toEqual(['5001']);
+  });
+
+  it('reports card payment unavailable when the demo terminal is logged out', async () => {
+    const k = await bootDemo();
+    k.terminal.simulator!.setState({ loggedOut: true });
+    expect(await k.core.monitor.check()).toMatchObject({ available: false, reason: 'logged-out' });
+    const { borrower, claims } = await k.fbs.identify('1000000002', '2222');
+    const refused = await k.core.checkout
+      .pay({
+        channel: 'kiosk',
+        patronId: borrower.patronId,
+        actor: 'kiosk',
+        lines: [{ ...claims[0]!, claimId: claims[0]!.id, route: 'fbs' } as unknown as PaymentLine],
+      })
+      .catch((e: unknown) => e);
+    expect(refused).toMatchObject({ name: 'CardPaymentUnavailableError' });
   });
 
   it('starts the ØiR sandbox on mutual TLS and checks debtor-route claims in the debtor system before charging', async () => {

@@ -38,6 +38,9 @@ export function testConfig(
       pollIntervalMs: 50,
       ...outbox,
     },
+    // The core's side of the terminal: recovery and health checks, fast. The driver's own
+    // timeouts are set where a test builds it (tests/support/terminal-fixture.ts).
+    terminal: { statusPollMs: 50, resolveGiveUpMs: 2_000, healthIntervalMs: 60_000 },
   });
   return { ...config, dataDir };
 }

@@ -7,11 +7,7 @@ import {
   DEMO_MUNICIPALITY_CVR,
   OeirSandbox,
 } from '../../integrations/oeir/sandbox/server.js';
-import {
-  createCertificateAuthority,
-  toPkcs12,
-  type CertificateAuthority,
-} from '../../integrations/oeir/sandbox/pki.js';
+import { createCertificateAuthority, toPkcs12, type CertificateAuthority } from '../../integrations/sandbox-pki.js';
 import type { Logger } from '../../main/log.js';
 import { memoryLogger } from './fixtures.js';
 

@@ -58,12 +58,31 @@ describe('config', () => {
     expect(error).toContain('fbs.baseUrl: required in production mode');
     expect(error).toContain('fbs.password: required in production mode');
     expect(error).toContain('oeir.environment: the ØiR sandbox cannot be used in production mode');
+    expect(error).toContain('terminal.driver: the terminal simulator cannot be used in production mode');
     const production = {
       mode: 'production',
       fbs: { baseUrl: 'https://cicero-fbs.com/rest', username: 'u', password: 'p' },
       oeir: { environment: 'prod', certificatePath: '/etc/kiosk/foces.p12', municipalityCvr: '29189846' },
+      terminal: {
+        driver: 'nexo',
+        url: 'https://192.168.1.40:8443/nexo',
+        poiId: 'V400m-324688179',
+        keyIdentifier: 'Kiosk1',
+        passphrase: 'secret',
+      },
     };
     expect(parseConfig(production).mode).toBe('production');
+    // Unencrypted is for lab terminals only.
+    expect(() => parseConfig({ ...production, terminal: { ...production.terminal, passphrase: '' } })).toThrow(
+      /terminal\.passphrase: required in production mode/,
+    );
+  });
+
+  it('refuses a terminal timeout that would give up before the terminal does', () => {
+    expect(() => parseConfig({ terminal: { terminalTimeoutMs: 120_000, clientTimeoutMs: 120_000 } })).toThrow(
+      /terminal\.clientTimeoutMs: .*never give up before the terminal/,
+    );
+    expect(parseConfig({}).terminal).toMatchObject({ terminalTimeoutMs: 120_000, clientTimeoutMs: 135_000 });
   });
 
   it('demands what the chosen ØiR security model needs', () => {

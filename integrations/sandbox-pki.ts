@@ -2,7 +2,7 @@ import forge from 'node-forge';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 
 /**
- * A throwaway certificate authority for the ØiR sandbox: the demo and the tests make one at run
+ * A throwaway certificate authority for the sandboxes (ØiR, terminal simulator): the demo and the tests make one at run
  * time (nothing is committed). It issues the sandbox's server certificate and organisation
  * certificates for the kiosk, with any validity window (to test expired and not-yet-valid ones).
  */

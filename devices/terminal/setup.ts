@@ -1,0 +1,91 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { KioskConfig } from '../../main/config.js';
+import type { Logger } from '../../main/log.js';
+import { encryptedCodec, plainCodec } from './nexo/codec.js';
+import type { NexoKey } from './nexo/crypto.js';
+import { NexoTerminal } from './nexo/driver.js';
+import { listenForNotifications, type NotificationListener } from './nexo/notifications.js';
+import { TerminalSimulator } from './simulator/server.js';
+import { notConfiguredTerminal, type PaymentTerminal } from './terminal.js';
+
+export interface TerminalSetup {
+  readonly terminal: PaymentTerminal;
+  /** Demo mode: the simulator the driver talks to (tests and the technician screen use it). */
+  readonly simulator: TerminalSimulator | null;
+  /** What a technician must fix, reported at start-up. */
+  readonly problems: readonly string[];
+  close(): Promise<void>;
+}
+
+type TerminalConfig = KioskConfig['terminal'];
+
+/**
+ * The configured card terminal: the nexo driver against a real terminal, or (demo) against the
+ * built-in simulator with a fresh key per launch, so the demo runs the whole protocol, encryption
+ * included. The driver's display notifications arrive through a small listener.
+ */
+export async function setUpTerminal(config: TerminalConfig, log: Logger): Promise<TerminalSetup> {
+  if (config.driver === 'none') {
+    return { terminal: notConfiguredTerminal, simulator: null, problems: [], close: () => Promise.resolve() };
+  }
+  let simulator: TerminalSimulator | null = null;
+  let listener: NotificationListener | null = null;
+  try {
+    let url = config.url;
+    let poiId = config.poiId;
+    let caPem = config.caPath ? readFileSync(config.caPath, 'utf8') : undefined;
+    let key: NexoKey | null = config.passphrase
+      ? { keyIdentifier: config.keyIdentifier, keyVersion: config.keyVersion, passphrase: config.passphrase }
+      : null;
+    if (config.driver === 'simulator') {
+      key = { keyIdentifier: 'DemoKey', keyVersion: 1, passphrase: randomBytes(24).toString('base64') };
+      simulator = new TerminalSimulator({
+        key,
+        timing: {
+          stepMs: config.simulatorStepMs,
+          terminalTimeoutMs: config.terminalTimeoutMs,
+          slowMs: config.clientTimeoutMs + 5_000,
+        },
+      });
+      url = await simulator.start();
+      poiId = simulator.poiId;
+      caPem = simulator.caPem;
+      log.info({ terminal: url }, 'demo mode: terminal simulator started');
+    }
+    const terminal = new NexoTerminal({
+      url,
+      poiId,
+      saleId: config.saleId,
+      codec: key ? encryptedCodec(key) : plainCodec(),
+      ...(caPem ? { caPem } : {}),
+      terminalTimeoutMs: config.terminalTimeoutMs,
+      clientTimeoutMs: config.clientTimeoutMs,
+      requestTimeoutMs: config.requestTimeoutMs,
+      log,
+    });
+    const problems = key ? [] : ['the terminal connection is not encrypted (lab variant)'];
+    listener = await listenForNotifications({
+      host: config.notifications.host,
+      port: config.notifications.port,
+      onMessage: (body) => terminal.handleNotification(body),
+      log,
+    });
+    simulator?.setState({ notificationUrl: listener.url });
+    const opened = { simulator, listener };
+    return {
+      terminal,
+      simulator,
+      problems,
+      async close() {
+        await terminal.close();
+        await opened.listener.close();
+        await opened.simulator?.close();
+      },
+    };
+  } catch (error) {
+    await listener?.close();
+    await simulator?.close();
+    throw error;
+  }
+}

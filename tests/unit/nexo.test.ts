@@ -1,0 +1,195 @@
+import adyenCrypto from '@adyen/api-library/lib/src/security/nexoCrypto.js';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { encryptedCodec, NexoMessageError, plainCodec } from '../../devices/terminal/nexo/codec.js';
+import { NexoCipher, NexoSecurityError, type NexoKey } from '../../devices/terminal/nexo/crypto.js';
+import { newServiceId, paymentOutcome } from '../../devices/terminal/nexo/driver.js';
+import {
+  EventNotificationBody,
+  requestHeader,
+  SaleToPOIResponse,
+  TransactionStatusResponseBody,
+} from '../../devices/terminal/nexo/messages.js';
+
+// A CommonJS module: Node hands its exports over as `default`, vite's interop unwraps it.
+type AdyenNexoCryptoClass = typeof adyenCrypto.default;
+const AdyenNexoCrypto: AdyenNexoCryptoClass =
+  (adyenCrypto as unknown as { default?: AdyenNexoCryptoClass }).default ??
+  (adyenCrypto as unknown as AdyenNexoCryptoClass);
+
+/** The published test key of Adyen's libraries (tests/fixtures/nexo/SOURCE.md). */
+const SAMPLE_KEY: NexoKey = { keyIdentifier: 'CryptoKeyIdentifier12345', keyVersion: 1, passphrase: 'p@ssw0rd123456' };
+const adyenKey = (key: NexoKey) => ({
+  Passphrase: key.passphrase,
+  KeyIdentifier: key.keyIdentifier,
+  KeyVersion: key.keyVersion,
+  AdyenCryptoVersion: 1,
+});
+const fixture = (name: string): string => readFileSync(new URL(`../fixtures/nexo/${name}`, import.meta.url), 'utf8');
+
+const header = requestHeader({ category: 'Payment', serviceId: 'A1b2C3d4E5', saleId: 'KIOSK1', poiId: 'SIM-1' });
+
+describe('nexo message protection', () => {
+  it("opens Adyen's real encrypted PaymentResponse sample and reads it", () => {
+    const body = fixture('payment-local-success.json');
+    const message = encryptedCodec(SAMPLE_KEY).decode('SaleToPOIResponse', body, SaleToPOIResponse);
+    const payment = message.SaleToPOIResponse.PaymentResponse!;
+    expect(message.SaleToPOIResponse.MessageHeader.POIID).toBe('P400Plus-275039202');
+    expect(payment.Response.Result).toBe('Success');
+    expect(payment.POIData.POITransactionID.TransactionID).toBe('4r7i001557325515012.8815573255107661');
+    const card = payment.PaymentResult?.PaymentInstrumentData?.CardData;
+    expect(card?.PaymentBrand).toBe('mc');
+  });
+
+  it('refuses the real sample once a single bit of its HMAC, blob or header is changed', () => {
+    const codec = encryptedCodec(SAMPLE_KEY);
+    const original = JSON.parse(fixture('payment-local-success.json')) as {
+      SaleToPOIResponse: { SecurityTrailer: { Hmac: string }; NexoBlob: string; MessageHeader: { ServiceID: string } };
+    };
+    const flip = (b64: string, at: number): string => {
+      const bytes = Buffer.from(b64, 'base64');
+      bytes[at] = bytes[at]! ^ 1;
+      return bytes.toString('base64');
+    };
+    const variants = [
+      (m: typeof original) =>
+        (m.SaleToPOIResponse.SecurityTrailer.Hmac = flip(m.SaleToPOIResponse.SecurityTrailer.Hmac, 0)),
+      // The last block: CBC padding may survive a flip elsewhere, the HMAC must still catch it.
+      (m: typeof original) => (m.SaleToPOIResponse.NexoBlob = flip(m.SaleToPOIResponse.NexoBlob, 100)),
+      (m: typeof original) => (m.SaleToPOIResponse.MessageHeader.ServiceID = '999'),
+    ];
+    for (const change of variants) {
+      const copy = structuredClone(original);
+      change(copy);
+      const error = (() => {
+        try {
+          codec.decode('SaleToPOIResponse', JSON.stringify(copy), SaleToPOIResponse);
+        } catch (e) {
+          return e;
+        }
+        return null;
+      })();
+      expect(error).toBeInstanceOf(NexoMessageError);
+      expect((error as NexoMessageError).kind).toBe('tampered');
+    }
+  });
+
+  it('refuses the sample under another passphrase or key identifier', () => {
+    const body = fixture('payment-local-success.json');
+    for (const key of [
+      { ...SAMPLE_KEY, passphrase: 'p@ssw0rd123457' },
+      { ...SAMPLE_KEY, keyIdentifier: 'OtherKey' },
+      { ...SAMPLE_KEY, keyVersion: 2 },
+    ]) {
+      expect(() => encryptedCodec(key).decode('SaleToPOIResponse', body, SaleToPOIResponse)).toThrow(NexoMessageError);
+    }
+  });
+
+  it("interoperates with @adyen/api-library's NexoCrypto in both directions", () => {
+    const key: NexoKey = { keyIdentifier: 'KioskKey', keyVersion: 3, passphrase: 'en lang og hemmelig sætning' };
+    const plain = JSON.stringify({ SaleToPOIRequest: { MessageHeader: header, LoginRequest: {} } });
+    // Ours → theirs
+    const sealed = new NexoCipher(key).seal(plain);
+    expect(new AdyenNexoCrypto().decrypt({ MessageHeader: header as never, ...sealed }, adyenKey(key))).toBe(plain);
+    // Theirs → ours
+    const theirs = AdyenNexoCrypto.encrypt(header as never, plain, adyenKey(key));
+    expect(new NexoCipher(key).open(theirs as never)).toBe(plain);
+  });
+
+  it('uses a fresh nonce for every message', () => {
+    const cipher = new NexoCipher(SAMPLE_KEY);
+    const a = cipher.seal('{}');
+    const b = cipher.seal('{}');
+    expect(a.SecurityTrailer.Nonce).not.toBe(b.SecurityTrailer.Nonce);
+    expect(a.NexoBlob).not.toBe(b.NexoBlob);
+  });
+
+  it('refuses an unsealed message when encryption is on: protection cannot be switched off on the wire', () => {
+    const plain = JSON.stringify({
+      SaleToPOIResponse: { MessageHeader: header, LoginResponse: { Response: { Result: 'Success' } } },
+    });
+    expect(
+      plainCodec().decode('SaleToPOIResponse', plain, SaleToPOIResponse).SaleToPOIResponse.LoginResponse,
+    ).toBeDefined();
+    expect(() => encryptedCodec(SAMPLE_KEY).decode('SaleToPOIResponse', plain, SaleToPOIResponse)).toThrow(
+      expect.objectContaining({ kind: 'tampered' }),
+    );
+  });
+
+  it('refuses a malformed message with a typed error', () => {
+    for (const body of [
+      '',
+      'not json',
+      '[]',
+      '{"SaleToPOIResponse":{}}',
+      '{"SaleToPOIResponse":{"MessageHeader":{"POIID":1}}}',
+    ]) {
+      expect(() => plainCodec().decode('SaleToPOIResponse', body, SaleToPOIResponse)).toThrow(
+        expect.objectContaining({ name: 'NexoMessageError', kind: 'malformed' }),
+      );
+    }
+    expect(() => new NexoCipher({ ...SAMPLE_KEY, passphrase: '' })).toThrow(NexoSecurityError);
+  });
+});
+
+describe('nexo responses', () => {
+  it("reads Adyen's real plain PaymentResponse sample, keeping only scheme and last four digits", () => {
+    const message = plainCodec().decode('SaleToPOIResponse', fixture('payment-sync-success.json'), SaleToPOIResponse);
+    const payment = message.SaleToPOIResponse.PaymentResponse!;
+    // The sample is in euro: a Danish kiosk refuses an amount it cannot compare with what it asked.
+    expect(() => paymentOutcome(payment, '001')).toThrow(/EUR/);
+    const inKroner = structuredClone(payment);
+    inKroner.PaymentResult!.AmountsResp = { AuthorizedAmount: 1, Currency: 'DKK' };
+    const outcome = paymentOutcome(inKroner, '001');
+    expect(outcome).toEqual({
+      outcome: 'approved',
+      transactionRef: '4r7i001556529591000.8515565295894301',
+      authorizedOre: 100,
+      card: { scheme: 'mc', last4: '1111', approvalCode: '123456' },
+    });
+    expect(JSON.stringify(outcome)).not.toContain('411111');
+  });
+
+  it('never takes an answer for another sale transaction as ours', () => {
+    const payment = plainCodec().decode('SaleToPOIResponse', fixture('payment-sync-success.json'), SaleToPOIResponse)
+      .SaleToPOIResponse.PaymentResponse!;
+    expect(() => paymentOutcome(payment, 'another-payment')).toThrow(/another sale transaction/);
+  });
+
+  it('maps failures to decline reasons', () => {
+    const base = plainCodec().decode('SaleToPOIResponse', fixture('payment-sync-success.json'), SaleToPOIResponse)
+      .SaleToPOIResponse.PaymentResponse!;
+    const failed = (ErrorCondition: string, AdditionalResponse?: string) =>
+      paymentOutcome(
+        {
+          ...base,
+          Response: { Result: 'Failure', ErrorCondition, ...(AdditionalResponse ? { AdditionalResponse } : {}) },
+        },
+        '001',
+      );
+    expect(failed('Refusal')).toMatchObject({ outcome: 'declined', reason: 'refused' });
+    expect(failed('Cancel')).toMatchObject({ outcome: 'declined', reason: 'cancelled' });
+    expect(failed('Aborted')).toMatchObject({ outcome: 'declined', reason: 'aborted' });
+    expect(failed('Aborted', 'refusalReason=CARD_REMOVED')).toMatchObject({ reason: 'card-removed' });
+    expect(failed('WrongPin')).toMatchObject({ reason: 'wrong-pin' });
+    expect(failed('Busy')).toMatchObject({ reason: 'busy' });
+    expect(failed('SomethingNew')).toMatchObject({ reason: 'other', detail: 'SomethingNew' });
+  });
+
+  it("reads Adyen's TransactionStatus and EventNotification samples", () => {
+    const status = TransactionStatusResponseBody.parse(
+      (JSON.parse(fixture('sale-to-poi-response-transaction-status.json')) as { TransactionStatusResponse: unknown })
+        .TransactionStatusResponse,
+    );
+    expect(status.Response.Result).toBe('Success');
+    expect(status.MessageReference?.ServiceID).toBe('service-id');
+    const event = EventNotificationBody.parse(JSON.parse(fixture('event-notification.json')));
+    expect(event.EventToNotify).toBe('BeginMaintenance');
+  });
+
+  it('makes ServiceIDs of 10 alphanumerics that do not repeat', () => {
+    const ids = Array.from({ length: 10_000 }, newServiceId);
+    for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9]{10}$/);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+});
