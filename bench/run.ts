@@ -4,7 +4,9 @@
  *   - ØiR: 10,000 ForetagIndbetaling through the outbox vs a bare soap client loop (ratio);
  *   - journal transition commit latency (synchronous=FULL, WAL) vs a bare one-row insert in its
  *     own transaction on the same disk and with the same settings, and their ratio;
- *   - outbox throughput delivering 10,000 rows to a local HTTP endpoint in another process.
+ *   - outbox throughput delivering 10,000 rows to a local HTTP endpoint in another process;
+ *   - card payment round trip through the checkout (journal + nexo driver) vs a bare encrypted
+ *     HTTPS request to the terminal simulator in another process (ratio).
  * Timings are wall-clock on this machine; compare runs on the same machine only.
  */
 import { spawn } from 'node:child_process';
@@ -31,12 +33,21 @@ import { OutboxWorker } from '../main/outbox-worker.js';
 import { line, tempDir } from '../tests/support/fixtures.js';
 import { httpJsonTarget } from '../tests/support/http-target.js';
 import { openStores } from '../tests/support/stores.js';
+import { encryptedCodec } from '../devices/terminal/nexo/codec.js';
+import { NexoCipher } from '../devices/terminal/nexo/crypto.js';
+import { NexoTerminal, newServiceId } from '../devices/terminal/nexo/driver.js';
+import { requestHeader } from '../devices/terminal/nexo/messages.js';
+import { Checkout } from '../main/checkout.js';
+import { TerminalMonitor } from '../main/terminal-monitor.js';
+import { TerminalRecovery } from '../main/terminal-recovery.js';
+import { BENCH_TERMINAL_KEY } from './terminal-key.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const TRANSITIONS = Number(process.env.BENCH_TRANSITIONS ?? 2000);
 const OUTBOX_ROWS = Number(process.env.BENCH_OUTBOX_ROWS ?? 10_000);
 const LOOKUPS = Number(process.env.BENCH_LOOKUPS ?? 1000);
 const OEIR_CALLS = Number(process.env.BENCH_OEIR_CALLS ?? 10_000);
+const TERMINAL_PAYMENTS = Number(process.env.BENCH_TERMINAL_PAYMENTS ?? 500);
 
 function percentiles(samples: number[]): { p50: number; p99: number; mean: number; n: number } {
   const sorted = [...samples].sort((a, b) => a - b);
@@ -377,6 +388,108 @@ async function benchOeir(): Promise<Record<string, unknown>> {
 
 const journal = benchJournal();
 const bare = benchBareInsert();
+/**
+ * One card payment, as the kiosk takes it: the freshness check aside, the checkout writes the
+ * intent and `authorizing` (with the ServiceID), the nexo driver seals, sends, opens and checks
+ * the answer, and the approval is written with its outbox rows. The baseline is the least a
+ * client can do against the same simulator: seal the same request and POST it over a kept-alive
+ * HTTPS connection. The simulator (no borrower delays, no display notifications) runs in its
+ * own process.
+ */
+async function benchTerminal(): Promise<Record<string, unknown>> {
+  const server = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', 'terminal-simulator-server.ts')], {
+    stdio: ['pipe', 'pipe', 'inherit', 'ipc'],
+  });
+  const { url, poiId, caPem } = await new Promise<{ url: string; poiId: string; caPem: string }>((resolve) =>
+    server.stdout!.once('data', (c: Buffer) => resolve(JSON.parse(c.toString()) as never)),
+  );
+  const log = createLogger({ level: 'silent' });
+  const terminal = new NexoTerminal({
+    url,
+    poiId,
+    saleId: 'BENCH1',
+    codec: encryptedCodec(BENCH_TERMINAL_KEY),
+    caPem,
+    terminalTimeoutMs: 120_000,
+    clientTimeoutMs: 135_000,
+    requestTimeoutMs: 10_000,
+    log,
+  });
+  const stores = openStores();
+  const monitor = new TerminalMonitor(terminal, log, 3_600_000);
+  const checkout = new Checkout({
+    journal: stores.journal,
+    terminal,
+    monitor,
+    recovery: new TerminalRecovery(stores.journal, terminal, log, { pollIntervalMs: 100, giveUpAfterMs: 10_000 }),
+    log,
+    onApproved: () => {},
+  });
+  await monitor.check();
+  const cipher = new NexoCipher(BENCH_TERMINAL_KEY);
+  const agent = new Agent({ keepAliveTimeout: 10_000, connections: 4, connect: { ca: caPem } });
+  let n = 0;
+  const bare = async (): Promise<void> => {
+    const header = requestHeader({ category: 'Payment', serviceId: newServiceId(), saleId: 'BARE1', poiId });
+    const message = {
+      SaleToPOIRequest: {
+        MessageHeader: header,
+        PaymentRequest: {
+          SaleData: { SaleTransactionID: { TransactionID: randomUUID(), TimeStamp: new Date().toISOString() } },
+          PaymentTransaction: { AmountsReq: { Currency: 'DKK', RequestedAmount: 45 } },
+        },
+      },
+    };
+    const res = await request(url, {
+      method: 'POST',
+      dispatcher: agent,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ SaleToPOIRequest: { MessageHeader: header, ...cipher.seal(JSON.stringify(message)) } }),
+    });
+    await res.body.text();
+  };
+  const viaCheckout = async (): Promise<void> => {
+    const payment = await checkout.pay({
+      channel: 'kiosk',
+      patronId: 'p',
+      actor: 'kiosk',
+      lines: [line(String(n++), 4500, 'fbs')],
+    });
+    if (payment.state !== 'approved') throw new Error(`bench payment ended ${payment.state}`);
+  };
+  const timeAsync = async (fn: () => Promise<void>): Promise<number> => {
+    const start = process.hrtime.bigint();
+    await fn();
+    return Number(process.hrtime.bigint() - start) / 1e6;
+  };
+  try {
+    for (let i = 0; i < 50; i++) {
+      await bare();
+      await viaCheckout();
+    }
+    const bareMs: number[] = [];
+    const checkoutMs: number[] = [];
+    for (let i = 0; i < TERMINAL_PAYMENTS; i++) {
+      bareMs.push(await timeAsync(bare));
+      checkoutMs.push(await timeAsync(viaCheckout));
+    }
+    const b = percentiles(bareMs);
+    const c = percentiles(checkoutMs);
+    return {
+      payments: TERMINAL_PAYMENTS,
+      bareEncryptedHttpsMs: b,
+      checkoutRoundTripMs: c,
+      checkoutOverBareRatio: { p50: ratio(c.p50, b.p50), mean: ratio(c.mean, b.mean) },
+    };
+  } finally {
+    await terminal.close();
+    await agent.close();
+    stores.close();
+    server.stdin!.end();
+  }
+}
+
+const terminalRoundTrip = await benchTerminal();
 const outbox = await benchOutbox();
 const claimsLookup = await benchClaimsLookup();
 const oeir = await benchOeir();
@@ -397,5 +510,6 @@ const result = {
   outboxDelivery: outbox,
   claimsLookup,
   oeir,
+  terminalRoundTrip,
 };
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

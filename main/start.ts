@@ -53,8 +53,18 @@ if (electron.found && process.env.KIOSK_BROWSER_MODE !== '1') {
   console.log(`Config: ${config.source}. Data: ${config.dataDir}.`);
   if (kiosk.sandboxes.fbs) console.log(`Demo FBS sandbox: ${kiosk.sandboxes.fbs.url} (demo cards in the README).`);
   if (kiosk.sandboxes.oeir) console.log(`Demo ØiR sandbox (mutual TLS): ${kiosk.sandboxes.oeir}`);
+  if (kiosk.sandboxes.terminal)
+    console.log(
+      `Demo card terminal (simulator, nexo over HTTPS): ${kiosk.sandboxes.terminal} (amount rules in the README).`,
+    );
   for (const problem of kiosk.oeir.problems) console.warn(`ØiR: ${problem}`);
-  if (kiosk.report.inDoubt.length > 0) console.warn(`${kiosk.report.inDoubt.length} payment(s) need recovery.`);
+  for (const problem of kiosk.terminal.problems) console.warn(`Terminal: ${problem}`);
+  if (kiosk.report.inDoubt.length > 0) {
+    console.warn(`${kiosk.report.inDoubt.length} payment(s) in doubt: asking the terminal what became of them.`);
+    void kiosk.core.recovered.then((payments) => {
+      for (const p of payments) console.warn(`Payment ${p.id}: ${p.state}.`);
+    });
+  }
   const stop = (): void => {
     void server
       .close()
