@@ -2,6 +2,7 @@ import envPaths from 'env-paths';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_LIBRARY_CARD_PATTERNS } from '../devices/scanner/codes.js';
 
 /**
  * All configuration in one schema. Every key has a default that runs the demo (sandboxes and
@@ -104,6 +105,29 @@ export const KioskConfig = z
           .prefault({}),
         /** Where payments are taken, sent with each payment (e.g. "Hovedbiblioteket, kiosk 1"). */
         place: z.string().max(100).default(''),
+      })
+      .strict()
+      .prefault({}),
+    scanner: z
+      .object({
+        /** Regular expressions for this installation's library card numbers (whole code). */
+        libraryCardPatterns: z
+          .array(
+            z.string().refine(
+              (p) => {
+                try {
+                  new RegExp(p, 'u');
+                  return true;
+                } catch {
+                  return false;
+                }
+              },
+              { message: 'not a valid regular expression' },
+            ),
+          )
+          .min(1)
+          .max(20)
+          .default([...DEFAULT_LIBRARY_CARD_PATTERNS]),
       })
       .strict()
       .prefault({}),
