@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'undici';
 import { z } from 'zod';
 import { kronerNumberToOre } from '../../../contract/money.js';
-import { closeNow } from '../../../integrations/loopback-server.js';
+import { closeNow, readRequestBody } from '../../../integrations/loopback-server.js';
 import { createCertificateAuthority } from '../../../integrations/sandbox-pki.js';
 import { encryptedCodec, NexoMessageError, plainCodec, type NexoCodec } from '../nexo/codec.js';
 import type { NexoKey } from '../nexo/crypto.js';
@@ -205,7 +205,7 @@ export class TerminalSimulator {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let body: string;
     try {
-      body = await readBody(req);
+      body = await readRequestBody(req, 1024 * 1024);
     } catch {
       res.writeHead(413).end();
       return;
@@ -546,20 +546,4 @@ function tamper(text: string): string {
   const mac = Buffer.from(match[1]!, 'base64');
   mac[0] = mac[0]! ^ 1;
   return text.replace(match[1]!, mac.toString('base64'));
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > 1024 * 1024) {
-        req.destroy();
-        reject(new Error('too large'));
-      } else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
