@@ -146,7 +146,9 @@ describe('outbox worker over HTTP', () => {
     const id = approve();
     let refused = false;
     const { log, lines } = memoryLogger();
-    worker = new OutboxWorker(s.outbox, { ...FAST, leaseMs: 400 }, log);
+    // The second attempt comes when the first one's lease expires (its outcome could not be
+    // written). The call timeout is generous so a loaded machine cannot turn it into a third.
+    worker = new OutboxWorker(s.outbox, { ...FAST, callTimeoutMs: 1_000, leaseMs: 1_200 }, log);
     const http = httpJsonTarget(`${remote.url}/fbs`);
     worker.register('fbs.payment', async (attempt) => {
       const result = await http(attempt);
