@@ -72,6 +72,32 @@ function timeMs(fn: () => void): number {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
+async function timeAsync(fn: () => Promise<void>): Promise<number> {
+  const start = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+/** A baseline and the thing measured against it, warmed up, then timed in turns so drift hits both alike. */
+async function interleaved(
+  baseline: () => Promise<void>,
+  subject: () => Promise<void>,
+  warmup: number,
+  runs: number,
+): Promise<[ReturnType<typeof percentiles>, ReturnType<typeof percentiles>]> {
+  for (let i = 0; i < warmup; i++) {
+    await baseline();
+    await subject();
+  }
+  const baseMs: number[] = [];
+  const subjectMs: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    baseMs.push(await timeAsync(baseline));
+    subjectMs.push(await timeAsync(subject));
+  }
+  return [percentiles(baseMs), percentiles(subjectMs)];
+}
+
 /** Every journal transition (created → authorizing → approved with outbox rows), each timed alone. */
 function benchJournal(): { p50: number; p99: number; mean: number; n: number } {
   const stores = openStores();
@@ -220,24 +246,8 @@ async function benchClaimsLookup(): Promise<Record<string, unknown>> {
   const viaClient = async (): Promise<void> => {
     await client.identify('1000000004', '4444');
   };
-  const timeAsync = async (fn: () => Promise<void>): Promise<number> => {
-    const start = process.hrtime.bigint();
-    await fn();
-    return Number(process.hrtime.bigint() - start) / 1e6;
-  };
   try {
-    for (let i = 0; i < 100; i++) {
-      await bare();
-      await viaClient();
-    }
-    const bareMs: number[] = [];
-    const clientMs: number[] = [];
-    for (let i = 0; i < LOOKUPS; i++) {
-      bareMs.push(await timeAsync(bare));
-      clientMs.push(await timeAsync(viaClient));
-    }
-    const b = percentiles(bareMs);
-    const c = percentiles(clientMs);
+    const [b, c] = await interleaved(bare, viaClient, 100, LOOKUPS);
     return {
       borrower: 'demo card 1000000004 (4 claims, materials)',
       bareHttpMs: b,
@@ -457,24 +467,8 @@ async function benchTerminal(): Promise<Record<string, unknown>> {
     });
     if (payment.state !== 'approved') throw new Error(`bench payment ended ${payment.state}`);
   };
-  const timeAsync = async (fn: () => Promise<void>): Promise<number> => {
-    const start = process.hrtime.bigint();
-    await fn();
-    return Number(process.hrtime.bigint() - start) / 1e6;
-  };
   try {
-    for (let i = 0; i < 50; i++) {
-      await bare();
-      await viaCheckout();
-    }
-    const bareMs: number[] = [];
-    const checkoutMs: number[] = [];
-    for (let i = 0; i < TERMINAL_PAYMENTS; i++) {
-      bareMs.push(await timeAsync(bare));
-      checkoutMs.push(await timeAsync(viaCheckout));
-    }
-    const b = percentiles(bareMs);
-    const c = percentiles(checkoutMs);
+    const [b, c] = await interleaved(bare, viaCheckout, 50, TERMINAL_PAYMENTS);
     return {
       payments: TERMINAL_PAYMENTS,
       bareEncryptedHttpsMs: b,
