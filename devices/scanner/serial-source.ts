@@ -1,0 +1,173 @@
+import type { Logger } from 'pino';
+import { CodeFramer, type Suffix } from './framing.js';
+import type { ScanSink, ScanSource } from './scan-hub.js';
+
+export interface SerialScannerOptions {
+  /** A device path (/dev/ttyACM0, COM3), or empty to find the port by vendorId/productId. */
+  readonly path: string;
+  /** USB ids as hex strings (e.g. "0c2e"), used when path is empty. */
+  readonly vendorId: string;
+  readonly productId: string;
+  readonly baudRate: number;
+  readonly suffix: Suffix;
+  readonly prefix: string;
+  /** How often to look for the scanner while it is absent, and to check it is still there. */
+  readonly pollMs: number;
+  readonly log: Logger;
+}
+
+/** What we use of the `serialport` package; loaded on first start so a broken build only disables serial scanners. */
+interface SerialPortModule {
+  SerialPort: {
+    new (options: { path: string; baudRate: number; autoOpen: false }): SerialPortHandle;
+    list(): Promise<{ path: string; vendorId?: string; productId?: string }[]>;
+  };
+}
+interface SerialPortHandle {
+  open(callback: (error: Error | null) => void): void;
+  close(callback?: (error: Error | null) => void): void;
+  on(event: 'data', listener: (chunk: Buffer) => void): this;
+  on(event: 'close', listener: (error?: Error & { disconnected?: boolean }) => void): this;
+  on(event: 'error', listener: (error: Error) => void): this;
+  readonly isOpen: boolean;
+}
+
+export async function loadSerialPort(): Promise<SerialPortModule> {
+  return (await import('serialport')) as unknown as SerialPortModule;
+}
+
+/**
+ * A serial (USB-CDC or RS-232) scanner. Opens the port, cuts its bytes into codes, and when the
+ * port goes away (unplugged: a close event, or the port vanishing from the list) keeps looking
+ * for it every `pollMs` and reopens it. A code is emitted when its suffix arrives, once; a code
+ * cut off by the unplug is dropped with its port.
+ */
+export class SerialScannerSource implements ScanSource {
+  readonly kind = 'serial' as const;
+  readonly id: string;
+  private port: SerialPortHandle | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private sink: ScanSink | null = null;
+  private readonly framer: CodeFramer;
+
+  constructor(
+    private readonly options: SerialScannerOptions,
+    private readonly load: () => Promise<SerialPortModule> = loadSerialPort,
+  ) {
+    this.id = `serial:${options.path || `${options.vendorId}:${options.productId}`}`;
+    this.framer = new CodeFramer({ suffix: options.suffix, prefix: options.prefix });
+  }
+
+  start(sink: ScanSink): void {
+    this.sink = sink;
+    void this.connect();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    const port = this.port;
+    this.port = null;
+    if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
+  }
+
+  private async connect(): Promise<void> {
+    if (this.stopped || !this.sink) return;
+    let module: SerialPortModule;
+    try {
+      module = await this.load();
+    } catch (error) {
+      this.sink.status('unavailable', `the serial port driver could not be loaded: ${(error as Error).message}`);
+      this.options.log.error({ err: error, source: this.id }, 'serial scanner driver unavailable');
+      return;
+    }
+    const path = await this.findPath(module).catch(() => null);
+    if (this.stopped) return;
+    if (!path) {
+      this.sink.status('waiting', this.options.path ? `${this.options.path} is not there` : 'no port with that USB id');
+      this.schedule(() => this.connect());
+      return;
+    }
+    const port = new module.SerialPort({ path, baudRate: this.options.baudRate, autoOpen: false });
+    port.on('data', (chunk) => this.onData(port, chunk));
+    port.on('error', (error) => this.options.log.warn({ err: error, source: this.id }, 'serial scanner error'));
+    port.on('close', () => this.onClose(port));
+    port.open((error) => {
+      if (this.stopped) {
+        if (!error) port.close();
+        return;
+      }
+      if (error) {
+        this.sink?.status('waiting', `cannot open ${path}: ${error.message}`);
+        this.schedule(() => this.connect());
+        return;
+      }
+      this.port = port;
+      this.framer.reset();
+      this.sink?.status('connected', path);
+      this.options.log.info({ source: this.id, path }, 'serial scanner connected');
+      this.schedule(() => this.watch(module, port));
+    });
+  }
+
+  /** While connected: a port that vanished from the system without a close event is closed. */
+  private async watch(module: SerialPortModule, port: SerialPortHandle): Promise<void> {
+    if (this.stopped || this.port !== port) return;
+    const path = await this.findPath(module).catch(() => null);
+    if (this.stopped || this.port !== port) return;
+    if (!path) port.close();
+    else this.schedule(() => this.watch(module, port));
+  }
+
+  private onData(port: SerialPortHandle, chunk: Buffer): void {
+    if (this.port !== port || !this.sink) return;
+    for (const frame of this.framer.push(chunk)) {
+      if (frame.kind === 'code') this.sink.code(frame.code);
+      else this.sink.unreadable(frame.reason);
+    }
+  }
+
+  private onClose(port: SerialPortHandle): void {
+    if (this.port !== port) return;
+    this.port = null;
+    if (this.framer.buffered > 0) this.sink?.unreadable('cut-off');
+    this.framer.reset();
+    if (this.stopped) return;
+    this.options.log.warn({ source: this.id }, 'serial scanner disconnected; looking for it');
+    this.sink?.status('waiting', 'disconnected');
+    this.schedule(() => this.connect());
+  }
+
+  private async findPath(module: SerialPortModule): Promise<string | null> {
+    if (this.options.path) {
+      // Ports that list() does not show (pseudo-terminals, some adapters) are checked by name.
+      const { existsSync } = await import('node:fs');
+      if (process.platform === 'win32') {
+        const ports = await module.SerialPort.list();
+        return ports.some((p) => p.path.toLowerCase() === this.options.path.toLowerCase()) ? this.options.path : null;
+      }
+      return existsSync(this.options.path) ? this.options.path : null;
+    }
+    const ports = await module.SerialPort.list();
+    const match = ports.find(
+      (p) =>
+        sameId(p.vendorId, this.options.vendorId) && (!this.options.productId || sameId(p.productId, this.options.productId)),
+    );
+    return match?.path ?? null;
+  }
+
+  private schedule(next: () => Promise<void>): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void next();
+    }, this.options.pollMs);
+    this.timer.unref();
+  }
+}
+
+function sameId(actual: string | undefined, wanted: string): boolean {
+  return !!actual && !!wanted && parseInt(actual, 16) === parseInt(wanted, 16);
+}

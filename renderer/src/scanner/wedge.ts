@@ -1,0 +1,140 @@
+/**
+ * Keyboard-wedge scanners type a code as a burst of key presses, a few milliseconds apart,
+ * usually ended by Enter. People type ten times slower. The detector sits in front of the page
+ * (a capture-phase listener on the window) so a scan is caught wherever the focus is, and is
+ * never typed into a field:
+ *
+ * - every printable key is held back for `maxInterKeyMs`;
+ * - keys that keep coming faster than that form a burst; a burst of at least `minLength`
+ *   characters ended by the suffix key (or, with no suffix configured, by silence) is a scan;
+ * - anything else (a person typing, a short burst) is released to the element that had the
+ *   focus, in order, as if it had not been held (the only cost: `maxInterKeyMs` of delay).
+ *
+ * Modifier keys alone (the Shift a scanner presses for a capital letter) neither break nor join
+ * a burst; keys with Ctrl/Alt/Meta are shortcuts and pass straight through.
+ */
+export interface WedgeOptions {
+  /** Longest gap between two keys of one scan. Scanners: 1-20 ms; people: 80 ms and more. */
+  readonly maxInterKeyMs: number;
+  /** Shortest code taken for a scan. */
+  readonly minLength: number;
+  /** The key the scanner ends a code with, or null when it sends none. */
+  readonly suffixKey: 'Enter' | 'Tab' | null;
+}
+
+export const DEFAULT_WEDGE_OPTIONS: WedgeOptions = { maxInterKeyMs: 50, minLength: 6, suffixKey: 'Enter' };
+
+interface HeldKey {
+  readonly key: string;
+  readonly target: EventTarget | null;
+}
+
+const MODIFIERS = new Set(['Shift', 'CapsLock', 'AltGraph']);
+
+export class WedgeDetector {
+  private held: HeldKey[] = [];
+  private lastKeyAt = 0;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private readonly replayed = new WeakSet<Event>();
+  private readonly listener = (event: KeyboardEvent) => this.onKeyDown(event);
+
+  constructor(
+    private readonly win: Window,
+    private readonly options: WedgeOptions,
+    private readonly onScan: (code: string) => void,
+  ) {
+    win.addEventListener('keydown', this.listener, { capture: true });
+  }
+
+  dispose(): void {
+    this.win.removeEventListener('keydown', this.listener, { capture: true });
+    this.release();
+  }
+
+  private onKeyDown(event: KeyboardEvent): void {
+    if (this.replayed.has(event) || event.isComposing) return;
+    if (MODIFIERS.has(event.key)) return;
+    if (event.ctrlKey || event.metaKey || event.altKey) {
+      this.release();
+      return;
+    }
+    const gapOk = this.held.length > 0 && event.timeStamp - this.lastKeyAt <= this.options.maxInterKeyMs;
+
+    if (event.key === this.options.suffixKey) {
+      if (gapOk && this.held.length >= this.options.minLength) {
+        event.preventDefault();
+        event.stopImmediatePropagation();
+        this.scanned();
+        return;
+      }
+      this.release(); // a person pressed Enter: what they typed first, then the Enter itself
+      return;
+    }
+
+    if (event.key.length !== 1) {
+      // Backspace, arrows, Escape…: a person. Release what is held, then let the key act.
+      this.release();
+      return;
+    }
+
+    if (this.held.length > 0 && !gapOk) this.release();
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    this.held.push({ key: event.key, target: event.target });
+    this.lastKeyAt = event.timeStamp;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.onSilence(), this.options.maxInterKeyMs + 1);
+  }
+
+  private onSilence(): void {
+    this.timer = null;
+    if (this.options.suffixKey === null && this.held.length >= this.options.minLength) this.scanned();
+    else this.release();
+  }
+
+  private scanned(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    const code = this.held.map((k) => k.key).join('');
+    this.held = [];
+    this.onScan(code);
+  }
+
+  /** Gives held keys back to where they were going, in order. */
+  private release(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    const keys = this.held;
+    this.held = [];
+    for (const { key, target } of keys) this.deliver(key, target);
+  }
+
+  private deliver(key: string, target: EventTarget | null): void {
+    const doc = this.win.document;
+    const element = target instanceof HTMLElement ? target : null;
+    const editable = element && isEditable(element);
+    // Re-dispatch the key so page handlers see it; our own listener lets it through.
+    const replay = new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true });
+    this.replayed.add(replay);
+    const notCancelled = (element ?? doc.body).dispatchEvent(replay);
+    if (!notCancelled || !editable) return;
+    // A synthetic key event types nothing: insert the character as typing would.
+    if (doc.activeElement === element && doc.execCommand('insertText', false, key)) return;
+    if (element instanceof HTMLInputElement || element instanceof HTMLTextAreaElement) {
+      const start = element.selectionStart ?? element.value.length;
+      const end = element.selectionEnd ?? start;
+      element.setRangeText(key, start, end, 'end');
+      element.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertText', data: key }));
+    }
+  }
+}
+
+function isEditable(element: HTMLElement): boolean {
+  if (element.isContentEditable) return true;
+  if (element instanceof HTMLTextAreaElement) return !element.readOnly && !element.disabled;
+  if (element instanceof HTMLInputElement) {
+    const typed = ['text', 'search', 'tel', 'url', 'email', 'password', 'number', ''];
+    return typed.includes(element.type) && !element.readOnly && !element.disabled;
+  }
+  return false;
+}

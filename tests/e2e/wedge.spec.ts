@@ -1,0 +1,110 @@
+import { expect, test, type Page } from '@playwright/test';
+import { fileURLToPath } from 'node:url';
+import { build } from 'vite';
+
+// The wedge detector, bundled as it is for the renderer, in a page with fields to type into.
+// Key events come from Playwright's keyboard (Chromium's input pipeline, trusted events), at a
+// scanner's pace and at a person's.
+
+let detectorScript = '';
+
+test.beforeAll(async () => {
+  const output = await build({
+    configFile: false,
+    logLevel: 'error',
+    build: {
+      write: false,
+      minify: false,
+      lib: {
+        entry: fileURLToPath(new URL('./support/wedge-page.ts', import.meta.url)),
+        formats: ['iife'],
+        name: 'wedgePage',
+      },
+    },
+  });
+  const outputs = Array.isArray(output) ? output : [output];
+  const chunk = outputs.flatMap((o) => ('output' in o ? o.output : [])).find((o) => o.type === 'chunk');
+  if (!chunk || chunk.type !== 'chunk') throw new Error('no bundle');
+  detectorScript = chunk.code;
+});
+
+async function openPage(page: Page, options: object = {}): Promise<void> {
+  await page.setContent(`<!doctype html><html><body>
+    <label>Navn <input id="name" type="text"></label>
+    <textarea id="note"></textarea>
+    <button id="button">Knap</button>
+    <p id="keys"></p>
+  </body></html>`);
+  await page.addScriptTag({ content: detectorScript });
+  await page.evaluate((o) => (globalThis as unknown as { startWedge(o: object): void }).startWedge(o), options);
+}
+
+const scans = (page: Page) => page.evaluate(() => (globalThis as unknown as { scans: string[] }).scans);
+
+/** A scanner: characters 3 ms apart, then Enter. */
+async function scan(page: Page, code: string): Promise<void> {
+  await page.keyboard.type(code, { delay: 3 });
+  await page.keyboard.press('Enter');
+}
+
+test('a scan with no field focused is caught', async ({ page }) => {
+  await openPage(page);
+  await scan(page, '1234567890');
+  await expect.poll(() => scans(page)).toEqual(['1234567890']);
+});
+
+test('a scan while a field has the focus is caught and not typed into the field', async ({ page }) => {
+  await openPage(page);
+  await page.click('#name');
+  await page.keyboard.type('Anna', { delay: 150 });
+  await scan(page, '3112009999');
+  await expect.poll(() => scans(page)).toEqual(['3112009999']);
+  await expect(page.locator('#name')).toHaveValue('Anna');
+  await page.keyboard.type(' B', { delay: 150 });
+  await expect(page.locator('#name')).toHaveValue('Anna B');
+  await page.screenshot({ path: 'test-results/screens/wedge-field.png' });
+});
+
+test('a person typing at human speed reaches the field in full and in order, Enter included', async ({ page }) => {
+  await openPage(page);
+  await page.click('#note');
+  await page.keyboard.type('1234567', { delay: 120 });
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('ab', { delay: 120 });
+  await expect(page.locator('#note')).toHaveValue('1234567\nab');
+  expect(await scans(page)).toEqual([]);
+});
+
+test('a fast but short burst is typing, not a scan', async ({ page }) => {
+  await openPage(page);
+  await page.click('#name');
+  await page.keyboard.type('abc', { delay: 3 });
+  await page.keyboard.press('Enter');
+  await expect(page.locator('#name')).toHaveValue('abc');
+  expect(await scans(page)).toEqual([]);
+});
+
+test('page key handlers still see a person’s keys, and Backspace works in a field', async ({ page }) => {
+  await openPage(page);
+  await page.keyboard.type('42', { delay: 120 });
+  await expect(page.locator('#keys')).toHaveText('42');
+  await page.click('#name');
+  await page.keyboard.type('xy', { delay: 120 });
+  await page.keyboard.press('Backspace');
+  await expect(page.locator('#name')).toHaveValue('x');
+});
+
+test('two scans in a row, capitals and letters included', async ({ page }) => {
+  await openPage(page);
+  await scan(page, 'AB12345');
+  await scan(page, '7654321');
+  await expect.poll(() => scans(page)).toEqual(['AB12345', '7654321']);
+});
+
+test('with no suffix key configured, a burst ended by silence is a scan', async ({ page }) => {
+  await openPage(page, { suffixKey: null });
+  await page.click('#name');
+  await page.keyboard.type('1234567', { delay: 3 });
+  await expect.poll(() => scans(page)).toEqual(['1234567']);
+  await expect(page.locator('#name')).toHaveValue('');
+});
