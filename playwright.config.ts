@@ -11,9 +11,7 @@ export default defineConfig({
   outputDir: 'test-results/e2e',
   workers: 1,
   timeout: 60_000,
-  reporter: process.env.CI
-    ? [['list'], ['json', { outputFile: 'test-results/playwright.json' }]]
-    : [['list']],
+  reporter: process.env.CI ? [['list'], ['json', { outputFile: 'test-results/playwright.json' }]] : [['list']],
   use: {
     browserName: 'chromium',
     launchOptions: {

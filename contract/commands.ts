@@ -10,6 +10,18 @@ export const KioskCommand = z.discriminatedUnion('type', [
   z.object({ type: z.literal('session.identify'), cardNumber: z.string().min(1).max(40) }).strict(),
   z.object({ type: z.literal('session.authenticate'), pin: z.string().regex(/^\d{4,8}$/) }).strict(),
   z.object({ type: z.literal('session.reset') }).strict(),
+  /** A code the renderer's keyboard-wedge detector caught; it joins the other scanners' stream in the core. */
+  z
+    .object({
+      type: z.literal('scanner.wedge'),
+      // Printable characters only, as a scanner types them.
+      code: z
+        .string()
+        .min(1)
+        .max(64)
+        .regex(/^[\x20-\x7e\u00a0-\u00ff]+$/u),
+    })
+    .strict(),
   z
     .object({
       type: z.literal('checkout.select'),

@@ -3,3 +3,4 @@ export * from './claim.js';
 export * from './borrower.js';
 export * from './payment.js';
 export * from './commands.js';
+export * from './receipt.js';

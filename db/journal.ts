@@ -102,6 +102,9 @@ export class PaymentJournal {
       byStates: db.prepare(
         `SELECT id FROM payments WHERE state IN (SELECT value FROM json_each(?)) ORDER BY created_at, id`,
       ),
+      approvedAt: db.prepare(
+        `SELECT at FROM payment_transitions WHERE payment_id = ? AND to_state = 'approved' ORDER BY at LIMIT 1`,
+      ),
       openDeliveries: db.prepare(`SELECT COUNT(*) AS n FROM outbox WHERE payment_id = ? AND state <> 'delivered'`),
     };
     outbox.setOnFinal((row, outcome) => this.onDeliveryFinal(row, outcome));
@@ -226,6 +229,12 @@ export class PaymentJournal {
       createdAt: row.created_at,
       updatedAt: row.updated_at,
     };
+  }
+
+  /** When the terminal's approval was recorded (ISO), or null for a payment never approved. */
+  approvedAt(id: string): string | null {
+    const row = this.stmts.approvedAt.get(id) as { at: string } | undefined;
+    return row?.at ?? null;
   }
 
   listByState(states: readonly PaymentState[]): Payment[] {

@@ -1,3 +1,7 @@
+import { listDevices, type DeviceListing } from '../devices/listing.js';
+import { setUpPrinter, type PrinterSetup } from '../devices/printer/setup.js';
+import type { ScanHub } from '../devices/scanner/scan-hub.js';
+import { setUpScanners } from '../devices/scanner/setup.js';
 import { setUpTerminal, type TerminalSetup } from '../devices/terminal/setup.js';
 import { FbsClient } from '../integrations/fbs/client.js';
 import { checkClaimsFresh } from '../integrations/fbs/freshness.js';
@@ -8,6 +12,7 @@ import { setUpOeir, type OeirSetup } from '../integrations/oeir/setup.js';
 import type { KioskConfig } from './config.js';
 import { Core, type StartupReport } from './core.js';
 import { createLogger, type Logger } from './log.js';
+import { Receipts } from './receipts.js';
 
 export interface Kiosk {
   readonly core: Core;
@@ -15,12 +20,19 @@ export interface Kiosk {
   /** The ØiR link, its status and problems (for diagnostics). */
   readonly oeir: OeirSetup;
   readonly terminal: TerminalSetup;
+  /** Every scanner's codes, one stream. */
+  readonly scanners: ScanHub;
+  readonly printer: PrinterSetup;
+  readonly receipts: Receipts;
   readonly report: StartupReport;
+  /** Serial ports, HID devices, scanner and printer status, for the technician screen. */
+  devices(): Promise<DeviceListing>;
   /** Sandboxes started for demo mode, so a technician can find them. */
   readonly sandboxes: {
     readonly fbs: FbsSandbox | null;
     readonly oeir: string | null;
     readonly terminal: string | null;
+    readonly printer: string | null;
   };
   stop(): Promise<void>;
 }
@@ -46,8 +58,12 @@ export async function bootKiosk(
   const fbs = new FbsClient({ ...fbsAccess, log: log.child({ integration: 'fbs' }) });
   const oeir = await setUpOeir(config.oeir, log);
   let terminal: TerminalSetup | null = null;
+  let printer: PrinterSetup | null = null;
+  const scanners = setUpScanners(config.scanner, log);
 
   const stopIntegrations = async (): Promise<void> => {
+    await scanners.stop();
+    await printer?.close();
     await terminal?.close();
     await fbs.close();
     await oeir.close();
@@ -56,6 +72,7 @@ export async function bootKiosk(
   let core: Core;
   try {
     terminal = await setUpTerminal(config.terminal, log.child({ device: 'terminal' }));
+    printer = await setUpPrinter(config.printer, log);
     for (const problem of terminal.problems) log.warn({ problem }, 'terminal set-up');
     core = new Core({
       config,
@@ -82,14 +99,38 @@ export async function bootKiosk(
     throw error;
   }
   const report = core.start();
+  const printerSetup = printer as PrinterSetup;
+  const receipts = new Receipts({
+    journal: core.journal,
+    printer: printerSetup.printer,
+    library: config.library,
+    columns: config.printer.columns,
+    audit: (paymentId, printed, status) =>
+      core.audit.append({
+        actor: 'kiosk',
+        action: printed ? 'receipt.printed' : 'receipt.not-printed',
+        subject: paymentId,
+        data: { printer: status.state },
+      }),
+    log,
+  });
 
   return {
     core,
     fbs,
     oeir,
     terminal,
+    scanners,
+    printer: printerSetup,
+    receipts,
     report,
-    sandboxes: { fbs: fbsSandbox, oeir: oeir.sandbox?.url ?? null, terminal: terminal.simulator?.url ?? null },
+    devices: () => listDevices({ scanners, printer: printerSetup.printer }),
+    sandboxes: {
+      fbs: fbsSandbox,
+      oeir: oeir.sandbox?.url ?? null,
+      terminal: terminal.simulator?.url ?? null,
+      printer: printerSetup.simulator ? `tcp://${printerSetup.simulator.host}:${printerSetup.simulator.port}` : null,
+    },
     async stop() {
       await core.stop();
       await stopIntegrations();

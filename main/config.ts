@@ -4,6 +4,17 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_LIBRARY_CARD_PATTERNS } from '../devices/scanner/codes.js';
 
+const HEX_ID = /^[0-9a-fA-F]{1,4}$/;
+
+function validTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * All configuration in one schema. Every key has a default that runs the demo (sandboxes and
  * simulated devices), so a kiosk with no config file starts in demo mode.
@@ -128,6 +139,83 @@ export const KioskConfig = z
           .min(1)
           .max(20)
           .default([...DEFAULT_LIBRARY_CARD_PATTERNS]),
+        /** The same code again within this window (any scanner) counts once. */
+        debounceMs: z.number().int().min(0).max(60_000).default(1_500),
+        /** How often to look for an unplugged scanner. */
+        reconnectPollMs: z.number().int().min(50).max(60_000).default(1_000),
+        /** Serial (USB-CDC, RS-232) scanners. */
+        serial: z
+          .array(
+            z
+              .object({
+                /** A device path (/dev/ttyACM0, COM3), or empty to find the port by USB id. */
+                path: z.string().max(300).default(''),
+                /** USB ids, hex (e.g. "0c2e"). */
+                vendorId: z.string().regex(HEX_ID).or(z.literal('')).default(''),
+                productId: z.string().regex(HEX_ID).or(z.literal('')).default(''),
+                baudRate: z.number().int().min(300).max(4_000_000).default(9_600),
+                /** What ends each code: CR (factory default on most scanners), LF, CRLF, or a custom string. */
+                suffix: z
+                  .union([z.enum(['CR', 'LF', 'CRLF']), z.object({ custom: z.string().min(1).max(16) }).strict()])
+                  .default('CR'),
+                /** A prefix the scanner is set to send before each code (removed), or empty. */
+                prefix: z.string().max(16).default(''),
+              })
+              .strict()
+              .refine((s) => !!s.path || !!s.vendorId, { message: 'give a path or a vendorId', path: ['path'] }),
+          )
+          .max(8)
+          .default([]),
+        /** HID-POS scanners (USB HID usage page 0x8C), via node-hid. */
+        hid: z
+          .object({
+            enabled: z.boolean().default(false),
+            /** Empty: any device declaring the bar code scanner usage page. */
+            vendorId: z.string().regex(HEX_ID).or(z.literal('')).default(''),
+            productId: z.string().regex(HEX_ID).or(z.literal('')).default(''),
+          })
+          .strict()
+          .prefault({}),
+        /** Keyboard-wedge scanners, caught by the renderer from key timing. */
+        wedge: z
+          .object({
+            enabled: z.boolean().default(true),
+            maxInterKeyMs: z.number().int().min(5).max(500).default(50),
+            minLength: z.number().int().min(2).max(64).default(6),
+            suffixKey: z.enum(['Enter', 'Tab', 'none']).default('Enter'),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    library: z
+      .object({
+        /** Printed at the top of every receipt. */
+        name: z.string().min(1).max(200).default('Demobiblioteket'),
+        /** Receipt times are shown in this zone. */
+        timeZone: z
+          .string()
+          .refine(validTimeZone, { message: 'not a time zone name (e.g. Europe/Copenhagen)' })
+          .default('Europe/Copenhagen'),
+      })
+      .strict()
+      .prefault({}),
+    printer: z
+      .object({
+        /** `simulator`: a built-in network printer on loopback (demo); `tcp`, `serial`, `usb`: a real ESC/POS printer. */
+        type: z.enum(['simulator', 'tcp', 'serial', 'usb', 'none']).default('simulator'),
+        /** Network printers: address and raw port. */
+        host: z.string().max(200).default(''),
+        port: z.number().int().min(1).max(65_535).default(9_100),
+        /** Serial: the port; USB: the printer device (/dev/usb/lp0). */
+        path: z.string().max(300).default(''),
+        baudRate: z.number().int().min(300).max(4_000_000).default(19_200),
+        /** Characters per line: 48 for 80 mm paper, 32 for 58 mm. */
+        columns: z.number().int().min(24).max(80).default(48),
+        /** A receipt that takes longer is given up (shown on screen instead). */
+        timeoutMs: z.number().int().min(200).max(60_000).default(5_000),
+        statusTimeoutMs: z.number().int().min(50).max(10_000).default(500),
       })
       .strict()
       .prefault({}),
@@ -204,6 +292,10 @@ export const KioskConfig = z
         }
       }
     }
+    const printer = config.printer;
+    if (printer.type === 'tcp') required(['printer', 'host'], !!printer.host, 'for a network printer');
+    if (printer.type === 'serial' || printer.type === 'usb')
+      required(['printer', 'path'], !!printer.path, `for a ${printer.type} printer`);
     const terminal = config.terminal;
     if (terminal.driver === 'nexo') {
       required(['terminal', 'url'], !!terminal.url, 'for a nexo terminal');
@@ -211,6 +303,13 @@ export const KioskConfig = z
       if (terminal.passphrase) required(['terminal', 'keyIdentifier'], !!terminal.keyIdentifier, 'with a passphrase');
     }
     if (config.mode !== 'production') return;
+    if (printer.type === 'simulator') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['printer', 'type'],
+        message: 'the printer simulator cannot be used in production mode (use none, tcp, serial or usb)',
+      });
+    }
     if (terminal.driver === 'simulator') {
       ctx.addIssue({
         code: 'custom',

@@ -53,6 +53,7 @@ if (electron.found && process.env.KIOSK_BROWSER_MODE !== '1') {
   console.log(`Config: ${config.source}. Data: ${config.dataDir}.`);
   if (kiosk.sandboxes.fbs) console.log(`Demo FBS sandbox: ${kiosk.sandboxes.fbs.url} (demo cards in the README).`);
   if (kiosk.sandboxes.oeir) console.log(`Demo ØiR sandbox (mutual TLS): ${kiosk.sandboxes.oeir}`);
+  if (kiosk.sandboxes.printer) console.log(`Demo receipt printer (ESC/POS over TCP): ${kiosk.sandboxes.printer}`);
   if (kiosk.sandboxes.terminal)
     console.log(
       `Demo card terminal (simulator, nexo over HTTPS): ${kiosk.sandboxes.terminal} (amount rules in the README).`,

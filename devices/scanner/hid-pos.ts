@@ -159,7 +159,10 @@ export interface HidPosScannerOptions {
   readonly log: Logger;
 }
 
-export function isHidPosScanner(device: HidDeviceInfo, options: Pick<HidPosScannerOptions, 'vendorId' | 'productId'>): boolean {
+export function isHidPosScanner(
+  device: HidDeviceInfo,
+  options: Pick<HidPosScannerOptions, 'vendorId' | 'productId'>,
+): boolean {
   if (options.vendorId) {
     return device.vendorId === options.vendorId && (!options.productId || device.productId === options.productId);
   }

@@ -152,7 +152,8 @@ export class SerialScannerSource implements ScanSource {
     const ports = await module.SerialPort.list();
     const match = ports.find(
       (p) =>
-        sameId(p.vendorId, this.options.vendorId) && (!this.options.productId || sameId(p.productId, this.options.productId)),
+        sameId(p.vendorId, this.options.vendorId) &&
+        (!this.options.productId || sameId(p.productId, this.options.productId)),
     );
     return match?.path ?? null;
   }

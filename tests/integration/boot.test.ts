@@ -17,9 +17,9 @@ afterEach(async () => {
 });
 afterAll(() => dir.remove());
 
-async function bootDemo(): Promise<Kiosk> {
+async function bootDemo(overrides: Record<string, unknown> = {}): Promise<Kiosk> {
   // The demo configuration, with the simulated borrower quicker at the terminal.
-  const config = parseConfig({ terminal: { simulatorStepMs: 20 } });
+  const config = parseConfig({ terminal: { simulatorStepMs: 20 }, ...overrides });
   kiosk = await bootKiosk({ ...config, dataDir: dir.path }, { packaged: false, log: memoryLogger().log });
   return kiosk;
 }
@@ -64,6 +64,40 @@ describe('the demo kiosk, composed', () => {
     expect(steps).toContain('enter-pin');
     expect(k.terminal.simulator!.paymentsFor(payment.id)).toEqual([expect.objectContaining({ captured: true })]);
     await expect.poll(() => k.sandboxes.fbs!.ledger.map((l) => l.feeId)).toEqual(['5001']);
+
+    // The receipt, printed on the demo's network printer (ESC/POS over TCP, decoded there).
+    const printed = await k.receipts.print(payment.id, 'da');
+    expect(printed).toMatchObject({ printed: true, status: { state: 'ready' } });
+    const paper = k.printer.simulator!.receipts()[0]!.join('\n');
+    expect(paper).toContain('Demobiblioteket');
+    expect(paper).toContain(payment.id);
+    expect(paper).toContain('Kort: ');
+    expect(paper).toContain('**** 0005');
+    // Out of paper: not printed, the same receipt comes back for the screen, and it is audited.
+    k.printer.simulator!.setState({ paper: 'out' });
+    const shown = await k.receipts.print(payment.id, 'da');
+    expect(shown).toMatchObject({ printed: false, status: { state: 'paper-out' }, receipt: printed.receipt });
+    expect(k.printer.simulator!.receipts()).toHaveLength(1);
+  });
+
+  it('lists devices for the technician: serial ports, HID, scanners, printer', async () => {
+    const k = await bootDemo({
+      scanner: { serial: [{ path: join(dir.path, 'no-such-tty') }], hid: { enabled: true }, reconnectPollMs: 50 },
+    });
+    await expect.poll(() => k.scanners.status().map((s) => s.state)).toEqual(['waiting', 'waiting']);
+    const devices = await k.devices();
+    expect(devices.serialPorts.ok).toBe(true);
+    expect(devices.hid).toMatchObject({ ok: true });
+    expect(devices.scanners).toEqual([
+      expect.objectContaining({ kind: 'serial', state: 'waiting', detail: expect.stringContaining('is not there') }),
+      expect.objectContaining({ kind: 'hid-pos', state: 'waiting', detail: 'no HID-POS scanner found' }),
+    ]);
+    expect(devices.printer).toMatchObject({
+      description: expect.stringMatching(/^tcp:\/\/127\.0\.0\.1:/),
+      status: { state: 'ready' },
+    });
+    k.printer.simulator!.setState({ coverOpen: true });
+    expect((await k.devices()).printer.status.state).toBe('cover-open');
   });
 
   it('reports card payment unavailable when the demo terminal is logged out', async () => {
@@ -124,7 +158,8 @@ describe('the demo kiosk, composed', () => {
       ).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(DatabaseUnusableError);
       expect((error as Error).message).toMatch(/cannot be used/);
-      expect(servers()).toBe(before);
+      // Closed handles leave Node's resource list a moment after their close callbacks.
+      await expect.poll(servers).toBeLessThanOrEqual(before);
     } finally {
       broken.remove();
     }

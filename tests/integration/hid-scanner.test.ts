@@ -45,7 +45,13 @@ class FakeHidBus implements HidBackend {
     usagePage: 0x8c,
     usage: 0x02,
   };
-  readonly keyboard: HidDeviceInfo = { ...this.info, path: '/dev/hidraw1', vendorId: 0x046d, usagePage: 0x01, usage: 0x06 };
+  readonly keyboard: HidDeviceInfo = {
+    ...this.info,
+    path: '/dev/hidraw1',
+    vendorId: 0x046d,
+    usagePage: 0x01,
+    usage: 0x06,
+  };
 
   async devices(): Promise<HidDeviceInfo[]> {
     return this.plugged ? [this.keyboard, this.info] : [this.keyboard];

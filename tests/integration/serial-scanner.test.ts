@@ -109,7 +109,10 @@ describe('serial scanner over a pty pair', () => {
         log: memoryLogger().log,
       }),
     );
-    await waitFor(() => hub.status()[0]?.state === 'waiting' && !!hub.status()[0]?.detail.includes('not there'), 'waiting');
+    await waitFor(
+      () => hub.status()[0]?.state === 'waiting' && !!hub.status()[0]?.detail.includes('not there'),
+      'waiting',
+    );
     await pty.plug();
     await waitFor(() => hub.status()[0]?.state === 'connected', 'connected');
     pty.send('7654321\n');

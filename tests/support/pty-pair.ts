@@ -17,11 +17,9 @@ export class PtyPair {
 
   async plug(): Promise<void> {
     if (this.child) throw new Error('already plugged in');
-    const child = spawn(
-      'socat',
-      [`pty,raw,echo=0,link=${this.devicePath}`, `pty,raw,echo=0,link=${this.scannerEnd}`],
-      { stdio: 'ignore' },
-    );
+    const child = spawn('socat', [`pty,raw,echo=0,link=${this.devicePath}`, `pty,raw,echo=0,link=${this.scannerEnd}`], {
+      stdio: 'ignore',
+    });
     this.child = child;
     await waitFor(() => existsSync(this.devicePath) && existsSync(this.scannerEnd), 'socat to create the ptys');
   }

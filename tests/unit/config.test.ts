@@ -59,6 +59,7 @@ describe('config', () => {
     expect(error).toContain('fbs.password: required in production mode');
     expect(error).toContain('oeir.environment: the ØiR sandbox cannot be used in production mode');
     expect(error).toContain('terminal.driver: the terminal simulator cannot be used in production mode');
+    expect(error).toContain('printer.type: the printer simulator cannot be used in production mode');
     const production = {
       mode: 'production',
       fbs: { baseUrl: 'https://cicero-fbs.com/rest', username: 'u', password: 'p' },
@@ -70,12 +71,31 @@ describe('config', () => {
         keyIdentifier: 'Kiosk1',
         passphrase: 'secret',
       },
+      printer: { type: 'tcp', host: '192.168.1.41' },
     };
     expect(parseConfig(production).mode).toBe('production');
     // Unencrypted is for lab terminals only.
     expect(() => parseConfig({ ...production, terminal: { ...production.terminal, passphrase: '' } })).toThrow(
       /terminal\.passphrase: required in production mode/,
     );
+  });
+
+  it('scanners and printer: sources need an address, suffixes and time zones are checked', () => {
+    expect(() => parseConfig({ scanner: { serial: [{ baudRate: 9600 }] } })).toThrow(
+      /scanner\.serial\.0\.path: give a path or a vendorId/,
+    );
+    expect(() => parseConfig({ scanner: { serial: [{ path: '/dev/ttyACM0', suffix: { custom: '' } }] } })).toThrow(
+      /scanner\.serial\.0\.suffix/,
+    );
+    expect(parseConfig({ scanner: { serial: [{ vendorId: '0c2e' }] } }).scanner.serial[0]).toMatchObject({
+      suffix: 'CR',
+      baudRate: 9600,
+    });
+    expect(() => parseConfig({ library: { timeZone: 'Europe/Atlantis' } })).toThrow(
+      /library\.timeZone: not a time zone/,
+    );
+    expect(() => parseConfig({ printer: { type: 'tcp' } })).toThrow(/printer\.host: required for a network printer/);
+    expect(() => parseConfig({ printer: { type: 'usb' } })).toThrow(/printer\.path: required for a usb printer/);
   });
 
   it('refuses a terminal timeout that would give up before the terminal does', () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CodeFramer, type Frame, type Suffix } from '../../devices/scanner/framing.js';
 import { ScanHub, type ScanEvent } from '../../devices/scanner/scan-hub.js';
 
-const codeChars = fc.stringMatching(/^[0-9A-Za-z+-]{1,40}$/) // no '<', so a code never contains the custom suffix;
+const codeChars = fc.stringMatching(/^[0-9A-Za-z+-]{1,40}$/); // no '<', so a code never contains the custom suffix;
 
 function feed(framer: CodeFramer, bytes: Buffer, cuts: number[]): Frame[] {
   const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
@@ -51,7 +51,10 @@ describe('CodeFramer', () => {
       ...framer.push(Buffer.from('y'.repeat(30))),
       ...framer.push(Buffer.from('zz\r1234567\r')),
     ];
-    expect(frames).toEqual([{ kind: 'malformed', reason: 'too-long' }, { kind: 'code', code: '1234567' }]);
+    expect(frames).toEqual([
+      { kind: 'malformed', reason: 'too-long' },
+      { kind: 'code', code: '1234567' },
+    ]);
   });
 
   it('reports bytes that are not UTF-8 text, and ignores empty frames', () => {

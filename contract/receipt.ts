@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { Material, PayableRoute } from './claim.js';
+import { PositiveOre } from './money.js';
+import type { Payment } from './payment.js';
+
+/**
+ * What a receipt says, as data. The printer lays it out on paper (devices/printer/); when the
+ * printer cannot, the renderer shows the same receipt on screen. Labels are translated where it
+ * is shown; nothing here is language-specific except the claims' own texts from FBS.
+ */
+export const ReceiptLine = z
+  .object({
+    reason: z.string().max(1000),
+    materials: z.array(Material).max(200),
+    amountOre: PositiveOre,
+    /** Where the payment is registered: with the library (FBS) or the municipality (debtor system). */
+    route: PayableRoute,
+  })
+  .strict();
+export type ReceiptLine = z.infer<typeof ReceiptLine>;
+
+export const Receipt = z
+  .object({
+    libraryName: z.string().max(200),
+    paymentId: z.uuid(),
+    /** When the card payment was approved (ISO, UTC); shown in the library's time zone. */
+    paidAt: z.iso.datetime(),
+    lines: z.array(ReceiptLine).min(1),
+    totalOre: PositiveOre,
+    /** The terminal's reference for the transaction. */
+    terminalReference: z.string().max(200).nullable(),
+    /** Masked card: scheme and last four digits only. */
+    card: z
+      .object({
+        scheme: z.string().max(50).nullable(),
+        last4: z
+          .string()
+          .regex(/^\d{4}$/)
+          .nullable(),
+      })
+      .strict()
+      .nullable(),
+  })
+  .strict();
+export type Receipt = z.infer<typeof Receipt>;
+
+/** The receipt for an approved payment. */
+export function receiptFor(payment: Payment, at: { libraryName: string; paidAt: string }): Receipt {
+  return {
+    libraryName: at.libraryName,
+    paymentId: payment.id,
+    paidAt: at.paidAt,
+    lines: payment.lines.map((line) => ({
+      reason: line.reason,
+      materials: line.materials,
+      amountOre: line.amountOre,
+      route: line.route,
+    })),
+    totalOre: payment.amountOre,
+    terminalReference: payment.terminalTransactionRef,
+    card: payment.card,
+  };
+}
+
+/** "Visa •••• 1234", or what is known of it. The full card number never reaches the kiosk. */
+export function maskedCard(card: Receipt['card']): string | null {
+  if (!card || (!card.scheme && !card.last4)) return null;
+  return [card.scheme, card.last4 ? `**** ${card.last4}` : null].filter(Boolean).join(' ');
+}

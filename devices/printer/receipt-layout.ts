@@ -1,0 +1,103 @@
+import { formatDkk, maskedCard, type Material, type Receipt } from '../../contract/index.js';
+
+/**
+ * The printed receipt's words, in the borrower's language (Danish by default). The renderer has
+ * its own translations for the on-screen receipt; these are for paper only.
+ */
+const TEXT = {
+  da: {
+    title: 'Kvittering',
+    date: 'Dato',
+    payment: 'Betaling',
+    total: 'I alt',
+    terminalReference: 'Terminalref.',
+    card: 'Kort',
+    route: { fbs: 'Registreret hos biblioteket', debtor: 'Registreret hos kommunen' },
+    copy: 'Eksemplar',
+    note: 'Det kan tage op til 72 timer, før betalingen kan ses på din oversigt hos biblioteket.',
+    thanks: 'Tak for din betaling',
+  },
+  en: {
+    title: 'Receipt',
+    date: 'Date',
+    payment: 'Payment',
+    total: 'Total',
+    terminalReference: 'Terminal ref.',
+    card: 'Card',
+    route: { fbs: 'Registered with the library', debtor: 'Registered with the municipality' },
+    copy: 'Copy',
+    note: 'It may take up to 72 hours before the payment shows on your account with the library.',
+    thanks: 'Thank you for your payment',
+  },
+} as const;
+
+export type ReceiptLanguage = keyof typeof TEXT;
+
+/** One receipt as laid out for a printer: what goes on which line, before any printer commands. */
+export type ReceiptBlock =
+  | { readonly kind: 'heading'; readonly text: string }
+  | { readonly kind: 'text'; readonly text: string }
+  | { readonly kind: 'amount'; readonly label: string; readonly amount: string; readonly bold?: boolean }
+  | { readonly kind: 'rule' }
+  | { readonly kind: 'space' };
+
+export interface LayoutOptions {
+  readonly language: ReceiptLanguage;
+  /** The library's time zone, for the date and time printed. */
+  readonly timeZone: string;
+}
+
+export function layoutReceipt(receipt: Receipt, options: LayoutOptions): ReceiptBlock[] {
+  const t = TEXT[options.language];
+  const blocks: ReceiptBlock[] = [
+    { kind: 'heading', text: receipt.libraryName },
+    { kind: 'heading', text: t.title },
+    { kind: 'space' },
+    { kind: 'text', text: `${t.date}: ${formatDateTime(receipt.paidAt, options)}` },
+    // The id alone on its line: 36 characters fit even 58 mm paper unbroken.
+    { kind: 'text', text: `${t.payment}:` },
+    { kind: 'text', text: receipt.paymentId },
+    { kind: 'rule' },
+  ];
+  for (const line of receipt.lines) {
+    blocks.push({ kind: 'amount', label: line.reason, amount: formatDkk(line.amountOre) });
+    for (const material of line.materials)
+      blocks.push({ kind: 'text', text: `  ${describeMaterial(material, t.copy)}` });
+    blocks.push({ kind: 'text', text: `  ${t.route[line.route]}` });
+  }
+  blocks.push({ kind: 'rule' });
+  blocks.push({ kind: 'amount', label: t.total, amount: formatDkk(receipt.totalOre), bold: true });
+  blocks.push({ kind: 'space' });
+  if (receipt.terminalReference)
+    blocks.push({ kind: 'text', text: `${t.terminalReference}: ${receipt.terminalReference}` });
+  const card = maskedCard(receipt.card);
+  if (card) blocks.push({ kind: 'text', text: `${t.card}: ${card}` });
+  blocks.push({ kind: 'space' });
+  blocks.push({ kind: 'text', text: t.note });
+  blocks.push({ kind: 'space' });
+  blocks.push({ kind: 'heading', text: t.thanks });
+  return blocks;
+}
+
+function describeMaterial(material: Material, copy: string): string {
+  const parts = [material.materialGroup || null, material.periodical, `${copy} ${material.itemNumber}`];
+  return parts.filter(Boolean).join(', ');
+}
+
+/** "21.11.2026 kl. 14.04" / "21/11/2026 14:04", in the library's time zone. */
+export function formatDateTime(iso: string, options: LayoutOptions): string {
+  const locale = options.language === 'da' ? 'da-DK' : 'en-GB';
+  const at = new Date(iso);
+  const date = new Intl.DateTimeFormat(locale, {
+    timeZone: options.timeZone,
+    day: '2-digit',
+    month: '2-digit',
+    year: 'numeric',
+  }).format(at);
+  const time = new Intl.DateTimeFormat(locale, {
+    timeZone: options.timeZone,
+    hour: '2-digit',
+    minute: '2-digit',
+  }).format(at);
+  return options.language === 'da' ? `${date} kl. ${time}` : `${date} ${time}`;
+}
