@@ -57,6 +57,18 @@ export const PaymentLine = z
   .strict();
 export type PaymentLine = z.infer<typeof PaymentLine>;
 
+/** What the kiosk keeps of the card: the scheme and last four digits, never more. */
+export const CardSummary = z
+  .object({
+    scheme: z.string().max(50).nullable(),
+    last4: z
+      .string()
+      .regex(/^\d{4}$/)
+      .nullable(),
+  })
+  .strict();
+export type CardSummary = z.infer<typeof CardSummary>;
+
 export const Payment = z
   .object({
     id: z.uuid(),
@@ -72,16 +84,7 @@ export const Payment = z
     /** The request sent to the terminal (nexo ServiceID), persisted before it was sent. */
     terminalRequestRef: z.string().max(50).nullable(),
     /** For the receipt: the card scheme and last four digits, never more. */
-    card: z
-      .object({
-        scheme: z.string().max(50).nullable(),
-        last4: z
-          .string()
-          .regex(/^\d{4}$/)
-          .nullable(),
-      })
-      .strict()
-      .nullable(),
+    card: CardSummary.nullable(),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })

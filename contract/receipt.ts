@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Material, PayableRoute } from './claim.js';
 import { PositiveOre } from './money.js';
-import type { Payment } from './payment.js';
+import { CardSummary, type Payment } from './payment.js';
 
 /**
  * What a receipt says, as data. The printer lays it out on paper (devices/printer/); when the
@@ -30,16 +30,7 @@ export const Receipt = z
     /** The terminal's reference for the transaction. */
     terminalReference: z.string().max(200).nullable(),
     /** Masked card: scheme and last four digits only. */
-    card: z
-      .object({
-        scheme: z.string().max(50).nullable(),
-        last4: z
-          .string()
-          .regex(/^\d{4}$/)
-          .nullable(),
-      })
-      .strict()
-      .nullable(),
+    card: CardSummary.nullable(),
   })
   .strict();
 export type Receipt = z.infer<typeof Receipt>;

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { PollTimer } from './poll-timer.js';
 import type { ScanSink, ScanSource } from './scan-hub.js';
 
 /**
@@ -174,8 +175,7 @@ export class HidPosScannerSource implements ScanSource {
   readonly kind = 'hid-pos' as const;
   readonly id: string;
   private device: HidDeviceHandle | null = null;
-  private timer: NodeJS.Timeout | null = null;
-  private stopped = false;
+  private readonly poll: PollTimer;
   private sink: ScanSink | null = null;
   private readonly assembler = new HidPosAssembler();
 
@@ -186,6 +186,7 @@ export class HidPosScannerSource implements ScanSource {
     this.id = options.vendorId
       ? `hid:${hex(options.vendorId)}:${options.productId ? hex(options.productId) : '*'}`
       : 'hid:pos';
+    this.poll = new PollTimer(options.pollMs);
   }
 
   start(sink: ScanSink): void {
@@ -194,8 +195,7 @@ export class HidPosScannerSource implements ScanSource {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.poll.stop();
     const device = this.device;
     this.device = null;
     await device?.close().catch(() => undefined);
@@ -204,7 +204,7 @@ export class HidPosScannerSource implements ScanSource {
   private backend: HidBackend | null = null;
 
   private async run(): Promise<void> {
-    if (this.stopped || !this.sink) return;
+    if (this.poll.stopped || !this.sink) return;
     if (!this.backend) {
       try {
         this.backend = await this.loadBackend();
@@ -218,7 +218,7 @@ export class HidPosScannerSource implements ScanSource {
   }
 
   private async connect(backend: HidBackend): Promise<void> {
-    if (this.stopped || !this.sink) return;
+    if (this.poll.stopped || !this.sink) return;
     let found: HidDeviceInfo | undefined;
     try {
       found = (await backend.devices()).find((d) => isHidPosScanner(d, this.options));
@@ -227,7 +227,7 @@ export class HidPosScannerSource implements ScanSource {
     }
     if (!found) {
       this.sink.status('waiting', 'no HID-POS scanner found');
-      this.schedule(() => this.connect(backend));
+      this.poll.schedule(() => this.connect(backend));
       return;
     }
     let device: HidDeviceHandle;
@@ -235,10 +235,10 @@ export class HidPosScannerSource implements ScanSource {
       device = await backend.open(found.path);
     } catch (error) {
       this.sink.status('waiting', `cannot open ${found.product || found.path}: ${(error as Error).message}`);
-      this.schedule(() => this.connect(backend));
+      this.poll.schedule(() => this.connect(backend));
       return;
     }
-    if (this.stopped) {
+    if (this.poll.stopped) {
       await device.close().catch(() => undefined);
       return;
     }
@@ -259,20 +259,10 @@ export class HidPosScannerSource implements ScanSource {
       void device.close().catch(() => undefined);
       this.options.log.warn({ source: this.id, err: error }, 'HID scanner disconnected; looking for it');
       this.sink?.status('waiting', 'disconnected');
-      this.schedule(() => this.connect(backend));
+      this.poll.schedule(() => this.connect(backend));
     });
     this.sink.status('connected', `${found.manufacturer} ${found.product}`.trim() || found.path);
     this.options.log.info({ source: this.id, product: found.product }, 'HID scanner connected');
-  }
-
-  private schedule(next: () => Promise<void>): void {
-    if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      void next();
-    }, this.options.pollMs);
-    this.timer.unref();
   }
 }
 

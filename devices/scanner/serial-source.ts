@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { CodeFramer, type Suffix } from './framing.js';
+import { PollTimer } from './poll-timer.js';
 import type { ScanSink, ScanSource } from './scan-hub.js';
 
 export interface SerialScannerOptions {
@@ -46,8 +47,7 @@ export class SerialScannerSource implements ScanSource {
   readonly kind = 'serial' as const;
   readonly id: string;
   private port: SerialPortHandle | null = null;
-  private timer: NodeJS.Timeout | null = null;
-  private stopped = false;
+  private readonly poll: PollTimer;
   private sink: ScanSink | null = null;
   private readonly framer: CodeFramer;
 
@@ -56,6 +56,7 @@ export class SerialScannerSource implements ScanSource {
     private readonly load: () => Promise<SerialPortModule> = loadSerialPort,
   ) {
     this.id = `serial:${options.path || `${options.vendorId}:${options.productId}`}`;
+    this.poll = new PollTimer(options.pollMs);
     this.framer = new CodeFramer({ suffix: options.suffix, prefix: options.prefix });
   }
 
@@ -65,15 +66,14 @@ export class SerialScannerSource implements ScanSource {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.poll.stop();
     const port = this.port;
     this.port = null;
     if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
   }
 
   private async connect(): Promise<void> {
-    if (this.stopped || !this.sink) return;
+    if (this.poll.stopped || !this.sink) return;
     let module: SerialPortModule;
     try {
       module = await this.load();
@@ -83,10 +83,10 @@ export class SerialScannerSource implements ScanSource {
       return;
     }
     const path = await this.findPath(module).catch(() => null);
-    if (this.stopped) return;
+    if (this.poll.stopped) return;
     if (!path) {
       this.sink.status('waiting', this.options.path ? `${this.options.path} is not there` : 'no port with that USB id');
-      this.schedule(() => this.connect());
+      this.poll.schedule(() => this.connect());
       return;
     }
     const port = new module.SerialPort({ path, baudRate: this.options.baudRate, autoOpen: false });
@@ -94,30 +94,30 @@ export class SerialScannerSource implements ScanSource {
     port.on('error', (error) => this.options.log.warn({ err: error, source: this.id }, 'serial scanner error'));
     port.on('close', () => this.onClose(port));
     port.open((error) => {
-      if (this.stopped) {
+      if (this.poll.stopped) {
         if (!error) port.close();
         return;
       }
       if (error) {
         this.sink?.status('waiting', `cannot open ${path}: ${error.message}`);
-        this.schedule(() => this.connect());
+        this.poll.schedule(() => this.connect());
         return;
       }
       this.port = port;
       this.framer.reset();
       this.sink?.status('connected', path);
       this.options.log.info({ source: this.id, path }, 'serial scanner connected');
-      this.schedule(() => this.watch(module, port));
+      this.poll.schedule(() => this.watch(module, port));
     });
   }
 
   /** While connected: a port that vanished from the system without a close event is closed. */
   private async watch(module: SerialPortModule, port: SerialPortHandle): Promise<void> {
-    if (this.stopped || this.port !== port) return;
+    if (this.poll.stopped || this.port !== port) return;
     const path = await this.findPath(module).catch(() => null);
-    if (this.stopped || this.port !== port) return;
+    if (this.poll.stopped || this.port !== port) return;
     if (!path) port.close();
-    else this.schedule(() => this.watch(module, port));
+    else this.poll.schedule(() => this.watch(module, port));
   }
 
   private onData(port: SerialPortHandle, chunk: Buffer): void {
@@ -133,10 +133,10 @@ export class SerialScannerSource implements ScanSource {
     this.port = null;
     if (this.framer.buffered > 0) this.sink?.unreadable('cut-off');
     this.framer.reset();
-    if (this.stopped) return;
+    if (this.poll.stopped) return;
     this.options.log.warn({ source: this.id }, 'serial scanner disconnected; looking for it');
     this.sink?.status('waiting', 'disconnected');
-    this.schedule(() => this.connect());
+    this.poll.schedule(() => this.connect());
   }
 
   private async findPath(module: SerialPortModule): Promise<string | null> {
@@ -156,16 +156,6 @@ export class SerialScannerSource implements ScanSource {
         (!this.options.productId || sameId(p.productId, this.options.productId)),
     );
     return match?.path ?? null;
-  }
-
-  private schedule(next: () => Promise<void>): void {
-    if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      void next();
-    }, this.options.pollMs);
-    this.timer.unref();
   }
 }
 
