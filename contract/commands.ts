@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Claim, ClaimShape } from './claim.js';
 import { Payment } from './payment.js';
+import { SessionView } from './session.js';
 
 /**
  * Commands the renderer may send to the core, and events the core sends back. The renderer is
@@ -30,12 +31,34 @@ export const KioskCommand = z.discriminatedUnion('type', [
     .strict(),
   z.object({ type: z.literal('checkout.pay') }).strict(),
   z.object({ type: z.literal('checkout.cancel') }).strict(),
+  /** After a declined payment: back to the claims, as chosen before. */
+  z.object({ type: z.literal('checkout.retry') }).strict(),
   z.object({ type: z.literal('ui.setLanguage'), language: z.enum(['da', 'en']) }).strict(),
 ]);
 export type KioskCommand = z.infer<typeof KioskCommand>;
 
 export const KioskEvent = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('core.ready'), version: z.string() }).strict(),
+  z
+    .object({
+      type: z.literal('core.ready'),
+      version: z.string(),
+      /** What the screen needs from the configuration. */
+      settings: z
+        .object({
+          idleTimeoutMs: z.number().int().positive(),
+          idleWarningMs: z.number().int().positive(),
+          wedge: z
+            .object({
+              enabled: z.boolean(),
+              maxInterKeyMs: z.number().int().positive(),
+              minLength: z.number().int().positive(),
+              suffixKey: z.enum(['Enter', 'Tab', 'none']),
+            })
+            .strict(),
+        })
+        .strict(),
+    })
+    .strict(),
   z
     .object({
       type: z.literal('session.claims'),
@@ -51,5 +74,9 @@ export const KioskEvent = z.discriminatedUnion('type', [
     .strict(),
   z.object({ type: z.literal('payment.updated'), payment: Payment }).strict(),
   z.object({ type: z.literal('session.ended') }).strict(),
+  /** The whole screen state, after every change. */
+  z.object({ type: z.literal('session.view'), view: SessionView, language: z.enum(['da', 'en']) }).strict(),
+  /** A command the core refused (invalid payload, or not possible now); nothing changed. */
+  z.object({ type: z.literal('command.rejected'), reason: z.string().max(500) }).strict(),
 ]);
 export type KioskEvent = z.infer<typeof KioskEvent>;

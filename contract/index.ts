@@ -4,3 +4,4 @@ export * from './borrower.js';
 export * from './payment.js';
 export * from './commands.js';
 export * from './receipt.js';
+export * from './session.js';

@@ -102,6 +102,9 @@ export class PaymentJournal {
       byStates: db.prepare(
         `SELECT id FROM payments WHERE state IN (SELECT value FROM json_each(?)) ORDER BY created_at, id`,
       ),
+      latestReason: db.prepare(
+        'SELECT reason FROM payment_transitions WHERE payment_id = ? ORDER BY rowid DESC LIMIT 1',
+      ),
       approvedAt: db.prepare(
         `SELECT at FROM payment_transitions WHERE payment_id = ? AND to_state = 'approved' ORDER BY at LIMIT 1`,
       ),
@@ -229,6 +232,17 @@ export class PaymentJournal {
       createdAt: row.created_at,
       updatedAt: row.updated_at,
     };
+  }
+
+  /** Registrations of this payment not yet delivered (queued, sending or rejected). */
+  undeliveredCount(id: string): number {
+    return (this.stmts.openDeliveries.get(id) as { n: number }).n;
+  }
+
+  /** The reason given with the payment's latest state change (e.g. why it was declined). */
+  latestReason(id: string): string | null {
+    const row = this.stmts.latestReason.get(id) as { reason: string | null } | undefined;
+    return row?.reason ?? null;
   }
 
   /** When the terminal's approval was recorded (ISO), or null for a payment never approved. */

@@ -13,6 +13,8 @@ import type { KioskConfig } from './config.js';
 import { Core, type StartupReport } from './core.js';
 import { createLogger, type Logger } from './log.js';
 import { Receipts } from './receipts.js';
+import { KioskSession } from './session.js';
+import { compileCardPatterns } from '../devices/scanner/codes.js';
 
 export interface Kiosk {
   readonly core: Core;
@@ -24,6 +26,8 @@ export interface Kiosk {
   readonly scanners: ScanHub;
   readonly printer: PrinterSetup;
   readonly receipts: Receipts;
+  /** The borrower's session at the screen: the state machine both shells drive. */
+  readonly session: KioskSession;
   readonly report: StartupReport;
   /** Serial ports, HID devices, scanner and printer status, for the technician screen. */
   devices(): Promise<DeviceListing>;
@@ -114,6 +118,16 @@ export async function bootKiosk(
       }),
     log,
   });
+  const session = new KioskSession({
+    identify: (cardOrCpr, pin) => fbs.identify(cardOrCpr, pin),
+    checkout: core.checkout,
+    journal: core.journal,
+    receipts,
+    scanners,
+    codeRules: { libraryCardPatterns: compileCardPatterns(config.scanner.libraryCardPatterns) },
+    language: config.ui.language,
+    log: log.child({ part: 'session' }),
+  });
 
   return {
     core,
@@ -123,6 +137,7 @@ export async function bootKiosk(
     scanners,
     printer: printerSetup,
     receipts,
+    session,
     report,
     devices: () => listDevices({ scanners, printer: printerSetup.printer }),
     sandboxes: {
@@ -132,6 +147,8 @@ export async function bootKiosk(
       printer: printerSetup.simulator ? `tcp://${printerSetup.simulator.host}:${printerSetup.simulator.port}` : null,
     },
     async stop() {
+      await session.settled();
+      session.stop();
       await core.stop();
       await stopIntegrations();
     },

@@ -24,6 +24,8 @@ const SECURITY_HEADERS = {
 
 export interface BrowserModeServer {
   readonly url: string;
+  /** The HTTP server, for the kiosk socket to attach to. */
+  readonly server: Server;
   close(): Promise<void>;
 }
 
@@ -64,6 +66,7 @@ export async function startBrowserModeServer(options: {
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/`,
+    server,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

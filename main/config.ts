@@ -34,6 +34,10 @@ export const KioskConfig = z
     ui: z
       .object({
         language: z.enum(['da', 'en']).default('da'),
+        /** No touch for this long on a borrower's screen: a warning with a countdown… */
+        idleTimeoutMs: z.number().int().min(1_000).max(3_600_000).default(60_000),
+        /** …then, after this, back to the start (never while paying). */
+        idleWarningMs: z.number().int().min(1_000).max(600_000).default(15_000),
       })
       .strict()
       .prefault({}),

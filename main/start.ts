@@ -5,7 +5,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startBrowserModeServer } from './browser-server.js';
+import { screenSettings, startBrowserMode } from './browser-mode.js';
+import { createLogger } from './log.js';
 import { ConfigError, loadConfig } from './config.js';
 import { DatabaseUnusableError } from '../db/open.js';
 import { bootKiosk } from './boot.js';
@@ -45,9 +46,12 @@ if (electron.found && process.env.KIOSK_BROWSER_MODE !== '1') {
     }
     throw error;
   });
-  const server = await startBrowserModeServer({
+  const server = await startBrowserMode(kiosk, {
     rendererDir: join(root, 'renderer', 'dist'),
     port: config.browserMode.port,
+    version: process.env.npm_package_version ?? 'dev',
+    settings: screenSettings(config),
+    log: createLogger({ level: config.log.level }),
   });
   console.log(`\nKiosk (${config.mode} mode) is running. Open ${server.url} in a browser.`);
   console.log(`Config: ${config.source}. Data: ${config.dataDir}.`);

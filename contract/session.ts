@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { Claim } from './claim.js';
+import { Ore } from './money.js';
+import { Receipt } from './receipt.js';
+
+/**
+ * What the borrower's screen shows, decided by the core's session machine (main/session.ts) and
+ * pushed to the renderer whole. The renderer draws it and sends commands; it never decides a
+ * money matter itself.
+ */
+export const TerminalStepView = z.enum([
+  'starting',
+  'present-card',
+  'card-read',
+  'choose-application',
+  'enter-pin',
+  'pin-entered',
+  'card-removed',
+  'finished',
+]);
+export type TerminalStepView = z.infer<typeof TerminalStepView>;
+
+export const ErrorCode = z.enum([
+  'invalid-credentials', // wrong PIN (the borrower may try again)
+  'locked-out', // too many wrong PINs at FBS
+  'blocked', // the borrower is blocked in FBS
+  'fbs-unavailable', // the library system cannot be reached
+  'card-payment-unavailable', // the terminal is out of service
+  'claims-changed', // a claim was paid or changed since it was shown
+  'unsupported-code', // a book, a payment slip… was scanned
+  'invalid-scan', // not readable as a code
+  'busy', // a payment is still being resolved
+  'internal', // anything else: staff are told through the log
+]);
+export type ErrorCode = z.infer<typeof ErrorCode>;
+
+export const SessionView = z.discriminatedUnion('screen', [
+  z.object({ screen: z.literal('attract') }).strict(),
+  z
+    .object({
+      screen: z.literal('pin'),
+      /** How the borrower identified: the screen says "library card" or "health card". */
+      identifiedBy: z.enum(['library-card', 'cpr']),
+      /** Set after a wrong PIN. */
+      wrongPin: z.boolean(),
+    })
+    .strict(),
+  z.object({ screen: z.literal('loading') }).strict(),
+  z
+    .object({
+      screen: z.literal('claims'),
+      borrowerName: z.string().nullable(),
+      claims: z.array(Claim),
+      selected: z.array(z.string()),
+      totalOre: Ore,
+    })
+    .strict(),
+  z.object({ screen: z.literal('nothing-to-pay'), borrowerName: z.string().nullable() }).strict(),
+  z
+    .object({
+      screen: z.literal('paying'),
+      amountOre: Ore,
+      step: TerminalStepView,
+      /** The terminal's own display text, when it sends one. */
+      terminalText: z.string().max(500).nullable(),
+      cancelling: z.boolean(),
+    })
+    .strict(),
+  z
+    .object({
+      screen: z.literal('approved'),
+      receipt: Receipt,
+      /** null while printing; false: the receipt is shown on screen instead. */
+      printed: z.boolean().nullable(),
+      /** Some registrations are waiting for the network: the payment is safe and will be forwarded. */
+      queued: z.boolean(),
+    })
+    .strict(),
+  z
+    .object({
+      screen: z.literal('declined'),
+      reason: z.enum(['refused', 'cancelled', 'card-removed', 'wrong-pin', 'not-completed']),
+    })
+    .strict(),
+  z.object({ screen: z.literal('staff-notified') }).strict(),
+  z.object({ screen: z.literal('error'), code: ErrorCode, messageKey: z.string().max(100).nullable() }).strict(),
+]);
+export type SessionView = z.infer<typeof SessionView>;

@@ -1,0 +1,355 @@
+import type { Claim, KioskCommand, PaymentLine, SessionView } from '../contract/index.js';
+import type { PaymentJournal } from '../db/journal.js';
+import { parseScan, type CodeRules } from '../devices/scanner/codes.js';
+import type { ScanEvent, ScanHub } from '../devices/scanner/scan-hub.js';
+import { WEDGE_SOURCE } from '../devices/scanner/setup.js';
+import { TerminalBusyError, type TerminalProgress } from '../devices/terminal/terminal.js';
+import type { Identified } from '../integrations/fbs/client.js';
+import { FbsError } from '../integrations/fbs/errors.js';
+import { CardPaymentUnavailableError, ClaimsChangedError, type Checkout } from './checkout.js';
+import type { Logger } from './log.js';
+import type { Receipts } from './receipts.js';
+
+export type Language = 'da' | 'en';
+
+export class CommandRejectedError extends Error {
+  override name = 'CommandRejectedError';
+}
+
+export interface SessionParts {
+  readonly identify: (cardOrCpr: string, pin: string) => Promise<Identified>;
+  readonly checkout: Checkout;
+  readonly journal: PaymentJournal;
+  readonly receipts: Receipts;
+  readonly scanners: ScanHub;
+  readonly codeRules: CodeRules;
+  readonly language: Language;
+  readonly log: Logger;
+  /** How long the approved screen waits for the registrations before saying they are queued. */
+  readonly queuedAfterMs?: number;
+}
+
+/**
+ * The borrower's session at the kiosk, as one explicit state machine:
+ *
+ *   attract ─scan/typed card→ pin ─PIN→ loading → claims ─pay→ paying → approved | declined
+ *                                            ↘ nothing-to-pay / error      ↘ staff-notified
+ *
+ * The core owns it; the renderer is told the whole view after every change and can only send
+ * commands, each checked against the current screen. The card number or CPR lives in memory for
+ * the session only, the PIN not even that (it goes straight to FBS). A reset bumps `generation`,
+ * so an answer that arrives for an abandoned session is dropped instead of drawn.
+ */
+export class KioskSession {
+  private view: SessionView = { screen: 'attract' };
+  private language: Language;
+  private identifier: { kind: 'library-card' | 'cpr'; value: string } | null = null;
+  private identified: Identified | null = null;
+  private generation = 0;
+  private paying: Promise<void> | null = null;
+  private lastSelection: string[] = [];
+  private readonly listeners = new Set<(view: SessionView, language: Language) => void>();
+  private readonly stopScans: () => void;
+
+  constructor(private readonly parts: SessionParts) {
+    this.language = parts.language;
+    this.stopScans = parts.scanners.onScan((event) => this.onScan(event));
+  }
+
+  current(): { view: SessionView; language: Language } {
+    return { view: this.view, language: this.language };
+  }
+
+  onChange(listener: (view: SessionView, language: Language) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** A validated command from the renderer. Throws CommandRejectedError when it does not fit the screen. */
+  async command(command: KioskCommand): Promise<void> {
+    switch (command.type) {
+      case 'scanner.wedge':
+        this.parts.scanners.submit(WEDGE_SOURCE, command.code);
+        return;
+      case 'session.identify':
+        this.identify(command.cardNumber);
+        return;
+      case 'session.authenticate':
+        return this.authenticate(command.pin);
+      case 'checkout.select':
+        this.select(command.claimIds);
+        return;
+      case 'checkout.pay':
+        return this.pay();
+      case 'checkout.cancel':
+        return this.cancel();
+      case 'checkout.retry':
+        this.retry();
+        return;
+      case 'session.reset':
+        return this.reset();
+      case 'ui.setLanguage':
+        this.language = command.language;
+        this.emit();
+        return;
+    }
+  }
+
+  /** Waits for a payment in flight to finish (shutdown, tests). */
+  async settled(): Promise<void> {
+    await this.paying;
+  }
+
+  stop(): void {
+    this.stopScans();
+    this.listeners.clear();
+  }
+
+  // ── transitions ────────────────────────────────────────────────────────────────────────
+
+  private onScan(event: ScanEvent): void {
+    // A new card is welcome wherever no borrower is mid-way; during PIN entry it replaces the card.
+    const idle = ['attract', 'error', 'nothing-to-pay', 'declined', 'approved', 'staff-notified', 'pin'];
+    if (!idle.includes(this.view.screen)) return;
+    if (event.type === 'unreadable') {
+      this.startOver();
+      this.show({ screen: 'error', code: 'invalid-scan', messageKey: 'scan.invalid.unreadable' });
+      return;
+    }
+    this.identify(event.code);
+  }
+
+  private identify(code: string): void {
+    if (
+      !['attract', 'error', 'nothing-to-pay', 'declined', 'approved', 'staff-notified', 'pin'].includes(
+        this.view.screen,
+      )
+    )
+      throw new CommandRejectedError(`a card cannot be read on the ${this.view.screen} screen`);
+    this.startOver();
+    const result = parseScan(code, this.parts.codeRules);
+    switch (result.kind) {
+      case 'cpr':
+        this.identifier = { kind: 'cpr', value: result.cpr };
+        this.show({ screen: 'pin', identifiedBy: 'cpr', wrongPin: false });
+        return;
+      case 'library-card':
+        this.identifier = { kind: 'library-card', value: result.cardNumber };
+        this.show({ screen: 'pin', identifiedBy: 'library-card', wrongPin: false });
+        return;
+      case 'unsupported':
+        this.show({ screen: 'error', code: 'unsupported-code', messageKey: result.messageKey });
+        return;
+      case 'invalid':
+        this.show({ screen: 'error', code: 'invalid-scan', messageKey: result.messageKey });
+        return;
+    }
+  }
+
+  private async authenticate(pin: string): Promise<void> {
+    const view = this.view;
+    if (view.screen !== 'pin' || !this.identifier) throw new CommandRejectedError('no card to check a PIN for');
+    const generation = this.generation;
+    const identifiedBy = view.identifiedBy;
+    this.show({ screen: 'loading' });
+    let identified: Identified;
+    try {
+      identified = await this.parts.identify(this.identifier.value, pin);
+    } catch (error) {
+      if (generation !== this.generation) return;
+      if (error instanceof FbsError && error.code === 'invalid-credentials') {
+        this.show({ screen: 'pin', identifiedBy, wrongPin: true });
+        return;
+      }
+      this.identifier = null;
+      this.show({ screen: 'error', code: errorCodeForFbs(error, this.parts.log), messageKey: null });
+      return;
+    }
+    if (generation !== this.generation) return;
+    this.identified = identified;
+    const payable = identified.claims.filter((c) => c.route !== 'not-payable');
+    if (payable.length === 0) {
+      this.show({ screen: 'nothing-to-pay', borrowerName: identified.borrower.name });
+      return;
+    }
+    this.showClaims(payable.map((c) => c.id));
+  }
+
+  private select(claimIds: readonly string[]): void {
+    if (this.view.screen !== 'claims' || !this.identified) throw new CommandRejectedError('no claims on screen');
+    const payable = new Set(this.identified.claims.filter((c) => c.route !== 'not-payable').map((c) => c.id));
+    const unknown = claimIds.filter((id) => !payable.has(id));
+    if (unknown.length > 0) throw new CommandRejectedError(`not payable here: ${unknown.join(', ')}`);
+    this.showClaims([...new Set(claimIds)]);
+  }
+
+  private async pay(): Promise<void> {
+    const view = this.view;
+    if (view.screen !== 'claims' || !this.identified) throw new CommandRejectedError('nothing chosen to pay');
+    if (view.selected.length === 0) throw new CommandRejectedError('choose at least one claim');
+    this.lastSelection = view.selected;
+    const chosen = new Set(view.selected);
+    const lines = this.identified.claims.filter((c) => chosen.has(c.id)).map(lineFor);
+    const generation = this.generation;
+    const patronId = this.identified.borrower.patronId;
+    this.show({ screen: 'paying', amountOre: view.totalOre, step: 'starting', terminalText: null, cancelling: false });
+    const run = this.runPayment(generation, patronId, lines);
+    this.paying = run;
+    try {
+      await run;
+    } finally {
+      if (this.paying === run) this.paying = null;
+    }
+  }
+
+  private async runPayment(generation: number, patronId: string, lines: PaymentLine[]): Promise<void> {
+    const { checkout, journal, log } = this.parts;
+    const onProgress = (progress: TerminalProgress): void => {
+      if (generation !== this.generation || this.view.screen !== 'paying') return;
+      this.show({ ...this.view, step: progress.step, terminalText: progress.text ?? null });
+    };
+    let payment;
+    try {
+      payment = await checkout.pay({ channel: 'kiosk', patronId, lines, actor: 'kiosk' }, onProgress);
+    } catch (error) {
+      if (generation !== this.generation) return;
+      this.show({ screen: 'error', code: errorCodeForCheckout(error, log), messageKey: null });
+      return;
+    }
+    if (generation !== this.generation) return; // reset while paying: the payment was aborted or is recorded
+    switch (payment.state) {
+      case 'approved':
+      case 'settled':
+        await this.approved(generation, payment.id);
+        return;
+      case 'declined':
+        this.show({ screen: 'declined', reason: declineReason(journal.latestReason(payment.id)) });
+        return;
+      default:
+        // unknown / needs_attention: the money question is with staff; never "try again".
+        this.show({ screen: 'staff-notified' });
+    }
+  }
+
+  private async approved(generation: number, paymentId: string): Promise<void> {
+    const { receipts, journal } = this.parts;
+    const receipt = receipts.receipt(paymentId);
+    this.show({ screen: 'approved', receipt, printed: null, queued: false });
+    const [printed] = await Promise.all([
+      receipts.print(paymentId, this.language),
+      delay(this.parts.queuedAfterMs ?? 2_000),
+    ]);
+    if (generation !== this.generation || this.view.screen !== 'approved') return;
+    this.show({
+      screen: 'approved',
+      receipt,
+      printed: printed.printed,
+      queued: journal.undeliveredCount(paymentId) > 0,
+    });
+  }
+
+  private retry(): void {
+    if (this.view.screen !== 'declined' || !this.identified) throw new CommandRejectedError('nothing to retry');
+    this.showClaims(this.lastSelection);
+  }
+
+  private async cancel(): Promise<void> {
+    if (this.view.screen !== 'paying') throw new CommandRejectedError('no payment to cancel');
+    this.show({ ...this.view, cancelling: true });
+    await this.parts.checkout.abort();
+  }
+
+  private async reset(): Promise<void> {
+    if (this.view.screen === 'paying') {
+      // Never walk away from money: stop the payment and let its outcome be recorded first.
+      this.show({ ...this.view, cancelling: true });
+      await this.parts.checkout.abort();
+      await this.paying;
+    }
+    this.startOver();
+    this.show({ screen: 'attract' });
+  }
+
+  // ── helpers ────────────────────────────────────────────────────────────────────────────
+
+  private startOver(): void {
+    this.generation += 1;
+    this.identifier = null;
+    this.identified = null;
+  }
+
+  private showClaims(selected: string[]): void {
+    const identified = this.identified!;
+    const chosen = new Set(selected);
+    const totalOre = identified.claims.filter((c) => chosen.has(c.id)).reduce((sum, c) => sum + c.amountOre, 0);
+    this.show({
+      screen: 'claims',
+      borrowerName: identified.borrower.name,
+      claims: identified.claims,
+      selected: identified.claims.filter((c) => chosen.has(c.id)).map((c) => c.id),
+      totalOre,
+    });
+  }
+
+  private show(view: SessionView): void {
+    this.view = view;
+    this.emit();
+  }
+
+  private emit(): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(this.view, this.language);
+      } catch (error) {
+        this.parts.log.error({ err: error }, 'session listener failed');
+      }
+    }
+  }
+}
+
+function lineFor(claim: Claim): PaymentLine {
+  if (claim.route === 'not-payable') throw new Error(`claim ${claim.id} is not payable`);
+  return {
+    claimId: claim.id,
+    feeId: claim.feeId,
+    route: claim.route,
+    type: claim.type,
+    reason: claim.reason,
+    materials: claim.materials,
+    amountOre: claim.amountOre,
+  };
+}
+
+function declineReason(
+  reason: string | null,
+): 'refused' | 'cancelled' | 'card-removed' | 'wrong-pin' | 'not-completed' {
+  const code = (reason ?? '').split(/[:\s]/u, 1)[0];
+  if (code === 'cancelled' || code === 'aborted') return 'cancelled';
+  if (code === 'refused' || code === 'card-removed' || code === 'wrong-pin') return code;
+  return 'not-completed';
+}
+
+function errorCodeForFbs(error: unknown, log: Logger): 'locked-out' | 'blocked' | 'fbs-unavailable' | 'internal' {
+  if (error instanceof FbsError) {
+    if (error.code === 'locked-out' || error.code === 'blocked') return error.code;
+    if (error.code === 'unavailable' || error.code === 'bad-response') return 'fbs-unavailable';
+  }
+  log.error({ err: error }, 'identify failed');
+  return 'internal';
+}
+
+function errorCodeForCheckout(
+  error: unknown,
+  log: Logger,
+): 'card-payment-unavailable' | 'claims-changed' | 'fbs-unavailable' | 'busy' | 'internal' {
+  if (error instanceof CardPaymentUnavailableError) return 'card-payment-unavailable';
+  if (error instanceof ClaimsChangedError) return 'claims-changed';
+  if (error instanceof TerminalBusyError) return 'busy';
+  if (error instanceof FbsError) return 'fbs-unavailable';
+  log.error({ err: error }, 'checkout failed');
+  return 'internal';
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,30 @@
+import { create } from 'zustand';
+import type { KioskEvent, SessionView } from '../../contract/index.js';
+
+export type ScreenSettings = Extract<KioskEvent, { type: 'core.ready' }>['settings'];
+
+/** What the screen knows: the core's latest view, and whether the core is reachable. */
+export interface KioskState {
+  readonly view: SessionView;
+  readonly language: 'da' | 'en';
+  readonly connected: boolean;
+  /** The core's answer to the last refused command (shown briefly, for diagnosis). */
+  readonly rejected: string | null;
+  readonly settings: ScreenSettings | null;
+  setSettings(settings: ScreenSettings): void;
+  setView(view: SessionView, language: 'da' | 'en'): void;
+  setConnected(connected: boolean): void;
+  setRejected(reason: string | null): void;
+}
+
+export const useKiosk = create<KioskState>((set) => ({
+  view: { screen: 'attract' },
+  language: 'da',
+  connected: false,
+  rejected: null,
+  settings: null,
+  setSettings: (settings) => set({ settings }),
+  setView: (view, language) => set({ view, language, rejected: null }),
+  setConnected: (connected) => set({ connected }),
+  setRejected: (rejected) => set({ rejected }),
+}));
