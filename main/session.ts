@@ -222,9 +222,15 @@ export class KioskSession {
       case 'settled':
         await this.approved(generation, payment.id);
         return;
-      case 'declined':
-        this.show({ screen: 'declined', reason: declineReason(journal.latestReason(payment.id)) });
+      case 'declined': {
+        const reason = journal.latestReason(payment.id) ?? '';
+        // The terminal never got the request, or is logged out: nothing was charged, and the
+        // borrower should hear that card payment is out of service, not "try again".
+        if (/^(not-received|logged-out)\b/u.test(reason)) {
+          this.show({ screen: 'error', code: 'card-payment-unavailable', messageKey: null });
+        } else this.show({ screen: 'declined', reason: declineReason(reason) });
         return;
+      }
       default:
         // unknown / needs_attention: the money question is with staff; never "try again".
         this.show({ screen: 'staff-notified' });

@@ -1,0 +1,96 @@
+import { expect, keypad, screenshot, startKiosk, test, wedgeScan } from './kiosk-fixture.js';
+import type { Page } from '@playwright/test';
+
+async function toClaims(page: Page, card: string, pin: string): Promise<void> {
+  await wedgeScan(page, card);
+  await keypad(page, pin, /^OK$/);
+}
+
+test('declined, then retry with the same claims: approved, charged once', async ({ page, kioskUnderTest }) => {
+  const { kiosk } = kioskUnderTest;
+  await kioskUnderTest.open(page);
+  await toClaims(page, '1000000003', '3333');
+  await expect(page.getByTestId('total')).toContainText('249,95 kr.');
+  kiosk.terminal.simulator!.queueScenario('decline');
+  await page.getByRole('button', { name: 'Betal 249,95 kr.' }).click();
+  await expect(page.getByRole('heading', { name: 'Betalingen blev ikke gennemført' })).toBeVisible();
+  await expect(page.getByText('Betalingen blev afvist.')).toBeVisible();
+  await screenshot(page, 'da-declined');
+  await page.getByRole('button', { name: 'Prøv igen' }).click();
+  await page.getByRole('button', { name: 'Betal 249,95 kr.' }).click();
+  await expect(page.getByRole('heading', { name: 'Tak! Betalingen er gennemført' })).toBeVisible({ timeout: 15_000 });
+  const approved = kiosk.core.journal.listByState(['approved', 'settled']);
+  const declined = kiosk.core.journal.listByState(['declined']);
+  expect(approved).toHaveLength(1);
+  expect(declined).toHaveLength(1);
+  // The debtor-route claim reaches the ØiR sandbox once; nothing for the declined attempt.
+  expect(kiosk.terminal.simulator!.paymentsFor(declined[0]!.id)).toEqual([
+    expect.objectContaining({ captured: false }),
+  ]);
+});
+
+test('the borrower cancels on the terminal: no money taken', async ({ page, kioskUnderTest }) => {
+  const { kiosk } = kioskUnderTest;
+  await kioskUnderTest.open(page);
+  await toClaims(page, '1000000002', '2222');
+  kiosk.terminal.simulator!.queueScenario('cancel');
+  await page.getByRole('button', { name: 'Betal 85,50 kr.' }).click();
+  await expect(page.getByText('Betalingen blev annulleret. Der er ikke trukket penge.')).toBeVisible();
+  expect(kiosk.core.journal.listByState(['approved', 'settled'])).toEqual([]);
+});
+
+test('a borrower with nothing to pay, in English', async ({ page, kioskUnderTest }) => {
+  await kioskUnderTest.open(page);
+  await page.getByRole('button', { name: 'English' }).click();
+  await expect(page.getByRole('heading', { name: 'Pay the library' })).toBeVisible();
+  await screenshot(page, 'en-attract');
+  await toClaims(page, '1000000001', '1111');
+  await expect(page.getByRole('heading', { name: 'You owe nothing' })).toBeVisible();
+  await screenshot(page, 'en-nothing-to-pay');
+  await page.getByRole('button', { name: 'Start over' }).click();
+  await expect(page.locator('.kiosk[data-screen="attract"]')).toBeVisible();
+});
+
+test('FBS down: a clear message, nothing charged', async ({ page, kioskUnderTest }) => {
+  const { kiosk } = kioskUnderTest;
+  await kioskUnderTest.open(page);
+  kiosk.sandboxes.fbs!.setFaults({ status: { code: 503, times: 100 } });
+  await toClaims(page, '1000000002', '2222');
+  await expect(page.getByTestId('error-message')).toHaveText(/Bibliotekets system svarer ikke/);
+  await screenshot(page, 'da-fbs-unavailable');
+  expect(kiosk.core.journal.listByState(['created', 'authorizing', 'approved'])).toEqual([]);
+});
+
+test('terminal down: card payment unavailable before anything is charged', async ({ page, kioskUnderTest }) => {
+  const { kiosk } = kioskUnderTest;
+  await kioskUnderTest.open(page);
+  await toClaims(page, '1000000002', '2222');
+  await kiosk.terminal.simulator!.setReachable(false);
+  await page.getByRole('button', { name: 'Betal 85,50 kr.' }).click();
+  await expect(page.getByTestId('error-message')).toHaveText(/Kortbetaling er ikke mulig/);
+  expect(kiosk.core.journal.listByState(['created', 'authorizing', 'approved'])).toEqual([]);
+});
+
+test('printer out of paper: the receipt is shown on screen', async ({ page, kioskUnderTest }) => {
+  const { kiosk } = kioskUnderTest;
+  await kioskUnderTest.open(page);
+  kiosk.printer.simulator!.setState({ paper: 'out' });
+  await toClaims(page, '1000000004', '4444');
+  await page.getByRole('button', { name: /^Betal / }).click();
+  await expect(page.getByTestId('print-status')).toHaveText(/kunne ikke udskrives/, { timeout: 15_000 });
+  await expect(page.getByTestId('receipt')).toContainText('Demobiblioteket');
+  await screenshot(page, 'da-approved-receipt-on-screen');
+});
+
+test('idle reset mid-flow, with a visible countdown', async ({ page }) => {
+  const running = await startKiosk({ ui: { idleTimeoutMs: 1_000, idleWarningMs: 2_000 } });
+  try {
+    await running.open(page);
+    await wedgeScan(page, '1000000002');
+    await expect(page.getByTestId('idle-countdown')).toHaveText(/om \d sekunder/);
+    await screenshot(page, 'da-idle-warning');
+    await expect(page.locator('.kiosk[data-screen="attract"]')).toBeVisible({ timeout: 10_000 });
+  } finally {
+    await running.stop();
+  }
+});
