@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { KioskCommand, SessionView } from '../../contract/index.js';
 import { WedgeDetector } from './scanner/wedge.js';
@@ -39,7 +39,8 @@ export function App({ bridge }: { bridge: KioskBridge }) {
   }, [language, i18n]);
 
   // Keyboard-wedge scanners: caught anywhere on the page, handed to the core's scan stream.
-  useEffect(() => {
+  // A layout effect: the detector listens before the screen that invites a scan is painted.
+  useLayoutEffect(() => {
     if (!settings?.wedge.enabled) return;
     const { maxInterKeyMs, minLength, suffixKey } = settings.wedge;
     const detector = new WedgeDetector(

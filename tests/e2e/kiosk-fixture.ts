@@ -28,6 +28,9 @@ export async function startKiosk(
   const dataDir = mkdtempSync(join(tmpdir(), 'kiosk-e2e-'));
   const config = parseConfig({
     terminal: { simulatorStepMs: 150 },
+    // Each key Playwright types is a round trip to Chromium, which a loaded 2-core CI machine can
+    // stretch past the 50 ms a real scanner never comes near; the wedge tests cover the timing.
+    scanner: { wedge: { maxInterKeyMs: 120 } },
     ui: { idleTimeoutMs: 60_000, idleWarningMs: 15_000 },
     log: { level: 'warn' },
     ...overrides,

@@ -87,6 +87,7 @@ test('idle reset mid-flow, with a visible countdown', async ({ page }) => {
   try {
     await running.open(page);
     await wedgeScan(page, '1000000002');
+    await expect(page.locator('.kiosk[data-screen="pin"]')).toBeVisible();
     await expect(page.getByTestId('idle-countdown')).toHaveText(/om \d sekunder/);
     await screenshot(page, 'da-idle-warning');
     await expect(page.locator('.kiosk[data-screen="attract"]')).toBeVisible({ timeout: 10_000 });
