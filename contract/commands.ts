@@ -47,6 +47,8 @@ export const KioskEvent = z.discriminatedUnion('type', [
         .object({
           idleTimeoutMs: z.number().int().positive(),
           idleWarningMs: z.number().int().positive(),
+          /** The library's time zone, for the receipt on screen. */
+          timeZone: z.string().min(1).max(100),
           wedge: z
             .object({
               enabled: z.boolean(),

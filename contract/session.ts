@@ -8,8 +8,8 @@ import { Receipt } from './receipt.js';
  * pushed to the renderer whole. The renderer draws it and sends commands; it never decides a
  * money matter itself.
  */
-export const TerminalStepView = z.enum([
-  'starting',
+/** What the terminal is showing the borrower, as a step the UI can show in its own words. */
+export const TERMINAL_STEPS = [
   'present-card',
   'card-read',
   'choose-application',
@@ -17,7 +17,11 @@ export const TerminalStepView = z.enum([
   'pin-entered',
   'card-removed',
   'finished',
-]);
+] as const;
+export type TerminalStep = (typeof TERMINAL_STEPS)[number];
+
+/** On screen, plus the moment before the terminal has said anything. */
+export const TerminalStepView = z.enum(['starting', ...TERMINAL_STEPS]);
 export type TerminalStepView = z.infer<typeof TerminalStepView>;
 
 export const ErrorCode = z.enum([

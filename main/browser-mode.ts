@@ -17,6 +17,7 @@ export function screenSettings(config: KioskConfig): ScreenSettings {
   return {
     idleTimeoutMs: config.ui.idleTimeoutMs,
     idleWarningMs: config.ui.idleWarningMs,
+    timeZone: config.library.timeZone,
     wedge: config.scanner.wedge,
   };
 }

@@ -15,17 +15,9 @@ export interface TerminalPaymentRequest {
   readonly currency: 'DKK';
 }
 
-/** What the terminal is showing the borrower, as a step the UI can show in its own words. */
-export const TERMINAL_STEPS = [
-  'present-card',
-  'card-read',
-  'choose-application',
-  'enter-pin',
-  'pin-entered',
-  'card-removed',
-  'finished',
-] as const;
-export type TerminalStep = (typeof TERMINAL_STEPS)[number];
+/** What the terminal is showing the borrower: the steps live in the contract, which the UI shares. */
+export { TERMINAL_STEPS, type TerminalStep } from '../../contract/index.js';
+import type { TerminalStep } from '../../contract/index.js';
 
 export interface TerminalProgress {
   readonly step: TerminalStep;

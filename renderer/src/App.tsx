@@ -67,7 +67,7 @@ export function App({ bridge }: { bridge: KioskBridge }) {
           {t('app.language')}
         </button>
       </header>
-      <main>{screenFor(view, send)}</main>
+      <main>{screenFor(view, send, settings?.timeZone ?? 'Europe/Copenhagen')}</main>
       <footer>
         {view.screen !== 'attract' && view.screen !== 'paying' && (
           <button type="button" className="secondary" onClick={() => send({ type: 'session.reset' })}>
@@ -92,7 +92,7 @@ export function App({ bridge }: { bridge: KioskBridge }) {
   );
 }
 
-function screenFor(view: SessionView, send: (command: KioskCommand) => void) {
+function screenFor(view: SessionView, send: (command: KioskCommand) => void, timeZone: string) {
   switch (view.screen) {
     case 'attract':
       return <Attract send={send} />;
@@ -107,7 +107,7 @@ function screenFor(view: SessionView, send: (command: KioskCommand) => void) {
     case 'paying':
       return <Paying view={view} send={send} />;
     case 'approved':
-      return <Approved view={view} send={send} />;
+      return <Approved view={view} send={send} timeZone={timeZone} />;
     case 'declined':
       return <Declined view={view} send={send} />;
     case 'staff-notified':

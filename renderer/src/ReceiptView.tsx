@@ -2,12 +2,12 @@ import { useTranslation } from 'react-i18next';
 import { formatDkk, maskedCard, type Receipt } from '../../contract/index.js';
 
 /** The receipt on screen, for when the printer cannot print it. */
-export function ReceiptView({ receipt }: { receipt: Receipt }) {
+export function ReceiptView({ receipt, timeZone }: { receipt: Receipt; timeZone: string }) {
   const { t, i18n } = useTranslation();
   const paidAt = new Intl.DateTimeFormat(i18n.language === 'da' ? 'da-DK' : 'en-GB', {
     dateStyle: 'short',
     timeStyle: 'short',
-    timeZone: 'Europe/Copenhagen',
+    timeZone,
   }).format(new Date(receipt.paidAt));
   const card = maskedCard(receipt.card);
   return (

@@ -176,7 +176,7 @@ export function Paying({ view, send }: { view: ViewOf<'paying'>; send: Send }) {
   );
 }
 
-export function Approved({ view, send }: { view: ViewOf<'approved'>; send: Send }) {
+export function Approved({ view, send, timeZone }: { view: ViewOf<'approved'>; send: Send; timeZone: string }) {
   const { t } = useTranslation();
   return (
     <section className="screen approved" aria-live="polite">
@@ -189,7 +189,7 @@ export function Approved({ view, send }: { view: ViewOf<'approved'>; send: Send 
             : t('approved.notPrinted')}
       </p>
       {view.queued && <p className="notice">{t('approved.queued')}</p>}
-      {view.printed === false && <ReceiptView receipt={view.receipt} />}
+      {view.printed === false && <ReceiptView receipt={view.receipt} timeZone={timeZone} />}
       <p>{t('approved.note')}</p>
       <button type="button" className="primary wide" onClick={() => send({ type: 'session.reset' })}>
         {t('approved.done')}
