@@ -2,11 +2,12 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { KioskCommand, type KioskEvent } from '../contract/index.js';
+import type { KioskEvent } from '../contract/index.js';
+import { receiveCommand } from './command-channel.js';
 
 export type ScreenSettings = Extract<KioskEvent, { type: 'core.ready' }>['settings'];
 import type { Logger } from './log.js';
-import { CommandRejectedError, type KioskSession } from './session.js';
+import type { KioskSession } from './session.js';
 
 export const KIOSK_SOCKET_PATH = '/kiosk';
 const MAX_MESSAGE_BYTES = 16 * 1024;
@@ -61,18 +62,7 @@ export function attachKioskSocket(
       } catch {
         return send(ws, { type: 'command.rejected', reason: 'not JSON' });
       }
-      const command = KioskCommand.safeParse(parsed);
-      if (!command.success) {
-        const reason = command.error.issues.map((i) => `${i.path.join('.') || 'command'}: ${i.message}`).join('; ');
-        return send(ws, { type: 'command.rejected', reason: reason.slice(0, 500) });
-      }
-      session.command(command.data).catch((error: unknown) => {
-        if (error instanceof CommandRejectedError) send(ws, { type: 'command.rejected', reason: error.message });
-        else {
-          log.error({ err: error, command: command.data.type }, 'command failed');
-          send(ws, { type: 'command.rejected', reason: 'internal error' });
-        }
-      });
+      receiveCommand(session, parsed, (event) => send(ws, event), log);
     });
     ws.on('error', (error) => log.warn({ err: error }, 'kiosk socket error'));
   });

@@ -273,6 +273,9 @@ export class KioskSession {
       await this.paying;
     }
     this.startOver();
+    // The next borrower starts fresh: the default language, and any card may be scanned at once.
+    this.language = this.parts.language;
+    this.parts.scanners.forgetRecent();
     this.show({ screen: 'attract' });
   }
 

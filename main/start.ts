@@ -10,7 +10,7 @@ import { createLogger } from './log.js';
 import { ConfigError, loadConfig } from './config.js';
 import { DatabaseUnusableError } from '../db/open.js';
 import { bootKiosk } from './boot.js';
-import { findElectronBinary } from './electron-binary.js';
+import { findElectronBinary, nativeModulesLoadIn } from './electron-binary.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -27,16 +27,26 @@ function loadConfigOrExit(): ReturnType<typeof loadConfig> {
 }
 
 const config = loadConfigOrExit();
-const electron = findElectronBinary(root);
 
-if (electron.found && process.env.KIOSK_BROWSER_MODE !== '1') {
+/** Electron's executable, or why the kiosk runs in browser mode instead. */
+function electronOrReason(): { readonly path: string } | { readonly reason: string } | null {
+  if (process.env.KIOSK_BROWSER_MODE === '1') return null;
+  const electron = findElectronBinary(root);
+  if (!electron.found) return { reason: `Electron is not available here: ${electron.reason}.` };
+  const native = nativeModulesLoadIn(electron.path, root);
+  if (!native.ok) return { reason: `Electron cannot run the kiosk yet: ${native.reason}.` };
+  return { path: electron.path };
+}
+const electron = electronOrReason();
+
+if (electron && 'path' in electron) {
   const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
   if (build.status !== 0) process.exit(build.status ?? 1);
   const child = spawn(electron.path, [root], { stdio: 'inherit' });
   child.on('exit', (code) => process.exit(code ?? 0));
 } else {
-  if (!electron.found) {
-    console.warn(`Electron is not available here: ${electron.reason}.`);
+  if (electron) {
+    console.warn(electron.reason);
     console.warn('Starting in browser mode instead: the same core, with the kiosk screen served to your browser.');
   }
   const kiosk = await bootKiosk(config, { packaged: false }).catch((error: unknown) => {

@@ -123,6 +123,14 @@ export class ScanHub {
     }
   }
 
+  /**
+   * A new session has begun: the next borrower (or the same one starting over) may scan the
+   * card that was just scanned, and must not have it swallowed as a repeat.
+   */
+  forgetRecent(): void {
+    this.lastSeen.clear();
+  }
+
   private setStatus(source: ScanSource, state: SourceStatus['state'], detail: string): void {
     const previous = this.statuses.get(source.id);
     if (previous && previous.state === state && previous.detail === detail) return;

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { formatDkk, type Claim, type KioskCommand, type SessionView } from '../../contract/index.js';
 import { Keypad } from './Keypad.js';
 import { ReceiptView } from './ReceiptView.js';
+import { ScanIllustration } from './ScanIllustration.js';
 
 type Send = (command: KioskCommand) => void;
 type ViewOf<S extends SessionView['screen']> = Extract<SessionView, { screen: S }>;
@@ -32,9 +33,7 @@ export function Attract({ send }: { send: Send }) {
     <section className="screen attract">
       <h1>{t('attract.title')}</h1>
       <p className="lead">{t('attract.body')}</p>
-      <div className="scan-hint" aria-hidden="true">
-        ▮▯▮▮▯▮▯▮▮
-      </div>
+      <ScanIllustration />
       <button type="button" className="secondary" onClick={() => setTyping(true)}>
         {t('attract.typeInstead')}
       </button>

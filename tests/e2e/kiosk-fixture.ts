@@ -1,3 +1,4 @@
+import { AxeBuilder } from '@axe-core/playwright';
 import { test as base, expect, type Page } from '@playwright/test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -84,7 +85,65 @@ export async function keypad(page: Page, digits: string, submit?: RegExp | strin
   if (submit) await page.getByRole('button', { name: submit }).click();
 }
 
-/** Full-page screenshot into test-results/screens (artifacts, not committed). */
-export async function screenshot(page: Page, name: string): Promise<void> {
+/**
+ * Every screen the tests reach is looked at twice: a full-page screenshot into
+ * test-results/screens (artifacts, not committed; people look at them) and an axe-core audit
+ * against WCAG 2.1 A and AA (contrast, names, roles, language), which must find nothing.
+ */
+export async function checkScreen(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: `test-results/screens/${name}.png`, fullPage: true });
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  const violations = results.violations.map(
+    (v) => `${v.id} (${v.impact ?? 'n/a'}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+  );
+  expect(violations, `axe-core on ${name}`).toEqual([]);
+  expect(await page.evaluate(findUndersized), `text under 20 px or touch targets under 64 px on ${name}`).toEqual([]);
+}
+
+/** The little of the DOM findUndersized uses, typed here because this file is compiled for Node. */
+interface PageElement {
+  readonly tagName: string;
+  readonly className: unknown;
+  readonly textContent: string | null;
+  readonly type?: string;
+  readonly childNodes: ArrayLike<{ readonly nodeType: number; readonly textContent: string | null }>;
+  getBoundingClientRect(): { readonly width: number; readonly height: number };
+  closest(selector: string): PageElement | null;
+}
+interface PageGlobals {
+  readonly document: { querySelectorAll(selector: string): ArrayLike<PageElement> };
+  getComputedStyle(el: PageElement): { readonly fontSize: string; readonly visibility: string };
+}
+
+/**
+ * The kiosk's own rules, stricter than WCAG's: visible text at least 20 px, touch targets at
+ * least 64 × 64 px. Runs inside the page (passed to page.evaluate), so it is self-contained.
+ */
+function findUndersized(): string[] {
+  const { document, getComputedStyle } = globalThis as unknown as PageGlobals;
+  const problems: string[] = [];
+  const describe = (el: PageElement): string =>
+    `${el.tagName.toLowerCase()}.${String(el.className).split(' ').join('.')} "${(el.textContent ?? '').trim().slice(0, 30)}"`;
+  const visible = (el: PageElement): boolean => {
+    const box = el.getBoundingClientRect();
+    return box.width > 0 && box.height > 0 && getComputedStyle(el).visibility !== 'hidden';
+  };
+  for (const el of Array.from(document.querySelectorAll('body *'))) {
+    if (!visible(el) || el.closest('svg')) continue;
+    const TEXT_NODE = 3;
+    const ownText = Array.from(el.childNodes).some((n) => n.nodeType === TEXT_NODE && n.textContent?.trim());
+    const size = parseFloat(getComputedStyle(el).fontSize);
+    if (ownText && size < 20) problems.push(`${describe(el)}: ${size}px text`);
+  }
+  for (const el of Array.from(
+    document.querySelectorAll('button, a[href], input, select, textarea, [role="button"], label'),
+  )) {
+    if (!visible(el)) continue;
+    // A checkbox counts by the row that toggles it (its label), not its drawn box.
+    if (el.tagName === 'INPUT' && el.type === 'checkbox' && el.closest('label')) continue;
+    const box = el.getBoundingClientRect();
+    if (box.width < 64 || box.height < 64)
+      problems.push(`${describe(el)}: ${Math.round(box.width)}×${Math.round(box.height)}px target`);
+  }
+  return problems;
 }

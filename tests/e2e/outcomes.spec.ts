@@ -1,4 +1,4 @@
-import { expect, keypad, screenshot, startKiosk, test, wedgeScan } from './kiosk-fixture.js';
+import { checkScreen, expect, keypad, startKiosk, test, wedgeScan } from './kiosk-fixture.js';
 import type { Page } from '@playwright/test';
 
 async function toClaims(page: Page, card: string, pin: string): Promise<void> {
@@ -15,7 +15,7 @@ test('declined, then retry with the same claims: approved, charged once', async 
   await page.getByRole('button', { name: 'Betal 249,95 kr.' }).click();
   await expect(page.getByRole('heading', { name: 'Betalingen blev ikke gennemført' })).toBeVisible();
   await expect(page.getByText('Betalingen blev afvist.')).toBeVisible();
-  await screenshot(page, 'da-declined');
+  await checkScreen(page, 'da-declined');
   await page.getByRole('button', { name: 'Prøv igen' }).click();
   await page.getByRole('button', { name: 'Betal 249,95 kr.' }).click();
   await expect(page.getByRole('heading', { name: 'Tak! Betalingen er gennemført' })).toBeVisible({ timeout: 15_000 });
@@ -27,6 +27,7 @@ test('declined, then retry with the same claims: approved, charged once', async 
   expect(kiosk.terminal.simulator!.paymentsFor(declined[0]!.id)).toEqual([
     expect.objectContaining({ captured: false }),
   ]);
+  await expect.poll(() => [...kiosk.oeir.sandbox!.ledger.values()].map((e) => e.paymentId)).toEqual([approved[0]!.id]);
 });
 
 test('the borrower cancels on the terminal: no money taken', async ({ page, kioskUnderTest }) => {
@@ -43,10 +44,10 @@ test('a borrower with nothing to pay, in English', async ({ page, kioskUnderTest
   await kioskUnderTest.open(page);
   await page.getByRole('button', { name: 'English' }).click();
   await expect(page.getByRole('heading', { name: 'Pay the library' })).toBeVisible();
-  await screenshot(page, 'en-attract');
+  await checkScreen(page, 'en-attract');
   await toClaims(page, '1000000001', '1111');
   await expect(page.getByRole('heading', { name: 'You owe nothing' })).toBeVisible();
-  await screenshot(page, 'en-nothing-to-pay');
+  await checkScreen(page, 'en-nothing-to-pay');
   await page.getByRole('button', { name: 'Start over' }).click();
   await expect(page.locator('.kiosk[data-screen="attract"]')).toBeVisible();
 });
@@ -57,7 +58,7 @@ test('FBS down: a clear message, nothing charged', async ({ page, kioskUnderTest
   kiosk.sandboxes.fbs!.setFaults({ status: { code: 503, times: 100 } });
   await toClaims(page, '1000000002', '2222');
   await expect(page.getByTestId('error-message')).toHaveText(/Bibliotekets system svarer ikke/);
-  await screenshot(page, 'da-fbs-unavailable');
+  await checkScreen(page, 'da-fbs-unavailable');
   expect(kiosk.core.journal.listByState(['created', 'authorizing', 'approved'])).toEqual([]);
 });
 
@@ -79,19 +80,27 @@ test('printer out of paper: the receipt is shown on screen', async ({ page, kios
   await page.getByRole('button', { name: /^Betal / }).click();
   await expect(page.getByTestId('print-status')).toHaveText(/kunne ikke udskrives/, { timeout: 15_000 });
   await expect(page.getByTestId('receipt')).toContainText('Demobiblioteket');
-  await screenshot(page, 'da-approved-receipt-on-screen');
+  await checkScreen(page, 'da-approved-receipt-on-screen');
 });
 
-test('idle reset mid-flow, with a visible countdown', async ({ page }) => {
-  const running = await startKiosk({ ui: { idleTimeoutMs: 1_000, idleWarningMs: 2_000 } });
-  try {
-    await running.open(page);
-    await wedgeScan(page, '1000000002');
-    await expect(page.locator('.kiosk[data-screen="pin"]')).toBeVisible();
-    await expect(page.getByTestId('idle-countdown')).toHaveText(/om \d sekunder/);
-    await screenshot(page, 'da-idle-warning');
-    await expect(page.locator('.kiosk[data-screen="attract"]')).toBeVisible({ timeout: 10_000 });
-  } finally {
-    await running.stop();
-  }
-});
+for (const language of ['da', 'en'] as const) {
+  test(`idle reset mid-flow, with a visible countdown (${language}); the next borrower gets Danish`, async ({
+    page,
+  }) => {
+    const running = await startKiosk({ ui: { idleTimeoutMs: 1_000, idleWarningMs: 2_000 } });
+    try {
+      await running.open(page);
+      if (language === 'en') await page.getByRole('button', { name: 'English' }).click();
+      await wedgeScan(page, '1000000002');
+      await expect(page.locator('.kiosk[data-screen="pin"]')).toBeVisible();
+      await expect(page.getByTestId('idle-countdown')).toHaveText(
+        language === 'da' ? /om \d sekunder/ : /in \d seconds/,
+      );
+      await checkScreen(page, `${language}-idle-warning`);
+      await expect(page.locator('.kiosk[data-screen="attract"]')).toBeVisible({ timeout: 10_000 });
+      await expect(page.locator('html')).toHaveAttribute('lang', 'da');
+    } finally {
+      await running.stop();
+    }
+  });
+}

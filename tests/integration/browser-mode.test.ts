@@ -1,8 +1,8 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBrowserModeServer, type BrowserModeServer } from '../../main/browser-server.js';
-import { findElectronBinary } from '../../main/electron-binary.js';
+import { findElectronBinary, nativeModulesLoadIn } from '../../main/electron-binary.js';
 import { tempDir } from '../support/fixtures.js';
 
 const dir = tempDir();
@@ -63,6 +63,33 @@ describe('Electron binary detection', () => {
       mkdirSync(join(pkg, 'dist'));
       writeFileSync(join(pkg, 'dist', 'electron'), '');
       expect(findElectronBinary(root.path)).toEqual({ found: true, path: join(pkg, 'dist', 'electron') });
+    } finally {
+      root.remove();
+    }
+  });
+
+  // A stand-in for the Electron executable: a script run the way start.ts runs Electron (as
+  // Node, with -e). One loads our better-sqlite3 with this Node; one prints Electron's real
+  // ABI-mismatch message.
+  it('probes whether better-sqlite3 loads in that Electron, and says how to fix a wrong ABI', () => {
+    const root = tempDir();
+    try {
+      const loads = join(root.path, 'electron-ok');
+      writeFileSync(loads, `#!/bin/sh\nexec "${process.execPath}" "$@"\n`);
+      chmodSync(loads, 0o755);
+      expect(nativeModulesLoadIn(loads, process.cwd())).toEqual({ ok: true });
+
+      const mismatched = join(root.path, 'electron-abi');
+      writeFileSync(
+        mismatched,
+        '#!/bin/sh\necho "Error: The module was compiled against a different Node.js version using NODE_MODULE_VERSION 115. This version of Node.js requires NODE_MODULE_VERSION 140." >&2\nexit 1\n',
+      );
+      chmodSync(mismatched, 0o755);
+      const result = nativeModulesLoadIn(mismatched, process.cwd());
+      expect(result.ok).toBe(false);
+      expect(!result.ok && result.reason).toMatch(/ABI 115 but Electron needs 140.*install-app-deps/u);
+
+      expect(nativeModulesLoadIn(join(root.path, 'absent'), process.cwd())).toMatchObject({ ok: false });
     } finally {
       root.remove();
     }

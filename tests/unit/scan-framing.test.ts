@@ -99,6 +99,19 @@ describe('ScanHub', () => {
     expect(hub.repeatsDropped).toBe(2);
   });
 
+  it('forgets recent codes when a new session begins, so starting over with the same card works at once', () => {
+    const now = 1_000;
+    const hub = new ScanHub({ debounceMs: 1_500, now: () => now });
+    const codes: string[] = [];
+    hub.onScan((e) => e.type === 'scan' && codes.push(e.code));
+    hub.submit('wedge', '1234567');
+    hub.submit('wedge', '1234567');
+    hub.forgetRecent();
+    hub.submit('wedge', '1234567');
+    expect(codes).toEqual(['1234567', '1234567']);
+    expect(hub.repeatsDropped).toBe(1);
+  });
+
   it('a listener that throws does not cost the others their scan', () => {
     const hub = new ScanHub({ debounceMs: 0 });
     const seen: string[] = [];
