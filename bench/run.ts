@@ -6,7 +6,9 @@
  *     own transaction on the same disk and with the same settings, and their ratio;
  *   - outbox throughput delivering 10,000 rows to a local HTTP endpoint in another process;
  *   - card payment round trip through the checkout (journal + nexo driver) vs a bare encrypted
- *     HTTPS request to the terminal simulator in another process (ratio).
+ *     HTTPS request to the terminal simulator in another process (ratio);
+ *   - the kiosk screen (kiosk-screen.ts): scan → claims painted in browser mode vs the bare FBS
+ *     calls, `npm start` → attract screen, and the renderer bundle size.
  * Timings are wall-clock on this machine; compare runs on the same machine only.
  */
 import { spawn } from 'node:child_process';
@@ -41,6 +43,7 @@ import { Checkout } from '../main/checkout.js';
 import { TerminalMonitor } from '../main/terminal-monitor.js';
 import { TerminalRecovery } from '../main/terminal-recovery.js';
 import { BENCH_TERMINAL_KEY } from './terminal-key.js';
+import { benchScanToClaims, benchStartToAttract, rendererBundleSize } from './kiosk-screen.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const TRANSITIONS = Number(process.env.BENCH_TRANSITIONS ?? 2000);
@@ -48,6 +51,8 @@ const OUTBOX_ROWS = Number(process.env.BENCH_OUTBOX_ROWS ?? 10_000);
 const LOOKUPS = Number(process.env.BENCH_LOOKUPS ?? 1000);
 const OEIR_CALLS = Number(process.env.BENCH_OEIR_CALLS ?? 10_000);
 const TERMINAL_PAYMENTS = Number(process.env.BENCH_TERMINAL_PAYMENTS ?? 500);
+const SCREEN_SCANS = Number(process.env.BENCH_SCREEN_SCANS ?? 200);
+const START_RUNS = Number(process.env.BENCH_START_RUNS ?? 3);
 
 function percentiles(samples: number[]): { p50: number; p99: number; mean: number; n: number } {
   const sorted = [...samples].sort((a, b) => a - b);
@@ -487,6 +492,9 @@ const terminalRoundTrip = await benchTerminal();
 const outbox = await benchOutbox();
 const claimsLookup = await benchClaimsLookup();
 const oeir = await benchOeir();
+const scanToClaims = await benchScanToClaims(SCREEN_SCANS);
+const startToAttract = await benchStartToAttract(START_RUNS);
+const rendererBundle = rendererBundleSize();
 const result = {
   machine: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown' },
   settings: {
@@ -505,5 +513,8 @@ const result = {
   claimsLookup,
   oeir,
   terminalRoundTrip,
+  scanToClaims,
+  startToAttract,
+  rendererBundle,
 };
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
