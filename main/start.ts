@@ -10,6 +10,7 @@ import { createLogger } from './log.js';
 import { ConfigError, loadConfig } from './config.js';
 import { DatabaseUnusableError } from '../db/open.js';
 import { bootKiosk } from './boot.js';
+import { formatDkk } from '../contract/index.js';
 import { findElectronBinary, nativeModulesLoadIn } from './electron-binary.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -72,6 +73,15 @@ if (electron && 'path' in electron) {
     console.log(
       `Demo card terminal (simulator, nexo over HTTPS): ${kiosk.sandboxes.terminal} (amount rules in the README).`,
     );
+  // Demo: show each registration as the sandboxes receive it.
+  kiosk.sandboxes.fbs?.onRegistered((e) =>
+    console.log(`FBS sandbox: fee ${e.feeId} registered as paid (${e.amount} kr., ${e.confirmationId}).`),
+  );
+  kiosk.oeir.sandbox?.onRegistered((e) =>
+    console.log(
+      `ØiR sandbox: payment ${e.paymentId} registered (${formatDkk(e.amountOre)}, fees ${e.feeIds.join(', ')}, ${e.receiptId}).`,
+    ),
+  );
   for (const problem of kiosk.oeir.problems) console.warn(`ØiR: ${problem}`);
   for (const problem of kiosk.terminal.problems) console.warn(`Terminal: ${problem}`);
   if (kiosk.report.inDoubt.length > 0) {

@@ -71,6 +71,7 @@ class HttpAnswer {
 
 export class FbsSandbox {
   readonly ledger: LedgerEntry[] = [];
+  private readonly registeredListeners = new Set<(entry: LedgerEntry) => void>();
   readonly exchanges: Exchange[] = [];
   private borrowers: BorrowerState[] = [];
   private readonly sessions = new Map<string, number>();
@@ -116,6 +117,12 @@ export class FbsSandbox {
     this.exchanges.length = 0;
     this.sessions.clear();
     this.faults = {};
+  }
+
+  /** Each fee registered as paid, as it happens (the demo prints them). */
+  onRegistered(listener: (entry: LedgerEntry) => void): () => void {
+    this.registeredListeners.add(listener);
+    return () => this.registeredListeners.delete(listener);
   }
 
   setFaults(faults: SandboxFaults): void {
@@ -331,14 +338,16 @@ export class FbsSandbox {
       fee.paidDate = today();
       fee.paidByOrderId = orderId;
       fee.confirmationId = `FBS-${String(++this.confirmations).padStart(8, '0')}`;
-      this.ledger.push({
+      const entry: LedgerEntry = {
         orderId,
         patronId,
         feeId: fee.feeId,
         amount: fee.amount,
         confirmationId: fee.confirmationId,
         at: new Date().toISOString(),
-      });
+      };
+      this.ledger.push(entry);
+      for (const listener of this.registeredListeners) listener(entry);
       return { ...base, confirmationId: fee.confirmationId, paymentStatus: 'paymentRegistered' };
     });
     return new HttpAnswer(200, confirmations);

@@ -69,6 +69,7 @@ const SPF = 'http://serviceplatformen.dk/xml/schemas/ServiceplatformFault/1/';
 
 export class OeirSandbox {
   readonly ledger = new Map<string, OeirLedgerEntry>();
+  private readonly registeredListeners = new Set<(entry: OeirLedgerEntry) => void>();
   /** Raw request bodies, newest last (for schema validation in tests). */
   readonly requests: string[] = [];
   private remaining = new Map<string, number>();
@@ -87,6 +88,12 @@ export class OeirSandbox {
     this.requests.length = 0;
     this.faults = {};
     this.receipts = 0;
+  }
+
+  /** Each payment the debtor system takes, as it happens (the demo prints them). */
+  onRegistered(listener: (entry: OeirLedgerEntry) => void): () => void {
+    this.registeredListeners.add(listener);
+    return () => this.registeredListeners.delete(listener);
   }
 
   setFaults(faults: OeirFaults): void {
@@ -240,7 +247,7 @@ export class OeirSandbox {
       );
     const feeIds = subClaims.map((d) => d.FagsystemFordringReference);
     const receiptId = `KV-${String(++this.receipts).padStart(8, '0')}`;
-    this.ledger.set(id, {
+    const entry: OeirLedgerEntry = {
       paymentId: id,
       receiptId,
       amountOre: total,
@@ -248,7 +255,9 @@ export class OeirSandbox {
       municipalityCvr: cvr,
       terminalTransactionRef: payment.TerminalTransaktionReference,
       at: new Date().toISOString(),
-    });
+    };
+    this.ledger.set(id, entry);
+    for (const listener of this.registeredListeners) listener(entry);
     return receipt(id, receiptId, false, this.restance(feeIds));
   }
 
