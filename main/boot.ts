@@ -14,6 +14,8 @@ import { Core, type StartupReport } from './core.js';
 import { createLogger, type Logger } from './log.js';
 import { Receipts } from './receipts.js';
 import { KioskSession } from './session.js';
+import { StaffAccountStore } from '../db/staff-accounts.js';
+import { seedDemoAccounts, StaffAccess } from './staff-access.js';
 import { compileCardPatterns } from '../devices/scanner/codes.js';
 
 export interface Kiosk {
@@ -26,6 +28,8 @@ export interface Kiosk {
   readonly scanners: ScanHub;
   readonly printer: PrinterSetup;
   readonly receipts: Receipts;
+  /** Staff and technician log-in, lock-out and permissions. */
+  readonly staff: StaffAccess;
   /** The borrower's session at the screen: the state machine both shells drive. */
   readonly session: KioskSession;
   readonly report: StartupReport;
@@ -118,6 +122,9 @@ export async function bootKiosk(
       }),
     log,
   });
+  const staffAccounts = new StaffAccountStore(core.db, core.audit);
+  const staff = new StaffAccess(staffAccounts, config.staff);
+  if (config.mode === 'demo') await seedDemoAccounts(staff, staffAccounts);
   const session = new KioskSession({
     identify: (cardOrCpr, pin) => fbs.identify(cardOrCpr, pin),
     checkout: core.checkout,
@@ -138,6 +145,7 @@ export async function bootKiosk(
     printer: printerSetup,
     receipts,
     session,
+    staff,
     report,
     devices: () => listDevices({ scanners, printer: printerSetup.printer }),
     sandboxes: {

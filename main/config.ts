@@ -41,6 +41,23 @@ export const KioskConfig = z
       })
       .strict()
       .prefault({}),
+    /** Staff and technician log-in. */
+    staff: z
+      .object({
+        /** Wrong PINs in a row before an account locks… */
+        maxFailedAttempts: z.number().int().min(1).max(20).default(5),
+        /** …for this long. */
+        lockoutMs: z
+          .number()
+          .int()
+          .min(1_000)
+          .max(86_400_000)
+          .default(15 * 60_000),
+        /** A staff or technician session with no touch for this long is logged out. */
+        idleLogoutMs: z.number().int().min(10_000).max(3_600_000).default(120_000),
+      })
+      .strict()
+      .prefault({}),
     outbox: z
       .object({
         /** Rows handled at once. */

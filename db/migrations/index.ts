@@ -3,6 +3,7 @@ import { m002Outbox } from './002-outbox.js';
 import { m003Audit } from './003-audit.js';
 import { m004OutboxLeaseIndex } from './004-outbox-lease-index.js';
 import { m005TerminalRequest } from './005-terminal-request.js';
+import { m006StaffAccounts } from './006-staff-accounts.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -14,5 +15,6 @@ export const MIGRATIONS: readonly Migration[] = [
   m003Audit,
   m004OutboxLeaseIndex,
   m005TerminalRequest,
+  m006StaffAccounts,
 ];
 export const LATEST_VERSION = MIGRATIONS.length;

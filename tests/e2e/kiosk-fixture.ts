@@ -92,7 +92,13 @@ export async function keypad(page: Page, digits: string, submit?: RegExp | strin
  */
 export async function checkScreen(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: `test-results/screens/${name}.png`, fullPage: true });
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  // axe-core can stall when the screen changes under it; fail at this step instead of hanging.
+  const results = await Promise.race([
+    new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze(),
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`axe-core did not finish on ${name} within 20 s`)), 20_000).unref(),
+    ),
+  ]);
   const violations = results.violations.map(
     (v) => `${v.id} (${v.impact ?? 'n/a'}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
   );

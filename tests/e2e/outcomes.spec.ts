@@ -87,7 +87,8 @@ for (const language of ['da', 'en'] as const) {
   test(`idle reset mid-flow, with a visible countdown (${language}); the next borrower gets Danish`, async ({
     page,
   }) => {
-    const running = await startKiosk({ ui: { idleTimeoutMs: 1_000, idleWarningMs: 2_000 } });
+    // The countdown lasts long enough for the screenshot and the axe audit to see a still screen.
+    const running = await startKiosk({ ui: { idleTimeoutMs: 1_000, idleWarningMs: 6_000 } });
     try {
       await running.open(page);
       if (language === 'en') await page.getByRole('button', { name: 'English' }).click();
@@ -97,7 +98,7 @@ for (const language of ['da', 'en'] as const) {
         language === 'da' ? /om \d sekunder/ : /in \d seconds/,
       );
       await checkScreen(page, `${language}-idle-warning`);
-      await expect(page.locator('.kiosk[data-screen="attract"]')).toBeVisible({ timeout: 10_000 });
+      await expect(page.locator('.kiosk[data-screen="attract"]')).toBeVisible({ timeout: 15_000 });
       await expect(page.locator('html')).toHaveAttribute('lang', 'da');
     } finally {
       await running.stop();

@@ -32,6 +32,19 @@ describe('the demo kiosk, composed', () => {
     expect(claims.map((c) => c.amountOre)).toEqual([3000, 5550]);
   });
 
+  it('has one demo account per role (README), created once', async () => {
+    const k = await bootDemo();
+    const staff = await k.staff.login({ accountId: 'personale' }, '246810');
+    const tech = await k.staff.login({ cardNumber: '9990000000002' }, '135790');
+    expect([staff.ok && staff.session.role, tech.ok && tech.session.role]).toEqual(['staff', 'technician']);
+    await k.stop();
+    kiosk = null;
+    const again = await bootDemo();
+    expect(again.core.db.prepare("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'account.created'").get()).toEqual(
+      { n: 2 },
+    );
+  });
+
   it('re-checks the claims at FBS right before charging', async () => {
     const k = await bootDemo();
     const { borrower, claims } = await k.fbs.identify('1000000002', '2222');

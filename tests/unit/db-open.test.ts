@@ -27,7 +27,8 @@ function schemaOf(db: Db): string[] {
 function seedAt(db: Db, version: number): void {
   if (version >= 1) {
     db.prepare(
-      `INSERT INTO payments VALUES ('p1','approved','kiosk','patron-1',2500,'DKK','TX-1','2026-01-01T00:00:00.000Z','2026-01-01T00:00:00.000Z')`,
+      `INSERT INTO payments (id, state, channel, patron_id, amount_ore, currency, terminal_transaction_ref, created_at, updated_at)
+       VALUES ('p1','approved','kiosk','patron-1',2500,'DKK','TX-1','2026-01-01T00:00:00.000Z','2026-01-01T00:00:00.000Z')`,
     ).run();
     db.prepare(`INSERT INTO payment_lines VALUES ('p1',1,'fbs:7','7','fbs','fee','late','[]',2500)`).run();
   }

@@ -1,0 +1,281 @@
+import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import type { StaffAccount, StaffAccountStore, StaffRole } from '../db/staff-accounts.js';
+
+/**
+ * Who may do what at the kiosk besides borrowers. Two roles, deliberately disjoint where money
+ * is concerned: staff handle payments (counter checkout, queue, resolve, void, reprint, the day's
+ * reconciliation); technicians handle the machine (settings, devices, certificates, accounts)
+ * and may look at the queue and reports to diagnose, but never move money.
+ */
+export const ROLE_CAPABILITIES = {
+  staff: [
+    'checkout.counter',
+    'queue.view',
+    'queue.retry',
+    'payment.resolve',
+    'payment.void',
+    'receipt.reprint',
+    'report.view',
+  ],
+  technician: [
+    'queue.view',
+    'report.view',
+    'settings.view',
+    'settings.change',
+    'devices.test',
+    'certificates.manage',
+    'accounts.manage',
+  ],
+} as const satisfies Record<StaffRole, readonly string[]>;
+
+export type Capability = (typeof ROLE_CAPABILITIES)[StaffRole][number];
+
+export function can(role: StaffRole, capability: Capability): boolean {
+  return (ROLE_CAPABILITIES[role] as readonly string[]).includes(capability);
+}
+
+/** Staff PINs are longer than a borrower's: 6 to 12 digits. */
+export const STAFF_PIN = /^\d{6,12}$/u;
+
+// scrypt with N = 2^15, r = 8, p = 1 (OWASP's minimum for scrypt): ~50-100 ms per check here,
+// run on libuv's thread pool so the kiosk keeps answering while a PIN is checked.
+const SCRYPT = { N: 2 ** 15, r: 8, p: 1, keyLength: 32, maxmem: 64 * 1024 * 1024 } as const;
+
+function derive(pin: string, salt: Buffer, options: ScryptOptions & { keyLength: number }): Promise<Buffer> {
+  return new Promise((resolve, reject) =>
+    scrypt(pin, salt, options.keyLength, options, (error, key) => (error ? reject(error) : resolve(key))),
+  );
+}
+
+/** `scrypt$<log2 N>$<r>$<p>$<salt>$<key>` (base64url); the parameters travel with the hash. */
+export async function hashPin(pin: string): Promise<string> {
+  const salt = randomBytes(16);
+  const key = await derive(pin, salt, SCRYPT);
+  return [
+    'scrypt',
+    Math.log2(SCRYPT.N),
+    SCRYPT.r,
+    SCRYPT.p,
+    salt.toString('base64url'),
+    key.toString('base64url'),
+  ].join('$');
+}
+
+export async function verifyPin(pin: string, stored: string): Promise<boolean> {
+  const [scheme, logN, r, p, salt, key] = stored.split('$');
+  if (scheme !== 'scrypt' || !logN || !r || !p || !salt || !key) return false;
+  const expected = Buffer.from(key, 'base64url');
+  const actual = await derive(pin, Buffer.from(salt, 'base64url'), {
+    N: 2 ** Number(logN),
+    r: Number(r),
+    p: Number(p),
+    keyLength: expected.length,
+    maxmem: SCRYPT.maxmem,
+  });
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
+/** A staff card identifies an account; only its hash is stored. */
+export function cardHash(cardNumber: string): string {
+  return createHash('sha256').update(`staff-card:${cardNumber}`).digest('hex');
+}
+
+export interface StaffSession {
+  readonly token: string;
+  readonly accountId: string;
+  readonly name: string;
+  readonly role: StaffRole;
+  readonly startedAt: number;
+  lastActivityAt: number;
+}
+
+export type LoginResult =
+  | { readonly ok: true; readonly session: StaffSession }
+  | { readonly ok: false; readonly reason: 'invalid' }
+  | { readonly ok: false; readonly reason: 'locked-out'; readonly lockedUntil: string };
+
+export class AccessDeniedError extends Error {
+  constructor(
+    readonly reason: 'not-logged-in' | 'not-allowed',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AccessDeniedError';
+  }
+}
+
+export interface StaffAccessOptions {
+  /** Wrong PINs in a row before the account locks. */
+  readonly maxFailedAttempts: number;
+  readonly lockoutMs: number;
+  /** A staff session with no action for this long is logged out. */
+  readonly idleLogoutMs: number;
+}
+
+/**
+ * Log-in, lock-out, idle log-out and permission checks for staff and technicians. Every
+ * log-in, failure, lock-out, log-out and account change goes to the audit log with who and when.
+ * Sessions live in memory only: a restart logs everyone out.
+ */
+export class StaffAccess {
+  private readonly sessions = new Map<string, StaffSession>();
+  // Checked against when the account does not exist, so an unknown id costs as long as a wrong PIN.
+  private readonly decoy: Promise<string> = hashPin(randomBytes(8).toString('hex'));
+
+  constructor(
+    private readonly store: StaffAccountStore,
+    private readonly options: StaffAccessOptions,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async createAccount(
+    account: { id: string; name: string; role: StaffRole; pin: string; cardNumber?: string },
+    actor: string,
+  ): Promise<void> {
+    if (!/^[a-z0-9][a-z0-9._-]{0,39}$/u.test(account.id))
+      throw new Error('an account id is 1-40 lower-case letters, digits, dots, dashes or underscores');
+    if (!STAFF_PIN.test(account.pin)) throw new Error('a staff PIN is 6 to 12 digits');
+    if (this.store.get(account.id)) throw new Error(`account ${account.id} exists already`);
+    this.store.create(
+      {
+        id: account.id,
+        name: account.name,
+        role: account.role,
+        pinHash: await hashPin(account.pin),
+        cardHash: account.cardNumber ? cardHash(account.cardNumber) : null,
+      },
+      { actor, action: 'account.created', subject: account.id, data: { role: account.role } },
+    );
+  }
+
+  async changePin(accountId: string, pin: string, actor: string): Promise<void> {
+    if (!STAFF_PIN.test(pin)) throw new Error('a staff PIN is 6 to 12 digits');
+    if (!this.store.get(accountId)) throw new Error(`no account ${accountId}`);
+    this.store.setPin(accountId, await hashPin(pin), { actor, action: 'account.pin-changed', subject: accountId });
+  }
+
+  /** Identifies the account by its id (typed) or by a staff card (scanned), then checks the PIN. */
+  async login(who: { accountId: string } | { cardNumber: string }, pin: string): Promise<LoginResult> {
+    const account =
+      'accountId' in who ? this.store.get(who.accountId) : this.store.byCardHash(cardHash(who.cardNumber));
+    const claimed = 'accountId' in who ? who.accountId.slice(0, 40) : 'staff card';
+    if (!account || account.disabled) {
+      await verifyPin(pin, await this.decoy);
+      this.store.note({
+        actor: 'kiosk',
+        action: 'staff.login-failed',
+        subject: null,
+        data: { claimed, reason: account ? 'disabled' : 'unknown account' },
+      });
+      return { ok: false, reason: 'invalid' };
+    }
+    const now = this.now();
+    const lockedUntil = account.lockedUntil ? Date.parse(account.lockedUntil) : null;
+    if (lockedUntil !== null && lockedUntil > now) {
+      // Not even checked: a locked account gives nothing away, right or wrong.
+      this.store.note({
+        actor: `${account.role}:${account.id}`,
+        action: 'staff.login-refused',
+        subject: account.id,
+        data: { reason: 'locked out' },
+      });
+      return { ok: false, reason: 'locked-out', lockedUntil: account.lockedUntil! };
+    }
+    const actor = `${account.role}:${account.id}`;
+    if (!(await verifyPin(pin, account.pinHash))) return this.failed(account, lockedUntil !== null);
+    this.store.recordAttempt(account.id, 0, null, [{ actor, action: 'staff.login', subject: account.id }]);
+    const session: StaffSession = {
+      token: randomBytes(24).toString('base64url'),
+      accountId: account.id,
+      name: account.name,
+      role: account.role,
+      startedAt: now,
+      lastActivityAt: now,
+    };
+    this.sessions.set(session.token, session);
+    return { ok: true, session };
+  }
+
+  private failed(account: StaffAccount, lockExpired: boolean): LoginResult {
+    const actor = `${account.role}:${account.id}`;
+    const attempts = (lockExpired ? 0 : account.failedAttempts) + 1;
+    if (attempts < this.options.maxFailedAttempts) {
+      this.store.recordAttempt(account.id, attempts, null, [
+        { actor, action: 'staff.login-failed', subject: account.id, data: { attempts } },
+      ]);
+      return { ok: false, reason: 'invalid' };
+    }
+    const lockedUntil = new Date(this.now() + this.options.lockoutMs).toISOString();
+    this.store.recordAttempt(account.id, 0, lockedUntil, [
+      { actor, action: 'staff.login-failed', subject: account.id, data: { attempts } },
+      { actor, action: 'staff.locked-out', subject: account.id, data: { until: lockedUntil } },
+    ]);
+    return { ok: false, reason: 'locked-out', lockedUntil };
+  }
+
+  /**
+   * The session behind a token, if it is still alive, counting this as activity. A session idle
+   * for longer than `idleLogoutMs` is logged out (and audited) here or by expireIdle.
+   */
+  session(token: string): StaffSession | null {
+    const session = this.sessions.get(token);
+    if (!session) return null;
+    const now = this.now();
+    if (now - session.lastActivityAt > this.options.idleLogoutMs) {
+      this.end(session, 'idle');
+      return null;
+    }
+    session.lastActivityAt = now;
+    return session;
+  }
+
+  /** The session, if it may do this; otherwise an AccessDeniedError (audited when refused). */
+  require(token: string, capability: Capability): StaffSession {
+    const session = this.session(token);
+    if (!session) throw new AccessDeniedError('not-logged-in', 'log in first (or again: the session timed out)');
+    if (!can(session.role, capability)) {
+      this.store.note({
+        actor: `${session.role}:${session.accountId}`,
+        action: 'staff.refused',
+        subject: session.accountId,
+        data: { capability },
+      });
+      throw new AccessDeniedError('not-allowed', `a ${session.role} may not do ${capability}`);
+    }
+    return session;
+  }
+
+  logout(token: string): void {
+    const session = this.sessions.get(token);
+    if (session) this.end(session, 'user');
+  }
+
+  /** Logs out every session idle too long; returns them (the screen is told). */
+  expireIdle(): StaffSession[] {
+    const now = this.now();
+    const expired = [...this.sessions.values()].filter((s) => now - s.lastActivityAt > this.options.idleLogoutMs);
+    for (const session of expired) this.end(session, 'idle');
+    return expired;
+  }
+
+  private end(session: StaffSession, reason: 'user' | 'idle'): void {
+    this.sessions.delete(session.token);
+    this.store.note({
+      actor: `${session.role}:${session.accountId}`,
+      action: 'staff.logout',
+      subject: session.accountId,
+      data: { reason },
+    });
+  }
+}
+
+/** Demo mode only (see README): one account per role, so the staff screens can be tried. */
+export const DEMO_STAFF_ACCOUNTS = [
+  { id: 'personale', name: 'Demo-personale', role: 'staff', pin: '246810', cardNumber: '9990000000001' },
+  { id: 'tekniker', name: 'Demo-tekniker', role: 'technician', pin: '135790', cardNumber: '9990000000002' },
+] as const;
+
+export async function seedDemoAccounts(access: StaffAccess, store: StaffAccountStore): Promise<void> {
+  if (store.count() > 0) return;
+  for (const account of DEMO_STAFF_ACCOUNTS) await access.createAccount(account, 'system:demo');
+}

@@ -1,0 +1,155 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { verifyAuditChain } from '../../db/audit.js';
+import { StaffAccountStore } from '../../db/staff-accounts.js';
+import { AccessDeniedError, can, hashPin, ROLE_CAPABILITIES, StaffAccess, verifyPin } from '../../main/staff-access.js';
+import { openStores, type Stores } from '../support/stores.js';
+
+// Real SQLite and real scrypt: what is stored, what is audited, and what survives a restart.
+
+const STAFF_PIN = '97531864';
+const TECH_PIN = '86420975';
+const STAFF_CARD = '9990001234567';
+const OPTIONS = { maxFailedAttempts: 5, lockoutMs: 15 * 60_000, idleLogoutMs: 120_000 };
+
+let stores: Stores | null = null;
+afterEach(() => {
+  stores?.close();
+  stores = null;
+});
+
+async function setUp(): Promise<{ access: StaffAccess; clock: { now: number }; stores: Stores }> {
+  const clock = { now: Date.parse('2026-11-21T10:00:00Z') };
+  stores = openStores(() => clock.now);
+  const store = new StaffAccountStore(stores.db, stores.audit, () => new Date(clock.now));
+  const access = new StaffAccess(store, OPTIONS, () => clock.now);
+  await access.createAccount(
+    { id: 'anne', name: 'Anne', role: 'staff', pin: STAFF_PIN, cardNumber: STAFF_CARD },
+    'cli',
+  );
+  await access.createAccount({ id: 'tom', name: 'Tom', role: 'technician', pin: TECH_PIN }, 'cli');
+  return { access, clock, stores };
+}
+
+const auditActions = (s: Stores): string[] =>
+  (s.db.prepare('SELECT action FROM audit_log ORDER BY seq').all() as { action: string }[]).map((r) => r.action);
+const everything = (s: Stores): string =>
+  JSON.stringify([s.db.prepare('SELECT * FROM staff_accounts').all(), s.db.prepare('SELECT * FROM audit_log').all()]);
+
+describe('staff PIN hashes', () => {
+  it('are salted scrypt, verified in constant time, and refuse anything malformed', async () => {
+    const a = await hashPin(STAFF_PIN);
+    const b = await hashPin(STAFF_PIN);
+    expect(a).toMatch(/^scrypt\$15\$8\$1\$[\w-]{22}\$[\w-]{43}$/u);
+    expect(a).not.toBe(b);
+    expect(await verifyPin(STAFF_PIN, a)).toBe(true);
+    expect(await verifyPin('97531865', a)).toBe(false);
+    expect(await verifyPin(STAFF_PIN, 'plain')).toBe(false);
+    expect(await verifyPin(STAFF_PIN, 'scrypt$15$8$1$$')).toBe(false);
+  });
+});
+
+describe('staff log-in', () => {
+  it('by account id or staff card; neither the PIN nor the card number is stored or audited', async () => {
+    const { access, stores: s } = await setUp();
+    const byId = await access.login({ accountId: 'anne' }, STAFF_PIN);
+    expect(byId).toMatchObject({ ok: true, session: { accountId: 'anne', role: 'staff' } });
+    const byCard = await access.login({ cardNumber: STAFF_CARD }, STAFF_PIN);
+    expect(byCard).toMatchObject({ ok: true, session: { accountId: 'anne' } });
+    expect(await access.login({ cardNumber: '9990009999999' }, STAFF_PIN)).toEqual({ ok: false, reason: 'invalid' });
+    expect(await access.login({ accountId: 'nobody' }, STAFF_PIN)).toEqual({ ok: false, reason: 'invalid' });
+    const stored = everything(s);
+    for (const secret of [STAFF_PIN, TECH_PIN, STAFF_CARD]) expect(stored).not.toContain(secret);
+    expect(auditActions(s)).toEqual([
+      'account.created',
+      'account.created',
+      'staff.login',
+      'staff.login',
+      'staff.login-failed',
+      'staff.login-failed',
+    ]);
+  });
+
+  it('locks an account after five wrong PINs, even across a restart, and opens it after the lock-out', async () => {
+    const { access, clock, stores: s } = await setUp();
+    for (let i = 1; i <= 4; i++)
+      expect(await access.login({ accountId: 'anne' }, '11111111')).toEqual({ ok: false, reason: 'invalid' });
+    const fifth = await access.login({ accountId: 'anne' }, '11111111');
+    expect(fifth).toMatchObject({ ok: false, reason: 'locked-out', lockedUntil: '2026-11-21T10:15:00.000Z' });
+    // The right PIN does not help while locked, nor does restarting the kiosk.
+    expect(await access.login({ accountId: 'anne' }, STAFF_PIN)).toMatchObject({ ok: false, reason: 'locked-out' });
+    const restarted = new StaffAccess(
+      new StaffAccountStore(s.db, s.audit, () => new Date(clock.now)),
+      OPTIONS,
+      () => clock.now,
+    );
+    expect(await restarted.login({ accountId: 'anne' }, STAFF_PIN)).toMatchObject({ ok: false, reason: 'locked-out' });
+    // Another account is not affected.
+    expect(await restarted.login({ accountId: 'tom' }, TECH_PIN)).toMatchObject({ ok: true });
+
+    clock.now += 15 * 60_000 + 1;
+    // After the lock-out a single wrong PIN does not lock again at once: the count starts over.
+    expect(await restarted.login({ accountId: 'anne' }, '11111111')).toEqual({ ok: false, reason: 'invalid' });
+    expect(await restarted.login({ accountId: 'anne' }, STAFF_PIN)).toMatchObject({ ok: true });
+    expect(auditActions(s).filter((a) => a.startsWith('staff.'))).toEqual([
+      ...Array<string>(5).fill('staff.login-failed'),
+      'staff.locked-out',
+      'staff.login-refused',
+      'staff.login-refused',
+      'staff.login',
+      'staff.login-failed',
+      'staff.login',
+    ]);
+    expect(verifyAuditChain(s.db)).toMatchObject({ ok: true });
+  });
+
+  it('logs a session out after two idle minutes; activity keeps it alive', async () => {
+    const { access, clock, stores: s } = await setUp();
+    const login = await access.login({ accountId: 'anne' }, STAFF_PIN);
+    if (!login.ok) throw new Error('login failed');
+    const { token } = login.session;
+    clock.now += 100_000;
+    expect(access.session(token)).not.toBeNull();
+    clock.now += 100_000; // 100 s since the last touch
+    expect(access.expireIdle()).toEqual([]);
+    clock.now += 20_001;
+    expect(access.expireIdle().map((e) => e.accountId)).toEqual(['anne']);
+    expect(access.session(token)).toBeNull();
+    expect(() => access.require(token, 'queue.view')).toThrow(AccessDeniedError);
+    const logout = s.db.prepare("SELECT actor, data_json FROM audit_log WHERE action = 'staff.logout'").all();
+    expect(logout).toEqual([{ actor: 'staff:anne', data_json: '{"reason":"idle"}' }]);
+  });
+
+  it('keeps the roles apart: a staff PIN cannot reach technician settings, a technician cannot move money', async () => {
+    const { access, stores: s } = await setUp();
+    const staff = await access.login({ accountId: 'anne' }, STAFF_PIN);
+    const tech = await access.login({ accountId: 'tom' }, TECH_PIN);
+    if (!staff.ok || !tech.ok) throw new Error('login failed');
+    expect(access.require(staff.session.token, 'payment.void').accountId).toBe('anne');
+    expect(() => access.require(staff.session.token, 'settings.change')).toThrow(/a staff may not do settings.change/u);
+    expect(() => access.require(staff.session.token, 'certificates.manage')).toThrow(AccessDeniedError);
+    expect(access.require(tech.session.token, 'settings.change').accountId).toBe('tom');
+    expect(() => access.require(tech.session.token, 'payment.void')).toThrow(/a technician may not do payment.void/u);
+    expect(() => access.require(tech.session.token, 'checkout.counter')).toThrow(AccessDeniedError);
+    const refused = s.db.prepare("SELECT actor, data_json FROM audit_log WHERE action = 'staff.refused'").all();
+    expect(refused).toHaveLength(4);
+    access.logout(staff.session.token);
+    expect(access.session(staff.session.token)).toBeNull();
+    // The money capabilities belong to staff only.
+    for (const capability of ['checkout.counter', 'payment.resolve', 'payment.void', 'queue.retry'] as const)
+      expect([can('staff', capability), can('technician', capability)]).toEqual([true, false]);
+    expect(ROLE_CAPABILITIES.staff).not.toContain('settings.change');
+  });
+
+  it('refuses weak PINs, bad ids and duplicates when creating accounts', async () => {
+    const { access } = await setUp();
+    await expect(access.createAccount({ id: 'x', name: 'X', role: 'staff', pin: '1234' }, 'cli')).rejects.toThrow(
+      /6 to 12 digits/u,
+    );
+    await expect(
+      access.createAccount({ id: 'Bad Id', name: 'X', role: 'staff', pin: '123456' }, 'cli'),
+    ).rejects.toThrow(/account id/u);
+    await expect(access.createAccount({ id: 'anne', name: 'A', role: 'staff', pin: '123456' }, 'cli')).rejects.toThrow(
+      /exists/u,
+    );
+  });
+});
