@@ -13,12 +13,11 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { Agent, request } from 'undici';
-import { SANDBOX_CLIENT } from '../integrations/fbs/sandbox/seed.js';
 import { bootKiosk } from '../main/boot.js';
 import { screenSettings, startBrowserMode } from '../main/browser-mode.js';
 import { parseConfig } from '../main/config.js';
 import { createLogger } from '../main/log.js';
+import { bareFbsIdentify } from './bare-fbs.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const rendererDir = join(root, 'renderer', 'dist');
@@ -132,41 +131,17 @@ export async function benchScanToClaims(iterations: number): Promise<Record<stri
     log,
   });
   const browser = await launchChromium();
-  const agent = new Agent({ keepAliveTimeout: 10_000, connections: 4 });
+  let bareClient: { close(): Promise<void> } | null = null;
   try {
     const page = await browser.newPage({ viewport: { width: 1080, height: 1440 } });
     await page.goto(browserMode.url);
     await page.locator('.kiosk[data-screen="attract"][data-connected="true"]').waitFor();
 
-    const fbsUrl = kiosk.sandboxes.fbs!.url;
-    const { username, password, agencyId } = SANDBOX_CLIENT;
-    const call = async (method: 'GET' | 'POST', path: string, session: string | null, body?: unknown) => {
-      const res = await request(`${fbsUrl}${path}`, {
-        method,
-        dispatcher: agent,
-        headers: { 'content-type': 'application/json', ...(session ? { 'x-session': session } : {}) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      return JSON.parse(await res.body.text()) as Record<string, unknown>;
-    };
-    const { sessionKey } = (await call('POST', `/external/v1/${agencyId}/authentication/login`, null, {
-      username,
-      password,
-    })) as { sessionKey: string };
+    const fbs = await bareFbsIdentify(kiosk.sandboxes.fbs!.url);
+    bareClient = fbs;
     const bare = async (): Promise<number> => {
       const start = performance.now();
-      const { patronId } = (await call('POST', `/external/${agencyId}/patrons/authenticate/v9`, sessionKey, {
-        libraryCardNumber: '1000000004',
-        pincode: '4444',
-      })) as { patronId: number };
-      await Promise.all([
-        call('GET', `/external/${agencyId}/patrons/${patronId}/v4`, sessionKey),
-        call(
-          'GET',
-          `/external/${agencyId}/patron/${patronId}/fees/v2?includepaid=false&includenonpayable=true`,
-          sessionKey,
-        ),
-      ]);
+      await fbs.identify('1000000004', '4444');
       return performance.now() - start;
     };
 
@@ -212,7 +187,7 @@ export async function benchScanToClaims(iterations: number): Promise<Record<stri
     };
   } finally {
     await browser.close();
-    await agent.close();
+    await bareClient?.close();
     await browserMode.close();
     await kiosk.stop();
     rmSync(dataDir, { recursive: true, force: true });

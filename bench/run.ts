@@ -43,6 +43,7 @@ import { Checkout } from '../main/checkout.js';
 import { TerminalMonitor } from '../main/terminal-monitor.js';
 import { TerminalRecovery } from '../main/terminal-recovery.js';
 import { BENCH_TERMINAL_KEY } from './terminal-key.js';
+import { bareFbsIdentify } from './bare-fbs.js';
 import { benchScanToClaims, benchStartToAttract, rendererBundleSize } from './kiosk-screen.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -215,39 +216,8 @@ async function benchClaimsLookup(): Promise<Record<string, unknown>> {
     timeoutMs: 10_000,
     log: createLogger({ level: 'silent' }),
   });
-  const agent = new Agent({ keepAliveTimeout: 10_000, connections: 16 });
-  const call = async (
-    method: 'GET' | 'POST',
-    path: string,
-    session: string | null,
-    body?: unknown,
-  ): Promise<unknown> => {
-    const res = await request(`${baseUrl}${path}`, {
-      method,
-      dispatcher: agent,
-      headers: { 'content-type': 'application/json', ...(session ? { 'x-session': session } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return JSON.parse(await res.body.text()) as unknown;
-  };
-  const { sessionKey } = (await call('POST', `/external/v1/${agencyId}/authentication/login`, null, {
-    username,
-    password,
-  })) as { sessionKey: string };
-  const bare = async (): Promise<void> => {
-    const { patronId } = (await call('POST', `/external/${agencyId}/patrons/authenticate/v9`, sessionKey, {
-      libraryCardNumber: '1000000004',
-      pincode: '4444',
-    })) as { patronId: number };
-    await Promise.all([
-      call('GET', `/external/${agencyId}/patrons/${patronId}/v4`, sessionKey),
-      call(
-        'GET',
-        `/external/${agencyId}/patron/${patronId}/fees/v2?includepaid=false&includenonpayable=true`,
-        sessionKey,
-      ),
-    ]);
-  };
+  const bareFbs = await bareFbsIdentify(baseUrl);
+  const bare = (): Promise<void> => bareFbs.identify('1000000004', '4444');
   const viaClient = async (): Promise<void> => {
     await client.identify('1000000004', '4444');
   };
@@ -264,7 +234,7 @@ async function benchClaimsLookup(): Promise<Record<string, unknown>> {
     };
   } finally {
     await client.close();
-    await agent.close();
+    await bareFbs.close();
     server.stdin!.end();
   }
 }
