@@ -18,6 +18,7 @@ import { screenSettings, startBrowserMode } from '../main/browser-mode.js';
 import { parseConfig } from '../main/config.js';
 import { createLogger } from '../main/log.js';
 import { bareFbsIdentify } from './bare-fbs.js';
+import { ratio, stats } from './stats.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const rendererDir = join(root, 'renderer', 'dist');
@@ -27,27 +28,6 @@ const CHROMIUM_FLAGS = [
   '--disable-background-networking',
   '--disable-component-update',
 ];
-
-export interface Stats {
-  readonly p50: number;
-  readonly p95: number;
-  readonly mean: number;
-  readonly n: number;
-}
-
-function stats(samples: readonly number[]): Stats {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-  const round = (ms: number): number => Math.round(ms * 100) / 100;
-  return {
-    p50: round(at(0.5)),
-    p95: round(at(0.95)),
-    mean: round(samples.reduce((a, b) => a + b, 0) / samples.length),
-    n: samples.length,
-  };
-}
-
-const ratio = (a: number, b: number): number => Math.round((a / b) * 100) / 100;
 
 function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_FLAGS });

@@ -44,6 +44,7 @@ import { TerminalMonitor } from '../main/terminal-monitor.js';
 import { TerminalRecovery } from '../main/terminal-recovery.js';
 import { BENCH_TERMINAL_KEY } from './terminal-key.js';
 import { bareFbsIdentify } from './bare-fbs.js';
+import { ratio, stats, type Stats } from './stats.js';
 import { benchScanToClaims, benchStartToAttract, rendererBundleSize } from './kiosk-screen.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -54,23 +55,6 @@ const OEIR_CALLS = Number(process.env.BENCH_OEIR_CALLS ?? 10_000);
 const TERMINAL_PAYMENTS = Number(process.env.BENCH_TERMINAL_PAYMENTS ?? 500);
 const SCREEN_SCANS = Number(process.env.BENCH_SCREEN_SCANS ?? 200);
 const START_RUNS = Number(process.env.BENCH_START_RUNS ?? 3);
-
-function percentiles(samples: number[]): { p50: number; p99: number; mean: number; n: number } {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-  const round = (ms: number): number => Math.round(ms * 1000) / 1000;
-  return {
-    p50: round(at(0.5)),
-    p99: round(at(0.99)),
-    mean: round(samples.reduce((a, b) => a + b, 0) / samples.length),
-    n: samples.length,
-  };
-}
-
-/** a / b, to two decimals. */
-function ratio(a: number, b: number): number {
-  return Math.round((a / b) * 100) / 100;
-}
 
 function timeMs(fn: () => void): number {
   const start = process.hrtime.bigint();
@@ -90,7 +74,7 @@ async function interleaved(
   subject: () => Promise<void>,
   warmup: number,
   runs: number,
-): Promise<[ReturnType<typeof percentiles>, ReturnType<typeof percentiles>]> {
+): Promise<[Stats, Stats]> {
   for (let i = 0; i < warmup; i++) {
     await baseline();
     await subject();
@@ -101,11 +85,11 @@ async function interleaved(
     baseMs.push(await timeAsync(baseline));
     subjectMs.push(await timeAsync(subject));
   }
-  return [percentiles(baseMs), percentiles(subjectMs)];
+  return [stats(baseMs), stats(subjectMs)];
 }
 
 /** Every journal transition (created → authorizing → approved with outbox rows), each timed alone. */
-function benchJournal(): { p50: number; p99: number; mean: number; n: number } {
+function benchJournal(): Stats {
   const stores = openStores();
   try {
     const samples: number[] = [];
@@ -126,14 +110,14 @@ function benchJournal(): { p50: number; p99: number; mean: number; n: number } {
       const payment = stores.journal.get(id);
       samples.push(timeMs(() => stores.journal.approve(id, `TX-${i}`, planDeliveries(payment, `TX-${i}`, new Date()))));
     }
-    return percentiles(samples);
+    return stats(samples);
   } finally {
     stores.close();
   }
 }
 
 /** The floor: one small row, one transaction, same folder, same pragmas. */
-function benchBareInsert(): { p50: number; p99: number; mean: number; n: number } {
+function benchBareInsert(): Stats {
   const dir = tempDir('kiosk-bench-');
   const db = openDatabase(join(dir.path, 'bare.sqlite'), { migrations: [] });
   try {
@@ -142,7 +126,7 @@ function benchBareInsert(): { p50: number; p99: number; mean: number; n: number 
     const tx = db.transaction((v: string) => insert.run(v));
     const samples: number[] = [];
     for (let i = 0; i < TRANSITIONS; i++) samples.push(timeMs(() => tx.immediate(`row-${i}`)));
-    return percentiles(samples);
+    return stats(samples);
   } finally {
     db.close();
     dir.remove();

@@ -1,0 +1,27 @@
+/** Summary of timing samples (ms), as every benchmark reports them. */
+export interface Stats {
+  readonly p50: number;
+  readonly p95: number;
+  readonly p99: number;
+  readonly mean: number;
+  readonly n: number;
+}
+
+export function stats(samples: readonly number[]): Stats {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  // Three decimals: journal commits are a fraction of a millisecond.
+  const round = (ms: number): number => Math.round(ms * 1000) / 1000;
+  return {
+    p50: round(at(0.5)),
+    p95: round(at(0.95)),
+    p99: round(at(0.99)),
+    mean: round(samples.reduce((a, b) => a + b, 0) / samples.length),
+    n: samples.length,
+  };
+}
+
+/** a / b, to two decimals. */
+export function ratio(a: number, b: number): number {
+  return Math.round((a / b) * 100) / 100;
+}
