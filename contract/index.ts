@@ -5,3 +5,4 @@ export * from './payment.js';
 export * from './commands.js';
 export * from './receipt.js';
 export * from './session.js';
+export * from './staff.js';

@@ -24,7 +24,9 @@ export const PAYMENT_TRANSITIONS: Readonly<Record<PaymentState, readonly Payment
   authorizing: ['approved', 'declined', 'unknown', 'needs_attention'],
   unknown: ['approved', 'declined', 'needs_attention'],
   approved: ['settled', 'needs_attention', 'voided'],
-  needs_attention: ['settled', 'voided'],
+  // Staff resolve it: registered after all (settled), reversed (voided), or, when the terminal
+  // could not say, what its own journal shows (approved: charged, declined: not charged).
+  needs_attention: ['settled', 'voided', 'approved', 'declined'],
   declined: [],
   settled: [],
   voided: [],
@@ -37,7 +39,11 @@ export function canTransition(from: PaymentState, to: PaymentState): boolean {
 /** States in which money may have been taken but the kiosk does not know: recovery needed. */
 export const IN_DOUBT_STATES: readonly PaymentState[] = ['authorizing', 'unknown'];
 
-export const DeliveryState = z.enum(['pending', 'sending', 'delivered', 'rejected']);
+/**
+ * held: staff are voiding the payment, so it must not be sent; cancelled: the payment was
+ * voided, so it never will be.
+ */
+export const DeliveryState = z.enum(['pending', 'sending', 'delivered', 'rejected', 'held', 'cancelled']);
 export type DeliveryState = z.infer<typeof DeliveryState>;
 
 export const Channel = z.enum(['kiosk', 'staff']);

@@ -20,6 +20,11 @@ export class PaymentNotFoundError extends Error {
   override name = 'PaymentNotFoundError';
 }
 
+/** A staff action that the payment's state does not allow; nothing was changed. */
+export class StaffActionRefusedError extends Error {
+  override name = 'StaffActionRefusedError';
+}
+
 /** Card data kept for the receipt. */
 export interface CardData {
   readonly scheme: string | null;
@@ -173,11 +178,13 @@ export class PaymentJournal {
     deliveries: readonly OutboxSpec[],
     actor = 'kiosk',
     card: CardData | null = null,
+    reason?: string,
   ): Payment {
     if (deliveries.length === 0) throw new Error('an approved payment must have at least one delivery');
     return this.transition(id, 'approved', {
       actor,
       terminalTransactionRef,
+      ...(reason === undefined ? {} : { reason }),
       within: () => {
         if (card) this.stmts.setCard.run(card.scheme, card.last4, id);
         for (const delivery of deliveries) this.outbox.enqueue({ ...delivery, paymentId: id });
@@ -199,8 +206,80 @@ export class PaymentJournal {
     return this.transition(id, 'needs_attention', { actor, reason });
   }
 
+  /**
+   * Staff void, step one, before the terminal is asked to reverse: in one transaction the
+   * payment is checked (approved by the terminal, nothing registered or being sent) and its
+   * queued registrations are held, so none can be sent while the money goes back.
+   */
+  holdForVoid(id: string, actor: string): Payment {
+    this.db
+      .transaction(() => {
+        const payment = this.get(id);
+        if (!['approved', 'needs_attention'].includes(payment.state) || !payment.terminalTransactionRef)
+          throw new StaffActionRefusedError(`payment ${id} is ${payment.state}: there is no card payment to reverse`);
+        const rows = this.outbox.listForPayment(id);
+        if (rows.some((r) => r.state === 'delivered' || r.state === 'sending'))
+          throw new StaffActionRefusedError(
+            `payment ${id} is already (being) registered at ${rows
+              .filter((r) => r.state === 'delivered' || r.state === 'sending')
+              .map((r) => r.target)
+              .join(', ')}: it can no longer be voided here`,
+          );
+        this.outbox.holdForPayment(id);
+        this.audit.append({
+          actor,
+          action: 'payment.void-requested',
+          subject: id,
+          data: { amountOre: payment.amountOre },
+        });
+      })
+      .immediate();
+    return this.get(id);
+  }
+
+  /** The terminal did not reverse: the held registrations go back to the queue. */
+  releaseVoidHold(id: string, reason: string, actor: string): Payment {
+    this.db
+      .transaction(() => {
+        this.outbox.retryNow(id);
+        this.audit.append({ actor, action: 'payment.void-failed', subject: id, data: { reason } });
+      })
+      .immediate();
+    return this.get(id);
+  }
+
+  /** The terminal reversed the payment: voided, and its held registrations are never sent. */
   void(id: string, reason: string, actor: string): Payment {
-    return this.transition(id, 'voided', { actor, reason });
+    return this.transition(id, 'voided', {
+      actor,
+      reason,
+      within: () => this.outbox.cancelHeld(id, `payment voided: ${reason}`),
+    });
+  }
+
+  /** Staff: send this payment's waiting or rejected registrations again, now. */
+  retryDeliveries(id: string, actor: string): number {
+    return this.db
+      .transaction(() => {
+        const payment = this.get(id);
+        if (payment.state === 'voided')
+          throw new StaffActionRefusedError(`payment ${id} is voided: nothing to register`);
+        const rows = this.outbox.retryNow(id);
+        this.audit.append({ actor, action: 'delivery.retry-requested', subject: id, data: { rows } });
+        return rows;
+      })
+      .immediate();
+  }
+
+  /**
+   * Staff: a payment needing attention whose registrations were handled outside the kiosk (for
+   * example entered in the debtor system by the finance department). The reason is kept.
+   */
+  settleByStaff(id: string, reason: string, actor: string): Payment {
+    const payment = this.get(id);
+    if (payment.state !== 'needs_attention' || !payment.terminalTransactionRef)
+      throw new StaffActionRefusedError(`payment ${id} is ${payment.state}: only a charged payment needing attention`);
+    return this.transition(id, 'settled', { actor, reason });
   }
 
   get(id: string): Payment {
@@ -283,7 +362,8 @@ export class PaymentJournal {
     }
     this.audit.append({ actor: 'system', action: 'delivery.delivered', subject: payment.id, data });
     const { n } = this.stmts.openDeliveries.get(payment.id) as { n: number };
-    if (n === 0 && payment.state === 'approved') {
+    // needs_attention too: staff retried a rejected registration and now it went through.
+    if (n === 0 && (payment.state === 'approved' || payment.state === 'needs_attention')) {
       this.transition(payment.id, 'settled', { actor: 'system' });
     }
   }

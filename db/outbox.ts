@@ -118,6 +118,15 @@ export class OutboxStore {
       byId: db.prepare('SELECT * FROM outbox WHERE id = ?'),
       byPayment: db.prepare('SELECT * FROM outbox WHERE payment_id = ? ORDER BY id'),
       counts: db.prepare('SELECT state, COUNT(*) AS n FROM outbox GROUP BY state'),
+      hold: db.prepare(`UPDATE outbox SET state = 'held', updated_at = ? WHERE payment_id = ? AND state = 'pending'`),
+      cancelHeld: db.prepare(
+        `UPDATE outbox SET state = 'cancelled', last_error = ?, updated_at = ? WHERE payment_id = ? AND state = 'held'`,
+      ),
+      // Held rows go back to the queue too: a void that was interrupted may be given up.
+      retryNow: db.prepare(
+        `UPDATE outbox SET state = 'pending', next_attempt_at = ?, updated_at = ?
+          WHERE payment_id = ? AND state IN ('pending', 'rejected', 'held')`,
+      ),
       nextPending: db.prepare(`SELECT MIN(next_attempt_at) AS at FROM outbox WHERE state = 'pending'`),
       nextLeaseExpiry: db.prepare(`SELECT MIN(lease_until) AS at FROM outbox WHERE state = 'sending'`),
     };
@@ -202,8 +211,33 @@ export class OutboxStore {
     return (this.stmts.byPayment.all(paymentId) as RawRow[]).map(fromRaw);
   }
 
+  /**
+   * Staff void, before the terminal is asked: the payment's queued rows are held so the worker
+   * cannot send them while the card payment is being reversed. Run inside the journal's transaction.
+   */
+  holdForPayment(paymentId: string): number {
+    return this.stmts.hold.run(this.isoNow(), paymentId).changes;
+  }
+
+  /** The reversal succeeded: the held rows are never sent. Run inside the journal's transaction. */
+  cancelHeld(paymentId: string, reason: string): number {
+    return this.stmts.cancelHeld.run(truncate(reason), this.isoNow(), paymentId).changes;
+  }
+
+  /** Staff say "try again now": queued, rejected and held rows of the payment become due at once. */
+  retryNow(paymentId: string): number {
+    return this.stmts.retryNow.run(this.nowMs(), this.isoNow(), paymentId).changes;
+  }
+
   counts(): Record<DeliveryState, number> {
-    const counts: Record<DeliveryState, number> = { pending: 0, sending: 0, delivered: 0, rejected: 0 };
+    const counts: Record<DeliveryState, number> = {
+      pending: 0,
+      sending: 0,
+      delivered: 0,
+      rejected: 0,
+      held: 0,
+      cancelled: 0,
+    };
     for (const { state, n } of this.stmts.counts.all() as { state: DeliveryState; n: number }[]) {
       counts[state] = n;
     }

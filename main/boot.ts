@@ -17,6 +17,8 @@ import { KioskSession } from './session.js';
 import { StaffAccountStore } from '../db/staff-accounts.js';
 import { seedDemoAccounts, StaffAccess } from './staff-access.js';
 import { compileCardPatterns } from '../devices/scanner/codes.js';
+import { PaymentDesk } from './payment-desk.js';
+import { Reconciliation } from './reconciliation.js';
 
 export interface Kiosk {
   readonly core: Core;
@@ -30,6 +32,8 @@ export interface Kiosk {
   readonly receipts: Receipts;
   /** Staff and technician log-in, lock-out and permissions. */
   readonly staff: StaffAccess;
+  /** Staff's work with the day's payments: queue, retry, resolve, void, reprint, reconciliation. */
+  readonly desk: PaymentDesk;
   /** The borrower's session at the screen: the state machine both shells drive. */
   readonly session: KioskSession;
   readonly report: StartupReport;
@@ -125,6 +129,18 @@ export async function bootKiosk(
   const staffAccounts = new StaffAccountStore(core.db, core.audit);
   const staff = new StaffAccess(staffAccounts, config.staff);
   if (config.mode === 'demo') await seedDemoAccounts(staff, staffAccounts);
+  const desk = new PaymentDesk({
+    journal: core.journal,
+    reconciliation: new Reconciliation(core.db, core.journal, core.outbox, config.library.timeZone),
+    terminal: terminal.terminal,
+    receipts,
+    printer: printerSetup.printer,
+    columns: config.printer.columns,
+    timeZone: config.library.timeZone,
+    libraryName: config.library.name,
+    wake: () => core.worker.wake(),
+    log: log.child({ part: 'desk' }),
+  });
   const session = new KioskSession({
     identify: (cardOrCpr, pin) => fbs.identify(cardOrCpr, pin),
     checkout: core.checkout,
@@ -146,6 +162,7 @@ export async function bootKiosk(
     receipts,
     session,
     staff,
+    desk,
     report,
     devices: () => listDevices({ scanners, printer: printerSetup.printer }),
     sandboxes: {

@@ -93,6 +93,17 @@ export class Core {
     for (const id of abandoned)
       this.journal.decline(id, 'abandoned: the kiosk restarted before the terminal was asked', 'system');
 
+    // A staff void interrupted by a restart: the registrations are held, and whether the terminal
+    // reversed the money is not known. Staff check the terminal's journal and void or retry.
+    const interruptedVoids = this.db
+      .prepare(
+        `SELECT DISTINCT p.id FROM payments p JOIN outbox o ON o.payment_id = p.id
+          WHERE o.state = 'held' AND p.state = 'approved'`,
+      )
+      .all() as { id: string }[];
+    for (const { id } of interruptedVoids)
+      this.journal.flagForStaff(id, 'a void was interrupted by a restart: check the terminal journal', 'system');
+
     const inDoubt = this.journal.listInDoubt();
     for (const payment of inDoubt) {
       // Never dropped and never charged again: the terminal is asked what became of it.

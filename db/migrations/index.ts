@@ -4,6 +4,7 @@ import { m003Audit } from './003-audit.js';
 import { m004OutboxLeaseIndex } from './004-outbox-lease-index.js';
 import { m005TerminalRequest } from './005-terminal-request.js';
 import { m006StaffAccounts } from './006-staff-accounts.js';
+import { m007OutboxHeld } from './007-outbox-held.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -16,5 +17,6 @@ export const MIGRATIONS: readonly Migration[] = [
   m004OutboxLeaseIndex,
   m005TerminalRequest,
   m006StaffAccounts,
+  m007OutboxHeld,
 ];
 export const LATEST_VERSION = MIGRATIONS.length;

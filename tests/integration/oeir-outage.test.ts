@@ -101,7 +101,14 @@ describe('ØiR outage', () => {
     expect(f.sandbox.ledger.size).toBe(PAYMENTS);
     for (const id of ids) expect(f.sandbox.ledger.get(id)?.amountOre).toBe(5000);
     expect(s.journal.listByState(['settled'])).toHaveLength(PAYMENTS);
-    expect(s.outbox.counts()).toEqual({ pending: 0, sending: 0, delivered: PAYMENTS, rejected: 0 });
+    expect(s.outbox.counts()).toEqual({
+      pending: 0,
+      sending: 0,
+      delivered: PAYMENTS,
+      rejected: 0,
+      held: 0,
+      cancelled: 0,
+    });
     expect(statuses).toEqual([false, true]);
   });
 });

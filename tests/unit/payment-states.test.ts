@@ -20,6 +20,8 @@ describe('payment state machine', () => {
         'approved→voided',
         'needs_attention→settled',
         'needs_attention→voided',
+        'needs_attention→approved',
+        'needs_attention→declined',
       ].sort(),
     );
   });
