@@ -99,3 +99,28 @@ export const DayReport = z
   })
   .strict();
 export type DayReport = z.infer<typeof DayReport>;
+
+/** The parts `kiosk doctor` and the technician screen check, in the order they are shown. */
+export const DiagnosticPart = z.enum([
+  'config',
+  'database',
+  'disk',
+  'fbs',
+  'oeir',
+  'certificate',
+  'terminal',
+  'printer',
+  'scanners',
+]);
+export type DiagnosticPart = z.infer<typeof DiagnosticPart>;
+
+export const DiagnosticCheck = z
+  .object({
+    part: DiagnosticPart,
+    /** ok; warning: works, but look (expiring certificate, queued payments); broken: does not work. */
+    level: z.enum(['ok', 'warning', 'broken']),
+    summary: z.string().max(500),
+    details: z.array(z.string().max(1000)).max(50),
+  })
+  .strict();
+export type DiagnosticCheck = z.infer<typeof DiagnosticCheck>;

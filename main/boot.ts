@@ -11,7 +11,7 @@ import { OEIR_PAYMENT_TARGET } from '../integrations/oeir/payment-target.js';
 import { setUpOeir, type OeirSetup } from '../integrations/oeir/setup.js';
 import type { KioskConfig } from './config.js';
 import { Core, type StartupReport } from './core.js';
-import { createLogger, type Logger } from './log.js';
+import { createLogger, fileAndStdout, logFile, type Logger } from './log.js';
 import { Receipts } from './receipts.js';
 import { KioskSession } from './session.js';
 import { StaffAccountStore } from '../db/staff-accounts.js';
@@ -57,7 +57,8 @@ export async function bootKiosk(
   config: KioskConfig & { dataDir: string },
   options: { packaged: boolean; log?: Logger },
 ): Promise<Kiosk> {
-  const log = options.log ?? createLogger({ level: config.log.level });
+  const log =
+    options.log ?? createLogger({ level: config.log.level, destination: fileAndStdout(logFile(config.dataDir)) });
 
   let fbsSandbox: FbsSandbox | null = null;
   let fbsAccess = config.fbs;

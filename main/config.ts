@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_LIBRARY_CARD_PATTERNS } from '../devices/scanner/codes.js';
+import { getPath, isEncrypted, SecretBox, SECRET_PATHS, setPath } from './secrets.js';
 
 const HEX_ID = /^[0-9a-fA-F]{1,4}$/;
 
@@ -287,6 +288,15 @@ export const KioskConfig = z
           'clientTimeoutMs must be at least 5 s longer than terminalTimeoutMs: the kiosk must never give up before the terminal',
         path: ['clientTimeoutMs'],
       }),
+    diagnostics: z
+      .object({
+        /** `kiosk doctor` calls the data disk broken below this much free space. */
+        minFreeDiskMb: z.number().int().min(1).max(10_000_000).default(500),
+        /** A library card FBS should know, looked up (without PIN) to test the FBS access. Empty: log-in only. */
+        fbsTestCard: z.string().max(40).default(''),
+      })
+      .strict()
+      .prefault({}),
     browserMode: z
       .object({
         /** Loopback only: the browser-mode server never listens on a network interface. */
@@ -400,9 +410,34 @@ export function loadConfig({ env = process.env }: ConfigSource = {}): KioskConfi
       throw new ConfigError(`config file ${path} is not valid JSON: ${(error as Error).message}`);
     }
   }
-  const config = parseConfig(raw, path);
+  const config = parseConfig(decryptSecrets(raw, path), path);
   const dataDir = env.KIOSK_DATA_DIR ?? (config.dataDir || defaultDataDir());
   return { ...config, dataDir, source: text === undefined ? `${path} (not found: defaults)` : path };
+}
+
+/** The config with its encrypted secrets (main/secrets.ts) decrypted, for use in memory only. */
+export function decryptSecrets(raw: unknown, configFile: string): unknown {
+  const encrypted = SECRET_PATHS.filter((key) => {
+    const value = getPath(raw, key);
+    return typeof value === 'string' && isEncrypted(value);
+  });
+  if (encrypted.length === 0) return raw;
+  let box: SecretBox | null;
+  try {
+    box = SecretBox.forConfig(configFile, { create: false });
+  } catch (error) {
+    throw new ConfigError(`cannot read the secret key for ${configFile}: ${(error as Error).message}`);
+  }
+  if (!box) throw new ConfigError(`${configFile} holds encrypted secrets, but secret.key next to it is missing`);
+  const copy = structuredClone(raw) as Record<string, unknown>;
+  for (const key of encrypted) {
+    try {
+      setPath(copy, key, box.decrypt(key, getPath(raw, key) as string));
+    } catch (error) {
+      throw new ConfigError((error as Error).message);
+    }
+  }
+  return copy;
 }
 
 /** Validates a config object; the error names each wrong key and what is wrong with it. */

@@ -1,4 +1,6 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { mkdirSync, renameSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { maskIdentifier, maskSensitiveText } from './redact.js';
 
 export type { Logger } from 'pino';
@@ -34,6 +36,27 @@ function scrub(value: unknown, depth = 0): unknown {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) out[k] = scrub(v, depth + 1);
   return out;
+}
+
+/** The kiosk's log file: kept next to the journal, started afresh past this size (one old file kept). */
+const MAX_LOG_BYTES = 20 * 1024 * 1024;
+
+export function logFile(dataDir: string): string {
+  return join(dataDir, 'logs', 'kiosk.log');
+}
+
+/** Standard output and a log file in the data folder, for `kiosk export-logs`. */
+export function fileAndStdout(file: string): DestinationStream {
+  mkdirSync(dirname(file), { recursive: true });
+  try {
+    if (statSync(file).size > MAX_LOG_BYTES) renameSync(file, `${file}.1`);
+  } catch {
+    // no file yet
+  }
+  return pino.multistream([
+    { stream: pino.destination({ fd: 1, sync: false }) },
+    { stream: pino.destination({ dest: file, sync: false, mode: 0o600 }) },
+  ]);
 }
 
 export function createLogger(options: { level?: string; destination?: DestinationStream; name?: string } = {}): Logger {

@@ -74,6 +74,12 @@ export class FbsClient {
     return patronRefFrom(answer);
   }
 
+  /** Diagnostics: logs in afresh with the kiosk's client account (throws FbsError when refused). */
+  async logInNow(): Promise<void> {
+    this.session = null;
+    await this.sessionKey();
+  }
+
   /** Staff at the counter: look a borrower up by card number or CPR, without PIN. */
   async preauthenticate(patronIdentifier: string): Promise<PatronRef> {
     const body = stringifyFbsJson(patronIdentifier);

@@ -62,7 +62,10 @@ function bags(p12: forge.pkcs12.Pkcs12Pfx, type: 'pkcs8ShroudedKeyBag' | 'keyBag
 }
 
 /** Problems a technician must hear about at start-up and in diagnostics. */
-export function certificateProblems(cert: OrganisationCertificate, now: Date = new Date()): CertificateProblem[] {
+export function certificateProblems(
+  cert: Pick<OrganisationCertificate, 'notBefore' | 'notAfter'>,
+  now: Date = new Date(),
+): CertificateProblem[] {
   const day = 24 * 60 * 60 * 1000;
   if (now < cert.notBefore) {
     return [{ kind: 'not-yet-valid', message: `the certificate is not valid before ${cert.notBefore.toISOString()}` }];

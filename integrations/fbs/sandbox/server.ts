@@ -82,7 +82,7 @@ export class FbsSandbox {
 
   constructor(
     private readonly seed: readonly SeedBorrower[] = DEMO_BORROWERS,
-    readonly client = SANDBOX_CLIENT,
+    readonly client: { username: string; password: string; agencyId: string } = SANDBOX_CLIENT,
   ) {
     this.reset();
   }
