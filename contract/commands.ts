@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Claim, ClaimShape } from './claim.js';
 import { Payment } from './payment.js';
 import { SessionView } from './session.js';
+import { StaffRequest, StaffResult, StaffState } from './staff.js';
 
 /**
  * Commands the renderer may send to the core, and events the core sends back. The renderer is
@@ -34,6 +35,16 @@ export const KioskCommand = z.discriminatedUnion('type', [
   /** After a declined payment: back to the claims, as chosen before. */
   z.object({ type: z.literal('checkout.retry') }).strict(),
   z.object({ type: z.literal('ui.setLanguage'), language: z.enum(['da', 'en']) }).strict(),
+  /** The hidden gesture: the staff log-in screen. */
+  z.object({ type: z.literal('staff.begin') }).strict(),
+  z.object({ type: z.literal('staff.choose'), accountId: z.string().min(1).max(40) }).strict(),
+  z.object({ type: z.literal('staff.login'), pin: z.string().regex(/^\d{6,12}$/) }).strict(),
+  z.object({ type: z.literal('staff.logout') }).strict(),
+  /** A touch in staff mode: keeps the session from the idle log-out. */
+  z.object({ type: z.literal('staff.activity') }).strict(),
+  z
+    .object({ type: z.literal('staff.request'), requestId: z.string().regex(/^[\w-]{1,40}$/), request: StaffRequest })
+    .strict(),
 ]);
 export type KioskCommand = z.infer<typeof KioskCommand>;
 
@@ -78,6 +89,26 @@ export const KioskEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('session.ended') }).strict(),
   /** The whole screen state, after every change. */
   z.object({ type: z.literal('session.view'), view: SessionView, language: z.enum(['da', 'en']) }).strict(),
+  z.object({ type: z.literal('staff.state'), state: StaffState }).strict(),
+  z
+    .object({
+      type: z.literal('staff.result'),
+      requestId: z.string().max(40),
+      answer: z.discriminatedUnion('ok', [
+        z.object({ ok: z.literal(true), result: StaffResult }).strict(),
+        z.object({ ok: z.literal(false), error: z.string().max(1000) }).strict(),
+      ]),
+    })
+    .strict(),
+  /** Technician's live scan test: what a scanner just read (CPR masked). */
+  z
+    .object({
+      type: z.literal('staff.scanned'),
+      source: z.string().max(100),
+      kind: z.string().max(40),
+      code: z.string().max(100),
+    })
+    .strict(),
   /** A command the core refused (invalid payload, or not possible now); nothing changed. */
   z.object({ type: z.literal('command.rejected'), reason: z.string().max(500) }).strict(),
 ]);

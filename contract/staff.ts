@@ -124,3 +124,166 @@ export const DiagnosticCheck = z
   })
   .strict();
 export type DiagnosticCheck = z.infer<typeof DiagnosticCheck>;
+
+// ── the staff and technician screens' commands and answers ─────────────────────────────────
+
+const PaymentId = z.uuid();
+const Reason = z.string().trim().min(5).max(500);
+const LocalDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/)
+  .optional();
+
+/** Settings a technician may change from the screen (the rest: `kiosk config` over SSH). */
+export const ScreenSettingsChange = z
+  .object({
+    'ui.language': z.enum(['da', 'en']),
+    'ui.idleTimeoutMs': z.number().int().min(10_000).max(600_000),
+    'ui.pinRequired': z.boolean(),
+    'oeir.offlinePolicy': z.enum(['accept-and-queue', 'refuse']),
+    'library.receiptText': z.string().max(300),
+  })
+  .partial()
+  .strict();
+export type ScreenSettingsChange = z.infer<typeof ScreenSettingsChange>;
+
+/** One request from a staff or technician screen; the core checks the session's role for each. */
+export const StaffRequest = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('day'), date: LocalDate }).strict(),
+  z.object({ op: z.literal('retry'), paymentId: PaymentId }).strict(),
+  z
+    .object({
+      op: z.literal('resolve'),
+      paymentId: PaymentId,
+      resolution: z.discriminatedUnion('kind', [
+        z
+          .object({
+            kind: z.literal('charged'),
+            terminalTransactionRef: z.string().trim().min(1).max(200),
+            reason: Reason,
+          })
+          .strict(),
+        z.object({ kind: z.literal('not-charged'), reason: Reason }).strict(),
+        z.object({ kind: z.literal('registered'), reason: Reason }).strict(),
+      ]),
+    })
+    .strict(),
+  z.object({ op: z.literal('void'), paymentId: PaymentId, reason: Reason }).strict(),
+  z.object({ op: z.literal('reprint'), paymentId: PaymentId }).strict(),
+  z.object({ op: z.literal('print-day'), date: LocalDate }).strict(),
+  /** Counter checkout: the borrower's card or CPR, looked up without their PIN. */
+  z
+    .object({
+      op: z.literal('counter'),
+      cardOrCpr: z
+        .string()
+        .trim()
+        .regex(/^[0-9A-Za-z-]{6,20}$/),
+    })
+    .strict(),
+  z.object({ op: z.literal('diagnose') }).strict(),
+  z.object({ op: z.literal('devices') }).strict(),
+  /** A real payment on the terminal; over 10 kr. needs `confirmed` (a live amount on a real card). */
+  z
+    .object({
+      op: z.literal('terminal-test'),
+      amountOre: z.number().int().min(100).max(100_00),
+      confirmed: z.boolean(),
+    })
+    .strict(),
+  z.object({ op: z.literal('printer-test') }).strict(),
+  z
+    .object({
+      op: z.literal('fbs-lookup'),
+      card: z
+        .string()
+        .trim()
+        .regex(/^[0-9A-Za-z-]{6,20}$/),
+    })
+    .strict(),
+  z
+    .object({
+      op: z.literal('certificate-upload'),
+      /** The PKCS#12 file, base64. */
+      p12: z.base64().max(40_000),
+      password: z.string().max(200),
+    })
+    .strict(),
+  z.object({ op: z.literal('settings') }).strict(),
+  z.object({ op: z.literal('settings-save'), values: ScreenSettingsChange }).strict(),
+]);
+export type StaffRequest = z.infer<typeof StaffRequest>;
+
+export const TechnicianSettings = z
+  .object({
+    language: z.enum(['da', 'en']),
+    idleTimeoutMs: z.number().int(),
+    pinRequired: z.boolean(),
+    offlinePolicy: z.enum(['accept-and-queue', 'refuse']),
+    receiptText: z.string().max(300),
+    /** Secrets are never sent to a screen: only whether they are set. */
+    secrets: z.record(z.string(), z.enum(['set', 'not set'])),
+    certificate: z
+      .object({ subject: z.string().max(500), notAfter: z.iso.datetime() })
+      .strict()
+      .nullable(),
+  })
+  .strict();
+export type TechnicianSettings = z.infer<typeof TechnicianSettings>;
+
+const Line = z.string().max(1000);
+
+export const StaffResult = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('day'), report: DayReport }).strict(),
+  z.object({ kind: z.literal('payment'), payment: PaymentEntry }).strict(),
+  z.object({ kind: z.literal('printed'), printed: z.boolean(), detail: Line }).strict(),
+  z.object({ kind: z.literal('counter') }).strict(),
+  z.object({ kind: z.literal('diagnosis'), checks: z.array(DiagnosticCheck) }).strict(),
+  z
+    .object({
+      kind: z.literal('devices'),
+      serialPorts: z.array(Line),
+      hid: z.array(Line),
+      scanners: z.array(z.object({ id: Line, kind: Line, state: Line, detail: Line }).strict()),
+      printer: z.object({ description: Line, state: Line, detail: Line }).strict(),
+      problems: z.array(Line),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('terminal-test'),
+      outcome: z.enum(['approved', 'declined', 'unavailable']),
+      detail: Line,
+    })
+    .strict(),
+  z.object({ kind: z.literal('fbs-lookup'), found: z.boolean(), detail: Line }).strict(),
+  z.object({ kind: z.literal('certificate'), subject: Line, notAfter: z.iso.datetime(), testCall: Line }).strict(),
+  z.object({ kind: z.literal('settings'), settings: TechnicianSettings, restartNeeded: z.boolean() }).strict(),
+]);
+export type StaffResult = z.infer<typeof StaffResult>;
+
+export const StaffRole = z.enum(['staff', 'technician']);
+
+/** Whether staff mode is on, and who is logged in (pushed to the screen after every change). */
+export const StaffState = z.discriminatedUnion('mode', [
+  z.object({ mode: z.literal('off') }).strict(),
+  z
+    .object({
+      mode: z.literal('login'),
+      /** Accounts to choose from (hidden gesture), or the one whose staff card was scanned. */
+      accounts: z.array(z.object({ id: z.string().max(40), name: z.string().max(100) }).strict()),
+      chosen: z.string().max(40).nullable(),
+      error: z.enum(['wrong-pin', 'locked-out']).nullable(),
+    })
+    .strict(),
+  z
+    .object({
+      mode: z.literal('signed-in'),
+      name: z.string().max(100),
+      role: StaffRole,
+      capabilities: z.array(z.string().max(50)),
+      idleLogoutMs: z.number().int().positive(),
+    })
+    .strict(),
+]);
+export type StaffState = z.infer<typeof StaffState>;

@@ -18,6 +18,11 @@ import { StaffAccountStore } from '../db/staff-accounts.js';
 import { seedDemoAccounts, StaffAccess } from './staff-access.js';
 import { compileCardPatterns } from '../devices/scanner/codes.js';
 import { PaymentDesk } from './payment-desk.js';
+import { StaffConsole } from './staff-console.js';
+import { ConfigFile } from './config-file.js';
+import { configPath } from './config.js';
+import { runDiagnostics } from './diagnostics.js';
+import { fbsCheck } from './doctor.js';
 import { Reconciliation } from './reconciliation.js';
 
 export interface Kiosk {
@@ -34,6 +39,8 @@ export interface Kiosk {
   readonly staff: StaffAccess;
   /** Staff's work with the day's payments: queue, retry, resolve, void, reprint, reconciliation. */
   readonly desk: PaymentDesk;
+  /** Staff mode on the screen: log-in, the staff and technician requests, idle log-out. */
+  readonly staffConsole: StaffConsole;
   /** The borrower's session at the screen: the state machine both shells drive. */
   readonly session: KioskSession;
   readonly report: StartupReport;
@@ -55,7 +62,11 @@ export interface Kiosk {
  */
 export async function bootKiosk(
   config: KioskConfig & { dataDir: string },
-  options: { packaged: boolean; log?: Logger },
+  options: {
+    packaged: boolean;
+    log?: Logger;
+    /** Where technicians' settings are saved; default: $KIOSK_CONFIG. */ configFile?: string;
+  },
 ): Promise<Kiosk> {
   const log =
     options.log ?? createLogger({ level: config.log.level, destination: fileAndStdout(logFile(config.dataDir)) });
@@ -142,15 +153,54 @@ export async function bootKiosk(
     wake: () => core.worker.wake(),
     log: log.child({ part: 'desk' }),
   });
-  const session = new KioskSession({
+  const codeRules = { libraryCardPatterns: compileCardPatterns(config.scanner.libraryCardPatterns) };
+  const session: KioskSession = new KioskSession({
     identify: (cardOrCpr, pin) => fbs.identify(cardOrCpr, pin),
+    // At the counter staff decide about blocked borrowers; at the kiosk the config does.
+    identifyWithoutPin: (cardOrCpr) =>
+      fbs.identifyPreauthenticated(cardOrCpr, {
+        allowBlocked: session.isCounter() || config.fbs.allowBlockedBorrowers,
+      }),
+    pinRequired: config.ui.pinRequired,
+    interceptScan: (event) => staffConsole.interceptScan(event),
     checkout: core.checkout,
     journal: core.journal,
     receipts,
     scanners,
-    codeRules: { libraryCardPatterns: compileCardPatterns(config.scanner.libraryCardPatterns) },
+    codeRules,
     language: config.ui.language,
     log: log.child({ part: 'session' }),
+  });
+  const devices = () => listDevices({ scanners, printer: printerSetup.printer });
+  const staffConsole: StaffConsole = new StaffConsole({
+    access: staff,
+    accounts: staffAccounts,
+    audit: core.audit,
+    desk,
+    session,
+    terminal: terminal.terminal,
+    printer: printerSetup.printer,
+    fbs,
+    config,
+    configFile: new ConfigFile(options.configFile ?? configPath()),
+    codeRules,
+    diagnose: () =>
+      runDiagnostics({
+        config: () => new ConfigFile(options.configFile ?? configPath()).validate(),
+        db: core.db,
+        dataDir: config.dataDir,
+        minFreeDiskMb: config.diagnostics.minFreeDiskMb,
+        fbs: fbsCheck(fbs, { ...config, fbs: fbsAccess }, fbsSandbox !== null),
+        oeir,
+        terminal: {
+          description: terminal!.simulator ? 'demo: the built-in terminal simulator' : config.terminal.url || 'none',
+          health: () => terminal!.terminal.health(),
+        },
+        printer: { description: printerSetup.printer.description, status: () => printerSetup.printer.status() },
+        scanners: () => scanners.status(),
+      }),
+    devices,
+    log: log.child({ part: 'staff' }),
   });
 
   return {
@@ -165,7 +215,8 @@ export async function bootKiosk(
     staff,
     desk,
     report,
-    devices: () => listDevices({ scanners, printer: printerSetup.printer }),
+    devices,
+    staffConsole,
     sandboxes: {
       fbs: fbsSandbox,
       oeir: oeir.sandbox?.url ?? null,
@@ -174,6 +225,7 @@ export async function bootKiosk(
     },
     async stop() {
       await session.settled();
+      staffConsole.stop();
       session.stop();
       await core.stop();
       await stopIntegrations();

@@ -35,7 +35,7 @@ export async function startBrowserMode(
 ): Promise<BrowserMode> {
   const http = await startBrowserModeServer({ rendererDir: options.rendererDir, port: options.port });
   const socket = attachKioskSocket(http.server, {
-    session: kiosk.session,
+    screen: { session: kiosk.session, staff: kiosk.staffConsole },
     version: options.version,
     settings: options.settings,
     log: options.log,

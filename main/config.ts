@@ -39,6 +39,8 @@ export const KioskConfig = z
         idleTimeoutMs: z.number().int().min(1_000).max(3_600_000).default(60_000),
         /** …then, after this, back to the start (never while paying). */
         idleWarningMs: z.number().int().min(1_000).max(600_000).default(15_000),
+        /** Off: a scanned card goes straight to the claims (FBS look-up without PIN), for libraries that allow it. */
+        pinRequired: z.boolean().default(true),
       })
       .strict()
       .prefault({}),
@@ -215,6 +217,8 @@ export const KioskConfig = z
       .object({
         /** Printed at the top of every receipt. */
         name: z.string().min(1).max(200).default('Demobiblioteket'),
+        /** Printed at the bottom of every receipt (opening hours, a thank-you…). */
+        receiptText: z.string().max(300).default(''),
         /** Receipt times are shown in this zone. */
         timeZone: z
           .string()

@@ -3,14 +3,14 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { KioskEvent } from '../contract/index.js';
-import { receiveCommand } from './command-channel.js';
+import { onScreenEvents, receiveCommand, screenSnapshot, type ScreenTargets } from './command-channel.js';
 
 export type ScreenSettings = Extract<KioskEvent, { type: 'core.ready' }>['settings'];
 import type { Logger } from './log.js';
-import type { KioskSession } from './session.js';
 
 export const KIOSK_SOCKET_PATH = '/kiosk';
-const MAX_MESSAGE_BYTES = 16 * 1024;
+// Room for a technician's certificate upload (a PKCS#12 file is a few KB, base64).
+const MAX_MESSAGE_BYTES = 64 * 1024;
 
 /**
  * Browser mode's version of the Electron IPC bridge: the same contract over a WebSocket on
@@ -23,7 +23,7 @@ const MAX_MESSAGE_BYTES = 16 * 1024;
 export function attachKioskSocket(
   server: Server,
   options: {
-    readonly session: KioskSession;
+    readonly screen: ScreenTargets;
     readonly version: string;
     readonly settings: ScreenSettings;
     readonly log: Logger;
@@ -32,7 +32,7 @@ export function attachKioskSocket(
 ): { readonly token: string; close(): Promise<void> } {
   const token = options.token ?? randomBytes(24).toString('base64url');
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
-  const { session, log } = options;
+  const { screen, log } = options;
 
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const refusal = refuse(request, token, server);
@@ -47,13 +47,13 @@ export function attachKioskSocket(
   const send = (ws: WebSocket, event: KioskEvent): void => {
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(event));
   };
-  const unsubscribe = session.onChange((view, language) => {
-    for (const ws of wss.clients) send(ws, { type: 'session.view', view, language });
+  const unsubscribe = onScreenEvents(screen, (event) => {
+    for (const ws of wss.clients) send(ws, event);
   });
 
   wss.on('connection', (ws: WebSocket) => {
     send(ws, { type: 'core.ready', version: options.version, settings: options.settings });
-    send(ws, { type: 'session.view', ...session.current() });
+    for (const event of screenSnapshot(screen)) send(ws, event);
     ws.on('message', (data, isBinary) => {
       if (isBinary) return send(ws, { type: 'command.rejected', reason: 'text messages only' });
       let parsed: unknown;
@@ -62,7 +62,7 @@ export function attachKioskSocket(
       } catch {
         return send(ws, { type: 'command.rejected', reason: 'not JSON' });
       }
-      receiveCommand(session, parsed, (event) => send(ws, event), log);
+      receiveCommand(screen, parsed, (event) => send(ws, event), log);
     });
     ws.on('error', (error) => log.warn({ err: error }, 'kiosk socket error'));
   });

@@ -43,9 +43,16 @@ export class Receipts {
 
   async print(paymentId: string, language: ReceiptLanguage): Promise<ReceiptOutcome> {
     const receipt = this.receipt(paymentId);
-    const bytes = encodeReceipt(layoutReceipt(receipt, { language, timeZone: this.parts.library.timeZone }), {
-      columns: this.parts.columns,
-    });
+    const bytes = encodeReceipt(
+      layoutReceipt(receipt, {
+        language,
+        timeZone: this.parts.library.timeZone,
+        footer: this.parts.library.receiptText,
+      }),
+      {
+        columns: this.parts.columns,
+      },
+    );
     const result = await this.parts.printer.print(bytes);
     this.parts.audit?.(paymentId, result.printed, result.status);
     if (!result.printed) {

@@ -18,6 +18,12 @@ export class CommandRejectedError extends Error {
 
 export interface SessionParts {
   readonly identify: (cardOrCpr: string, pin: string) => Promise<Identified>;
+  /** Look-up without the borrower's PIN: staff at the counter, or a kiosk set to need no PIN. */
+  readonly identifyWithoutPin: (cardOrCpr: string) => Promise<Identified>;
+  /** False: a scanned card goes straight to the claims. */
+  readonly pinRequired?: boolean;
+  /** Staff mode sees every scan first; true means it took the scan. */
+  readonly interceptScan?: (event: ScanEvent) => boolean;
   readonly checkout: Checkout;
   readonly journal: PaymentJournal;
   readonly receipts: Receipts;
@@ -48,6 +54,8 @@ export class KioskSession {
   private generation = 0;
   private paying: Promise<void> | null = null;
   private lastSelection: string[] = [];
+  /** Set while staff take a payment at the counter: who, for the journal and the audit log. */
+  private counterActor: string | null = null;
   private readonly listeners = new Set<(view: SessionView, language: Language) => void>();
   private readonly stopScans: () => void;
 
@@ -66,7 +74,12 @@ export class KioskSession {
   }
 
   /** A validated command from the renderer. Throws CommandRejectedError when it does not fit the screen. */
-  async command(command: KioskCommand): Promise<void> {
+  async command(
+    command: Extract<
+      KioskCommand,
+      { type: `session.${string}` | `checkout.${string}` | 'scanner.wedge' | 'ui.setLanguage' }
+    >,
+  ): Promise<void> {
     switch (command.type) {
       case 'scanner.wedge':
         this.parts.scanners.submit(WEDGE_SOURCE, command.code);
@@ -108,6 +121,7 @@ export class KioskSession {
   // ── transitions ────────────────────────────────────────────────────────────────────────
 
   private onScan(event: ScanEvent): void {
+    if (this.parts.interceptScan?.(event)) return;
     // A new card is welcome wherever no borrower is mid-way; during PIN entry it replaces the card.
     const idle = ['attract', 'error', 'nothing-to-pay', 'declined', 'approved', 'staff-notified', 'pin'];
     if (!idle.includes(this.view.screen)) return;
@@ -131,11 +145,13 @@ export class KioskSession {
     switch (result.kind) {
       case 'cpr':
         this.identifier = { kind: 'cpr', value: result.cpr };
-        this.show({ screen: 'pin', identifiedBy: 'cpr', wrongPin: false });
+        if (this.parts.pinRequired === false) void this.lookUp(null);
+        else this.show({ screen: 'pin', identifiedBy: 'cpr', wrongPin: false });
         return;
       case 'library-card':
         this.identifier = { kind: 'library-card', value: result.cardNumber };
-        this.show({ screen: 'pin', identifiedBy: 'library-card', wrongPin: false });
+        if (this.parts.pinRequired === false) void this.lookUp(null);
+        else this.show({ screen: 'pin', identifiedBy: 'library-card', wrongPin: false });
         return;
       case 'unsupported':
         this.show({ screen: 'error', code: 'unsupported-code', messageKey: result.messageKey });
@@ -146,19 +162,53 @@ export class KioskSession {
     }
   }
 
+  /**
+   * Staff at the counter: the borrower's card or CPR, looked up without their PIN; then the same
+   * claims, checkout and guarantees as at the kiosk, recorded as a staff payment by `actor`.
+   */
+  async counter(code: string, actor: string): Promise<void> {
+    if (this.view.screen !== 'attract') throw new CommandRejectedError('finish the open session first');
+    this.startOver();
+    const result = parseScan(code, this.parts.codeRules);
+    if (result.kind !== 'cpr' && result.kind !== 'library-card') {
+      this.show({
+        screen: 'error',
+        code: result.kind === 'unsupported' ? 'unsupported-code' : 'invalid-scan',
+        messageKey: result.messageKey,
+      });
+      return;
+    }
+    this.counterActor = actor;
+    this.identifier =
+      result.kind === 'cpr' ? { kind: 'cpr', value: result.cpr } : { kind: 'library-card', value: result.cardNumber };
+    await this.lookUp(null);
+  }
+
+  /** True while staff are taking a payment at the counter. */
+  isCounter(): boolean {
+    return this.counterActor !== null;
+  }
+
   private async authenticate(pin: string): Promise<void> {
     const view = this.view;
     if (view.screen !== 'pin' || !this.identifier) throw new CommandRejectedError('no card to check a PIN for');
+    await this.lookUp({ pin, identifiedBy: view.identifiedBy });
+  }
+
+  /** FBS: with the borrower's PIN, or without one (counter, or no PIN required). */
+  private async lookUp(withPin: { pin: string; identifiedBy: 'library-card' | 'cpr' } | null): Promise<void> {
+    if (!this.identifier) return;
     const generation = this.generation;
-    const identifiedBy = view.identifiedBy;
     this.show({ screen: 'loading' });
     let identified: Identified;
     try {
-      identified = await this.parts.identify(this.identifier.value, pin);
+      identified = withPin
+        ? await this.parts.identify(this.identifier.value, withPin.pin)
+        : await this.parts.identifyWithoutPin(this.identifier.value);
     } catch (error) {
       if (generation !== this.generation) return;
-      if (error instanceof FbsError && error.code === 'invalid-credentials') {
-        this.show({ screen: 'pin', identifiedBy, wrongPin: true });
+      if (error instanceof FbsError && error.code === 'invalid-credentials' && withPin) {
+        this.show({ screen: 'pin', identifiedBy: withPin.identifiedBy, wrongPin: true });
         return;
       }
       this.identifier = null;
@@ -210,7 +260,11 @@ export class KioskSession {
     };
     let payment;
     try {
-      payment = await checkout.pay({ channel: 'kiosk', patronId, lines, actor: 'kiosk' }, onProgress);
+      const actor = this.counterActor ?? 'kiosk';
+      payment = await checkout.pay(
+        { channel: this.counterActor ? 'staff' : 'kiosk', patronId, lines, actor },
+        onProgress,
+      );
     } catch (error) {
       if (generation !== this.generation) return;
       this.show({ screen: 'error', code: errorCodeForCheckout(error, log), messageKey: null });
@@ -283,6 +337,7 @@ export class KioskSession {
 
   private startOver(): void {
     this.generation += 1;
+    this.counterActor = null;
     this.identifier = null;
     this.identified = null;
   }

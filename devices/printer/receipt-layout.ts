@@ -45,6 +45,8 @@ export interface LayoutOptions {
   readonly language: ReceiptLanguage;
   /** The library's time zone, for the date and time printed. */
   readonly timeZone: string;
+  /** The library's own text at the bottom (config library.receiptText). */
+  readonly footer?: string;
 }
 
 export function layoutReceipt(receipt: Receipt, options: LayoutOptions): ReceiptBlock[] {
@@ -76,6 +78,7 @@ export function layoutReceipt(receipt: Receipt, options: LayoutOptions): Receipt
   blocks.push({ kind: 'text', text: t.note });
   blocks.push({ kind: 'space' });
   blocks.push({ kind: 'heading', text: t.thanks });
+  if (options.footer) blocks.push({ kind: 'space' }, { kind: 'text', text: options.footer });
   return blocks;
 }
 

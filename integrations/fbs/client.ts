@@ -145,6 +145,19 @@ export class FbsClient {
     return { borrower, claims };
   }
 
+  /** Staff at the counter (or a kiosk that needs no PIN): the same, looked up without PIN. */
+  async identifyPreauthenticated(
+    cardOrCpr: string,
+    { allowBlocked = this.options.allowBlockedBorrowers ?? false } = {},
+  ): Promise<Identified> {
+    const { patronId } = await this.preauthenticate(cardOrCpr);
+    const [borrower, claims] = await Promise.all([this.borrower(patronId), this.claims(patronId)]);
+    if (borrower.blocks.length > 0 && !allowBlocked) {
+      throw new FbsError('blocked', 'the borrower is blocked in FBS', { blocks: borrower.blocks });
+    }
+    return { borrower, claims };
+  }
+
   /**
    * Registers an FBS-route payment: whole fees, with the payment gateway's order id. FBS answers
    * the same for the same order id, so the outbox may call this again after a crash.

@@ -1,9 +1,8 @@
 import { ipcMain, type BrowserWindow, type IpcMainEvent } from 'electron';
 import type { KioskEvent } from '../../contract/index.js';
-import { receiveCommand } from '../command-channel.js';
+import { onScreenEvents, receiveCommand, screenSnapshot, type ScreenTargets } from '../command-channel.js';
 import type { ScreenSettings } from '../kiosk-socket.js';
 import type { Logger } from '../log.js';
-import type { KioskSession } from '../session.js';
 
 /** Repeated in preload.cts, which cannot import (a unit test keeps the two equal). */
 export const COMMAND_CHANNEL = 'kiosk:command';
@@ -17,14 +16,14 @@ export const EVENT_CHANNEL = 'kiosk:event';
 export function bridgeWindowToCore(
   window: BrowserWindow,
   options: {
-    readonly session: KioskSession;
+    readonly screen: ScreenTargets;
     readonly version: string;
     readonly settings: ScreenSettings;
     readonly origin: string;
     readonly log: Logger;
   },
 ): () => void {
-  const { session, log } = options;
+  const { screen, log } = options;
   const contents = window.webContents;
   const send = (event: KioskEvent): void => {
     if (!contents.isDestroyed()) contents.send(EVENT_CHANNEL, event);
@@ -36,17 +35,17 @@ export function bridgeWindowToCore(
       log.warn({ frame: frameUrl.slice(0, 200) }, 'command from a foreign frame dropped');
       return;
     }
-    receiveCommand(session, raw, send, log);
+    receiveCommand(screen, raw, send, log);
   };
   ipcMain.on(COMMAND_CHANNEL, onCommand);
 
   // The page (re)loaded, after start or a crash: tell it everything it needs.
   const onLoaded = (): void => {
     send({ type: 'core.ready', version: options.version, settings: options.settings });
-    send({ type: 'session.view', ...session.current() });
+    for (const event of screenSnapshot(screen)) send(event);
   };
   contents.on('did-finish-load', onLoaded);
-  const unsubscribe = session.onChange((view, language) => send({ type: 'session.view', view, language }));
+  const unsubscribe = onScreenEvents(screen, send);
 
   return () => {
     unsubscribe();

@@ -67,7 +67,7 @@ async function start(): Promise<void> {
 
   const window = createKioskWindow(config, log);
   const disconnect = bridgeWindowToCore(window, {
-    session: kiosk.session,
+    screen: { session: kiosk.session, staff: kiosk.staffConsole },
     version: app.getVersion(),
     settings: screenSettings(config),
     origin: ORIGIN,
