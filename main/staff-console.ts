@@ -15,6 +15,7 @@ import { certificateProblems, readPkcs12 } from '../integrations/oeir/certificat
 import { setUpOeir } from '../integrations/oeir/setup.js';
 import type { KioskConfig } from './config.js';
 import { ConfigFile } from './config-file.js';
+import { decryptSecrets } from './config.js';
 import type { DeviceListing } from '../devices/listing.js';
 import type { DiagnosticCheck } from '../contract/index.js';
 import type { Logger } from './log.js';
@@ -389,7 +390,8 @@ export class StaffConsole {
     try {
       if (typeof path === 'string' && path) {
         // The password is only decrypted in memory, to read the expiry; it is never sent.
-        const password = this.parts.config.oeir.certificatePassword;
+        const password = getPath(decryptSecrets(raw, this.parts.configFile.path), 'oeir.certificatePassword');
+        if (typeof password !== 'string') throw new Error('no certificate password');
         const cert = readPkcs12(readFileSync(path), password);
         certificate = { subject: cert.subject, notAfter: cert.notAfter.toISOString() };
       }

@@ -15,6 +15,7 @@ import {
   StaffNotified,
 } from './screens.js';
 import { useKiosk } from './store.js';
+import { StaffHome, StaffLogin } from './staff/StaffMode.js';
 import type { KioskBridge } from './transport.js';
 
 /** Screens where the idle timer runs: a borrower is mid-way and might have walked off. */
@@ -30,7 +31,7 @@ const IDLE_SCREENS: readonly SessionView['screen'][] = [
 
 export function App({ bridge }: { bridge: KioskBridge }) {
   const { t, i18n } = useTranslation();
-  const { view, language, connected, settings } = useKiosk();
+  const { view, language, connected, settings, staff } = useKiosk();
   const send = (command: KioskCommand) => bridge.send(command);
 
   useEffect(() => {
@@ -52,11 +53,34 @@ export function App({ bridge }: { bridge: KioskBridge }) {
   }, [settings, bridge]);
 
   const secondsLeft = useIdleReset(IDLE_SCREENS.includes(view.screen), settings, () => send({ type: 'session.reset' }));
+  const gesture = useHiddenGesture(staff.mode === 'off' && view.screen === 'attract', () =>
+    send({ type: 'staff.begin' }),
+  );
+  useStaffActivity(staff.mode === 'signed-in', () => send({ type: 'staff.activity' }));
+
+  let content;
+  if (staff.mode === 'login') content = <StaffLogin state={staff} bridge={bridge} />;
+  else if (staff.mode === 'signed-in' && view.screen === 'attract')
+    content = <StaffHome state={staff} bridge={bridge} />;
+  else content = screenFor(view, send, settings?.timeZone ?? 'Europe/Copenhagen');
 
   return (
     <div className="kiosk" data-screen={view.screen} data-connected={connected && settings !== null}>
       <header>
-        <span className="brand">{t('app.title')}</span>
+        {/* Press and hold the title for three seconds: staff log-in (the hidden gesture). */}
+        <span className="brand" {...gesture}>
+          {t('app.title')}
+        </span>
+        {staff.mode === 'signed-in' && (
+          <span className="staff-banner" data-testid="staff-banner">
+            {view.screen === 'attract' ? t('desk.banner', { name: staff.name }) : t('desk.counterBanner')}
+          </span>
+        )}
+        {staff.mode === 'signed-in' && (
+          <button type="button" className="secondary" onClick={() => send({ type: 'staff.logout' })}>
+            {t('desk.logout')}
+          </button>
+        )}
         {!connected && <span className="offline">{t('app.offline')}</span>}
         <button
           type="button"
@@ -67,7 +91,7 @@ export function App({ bridge }: { bridge: KioskBridge }) {
           {t('app.language')}
         </button>
       </header>
-      <main>{screenFor(view, send, settings?.timeZone ?? 'Europe/Copenhagen')}</main>
+      <main>{content}</main>
       <footer>
         {view.screen !== 'attract' && view.screen !== 'paying' && (
           <button type="button" className="secondary" onClick={() => send({ type: 'session.reset' })}>
@@ -115,6 +139,46 @@ function screenFor(view: SessionView, send: (command: KioskCommand) => void, tim
     case 'error':
       return <ErrorScreen view={view} />;
   }
+}
+
+/** Pointer handlers for the hidden gesture: held down for `holdMs`, it fires once. */
+function useHiddenGesture(active: boolean, onGesture: () => void, holdMs = 3_000) {
+  const timer = useRef<number | null>(null);
+  const cancel = () => {
+    if (timer.current !== null) window.clearTimeout(timer.current);
+    timer.current = null;
+  };
+  useEffect(() => cancel, []);
+  return {
+    onPointerDown: () => {
+      cancel();
+      if (active) timer.current = window.setTimeout(onGesture, holdMs);
+    },
+    onPointerUp: cancel,
+    onPointerLeave: cancel,
+    onPointerCancel: cancel,
+  };
+}
+
+/** In staff mode every touch keeps the session alive; the core logs out after its idle time. */
+function useStaffActivity(active: boolean, report: () => void): void {
+  const send = useRef(report);
+  send.current = report;
+  useEffect(() => {
+    if (!active) return;
+    let last = 0;
+    const touched = () => {
+      if (Date.now() - last < 5_000) return;
+      last = Date.now();
+      send.current();
+    };
+    window.addEventListener('pointerdown', touched, true);
+    window.addEventListener('keydown', touched, true);
+    return () => {
+      window.removeEventListener('pointerdown', touched, true);
+      window.removeEventListener('keydown', touched, true);
+    };
+  }, [active]);
 }
 
 /**

@@ -1,10 +1,12 @@
 import i18next from 'i18next';
 import { initReactI18next } from 'react-i18next';
+import { deskTexts } from './staff/texts.js';
 
 /** Every word on the screen. Danish first; English second. */
 const resources = {
   da: {
     translation: {
+      desk: deskTexts.da,
       app: { title: 'Betalingsautomat', startOver: 'Start forfra', language: 'English', offline: 'Forbinder…' },
       attract: {
         title: 'Betal til biblioteket',
@@ -118,6 +120,7 @@ const resources = {
   },
   en: {
     translation: {
+      desk: deskTexts.en,
       app: { title: 'Payment kiosk', startOver: 'Start over', language: 'Dansk', offline: 'Connecting…' },
       attract: {
         title: 'Pay the library',

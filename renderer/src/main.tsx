@@ -4,6 +4,7 @@ import { App } from './App.js';
 import './i18n.js';
 import { useKiosk } from './store.js';
 import { connectToCore } from './transport.js';
+import { settleStaffRequest } from './staff/requests.js';
 import './styles.css';
 
 // No eval under the page's CSP: zod would otherwise probe for it (and log a CSP violation).
@@ -20,6 +21,15 @@ bridge.onEvent((event) => {
       break;
     case 'session.view':
       store.setView(event.view, event.language);
+      break;
+    case 'staff.state':
+      store.setStaff(event.state);
+      break;
+    case 'staff.scanned':
+      store.addScan({ source: event.source, kind: event.kind, code: event.code });
+      break;
+    case 'staff.result':
+      settleStaffRequest(event.requestId, event.answer);
       break;
     case 'command.rejected':
       store.setRejected(event.reason);

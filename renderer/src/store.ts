@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { KioskEvent, SessionView } from '../../contract/index.js';
+import type { KioskEvent, SessionView, StaffState } from '../../contract/index.js';
 
 export type ScreenSettings = Extract<KioskEvent, { type: 'core.ready' }>['settings'];
 
@@ -11,6 +11,12 @@ export interface KioskState {
   /** The core's answer to the last refused command (shown briefly, for diagnosis). */
   readonly rejected: string | null;
   readonly settings: ScreenSettings | null;
+  /** Staff mode, as the core says. */
+  readonly staff: StaffState;
+  /** The technician's scanner test: the latest scans, newest first. */
+  readonly scans: readonly { source: string; kind: string; code: string }[];
+  setStaff(staff: StaffState): void;
+  addScan(scan: { source: string; kind: string; code: string }): void;
   setSettings(settings: ScreenSettings): void;
   setView(view: SessionView, language: 'da' | 'en'): void;
   setConnected(connected: boolean): void;
@@ -23,6 +29,10 @@ export const useKiosk = create<KioskState>((set) => ({
   connected: false,
   rejected: null,
   settings: null,
+  staff: { mode: 'off' },
+  scans: [],
+  setStaff: (staff) => set({ staff, ...(staff.mode === 'off' ? { scans: [] } : {}) }),
+  addScan: (scan) => set((state) => ({ scans: [scan, ...state.scans].slice(0, 5) })),
   setSettings: (settings) => set({ settings }),
   setView: (view, language) => set({ view, language, rejected: null }),
   setConnected: (connected) => set({ connected }),

@@ -17,6 +17,8 @@ import { createLogger } from '../../main/log.js';
 export interface KioskUnderTest {
   readonly kiosk: Kiosk;
   readonly browserMode: BrowserMode;
+  /** Where the technician's settings are saved in this run. */
+  readonly configFile: string;
   /** Opens the kiosk screen and waits for the attract screen. */
   open(page: Page): Promise<void>;
 }
@@ -37,7 +39,11 @@ export async function startKiosk(
     ...overrides,
   });
   const log = createLogger({ level: 'warn' });
-  const kiosk = await bootKiosk({ ...config, dataDir }, { packaged: false, log });
+  // Technicians' settings go to this run's own config file, never the developer's.
+  const kiosk = await bootKiosk(
+    { ...config, dataDir },
+    { packaged: false, log, configFile: join(dataDir, 'config.json') },
+  );
   const browserMode = await startBrowserMode(kiosk, {
     rendererDir,
     port: 0,
@@ -48,6 +54,7 @@ export async function startKiosk(
   return {
     kiosk,
     browserMode,
+    configFile: join(dataDir, 'config.json'),
     async open(page) {
       await page.setViewportSize({ width: 1080, height: 1440 });
       await page.goto(browserMode.url);

@@ -1,0 +1,227 @@
+import { sumOre, formatDkk } from '../../contract/index.js';
+import { createCertificateAuthority, toPkcs12 } from '../../integrations/sandbox-pki.js';
+import { checkScreen, expect, keypad, startKiosk, test, wedgeScan } from './kiosk-fixture.js';
+import type { Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+
+/** The hidden gesture: press and hold the title for three seconds. */
+async function holdTitle(page: Page): Promise<void> {
+  const box = (await page.locator('.brand').boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.waitForTimeout(3_300);
+  await page.mouse.up();
+}
+
+async function logInAsStaff(page: Page): Promise<void> {
+  await holdTitle(page);
+  await page.getByRole('button', { name: 'Demo-personale' }).click();
+  await keypad(page, '246810', 'Log ind');
+  await expect(page.getByTestId('staff-banner')).toHaveText('Personaletilstand: Demo-personale');
+}
+
+test('staff: hidden gesture + PIN, counter payment without the borrower’s PIN, queue with void and reprint, day report against the sandboxes', async ({
+  page,
+  kioskUnderTest,
+}) => {
+  const { kiosk } = kioskUnderTest;
+  await kioskUnderTest.open(page);
+
+  await holdTitle(page);
+  await expect(page.getByRole('heading', { name: 'Log ind som personale' })).toBeVisible();
+  await checkScreen(page, 'staff-login-choose');
+  await page.getByRole('button', { name: 'Demo-personale' }).click();
+  await keypad(page, '111111', 'Log ind');
+  await expect(page.getByRole('alert')).toHaveText('Forkert pinkode.');
+  await checkScreen(page, 'staff-login-wrong-pin');
+  await keypad(page, '246810', 'Log ind');
+  await expect(page.getByTestId('staff-banner')).toHaveText('Personaletilstand: Demo-personale');
+  // Role separation on the screen: a staff member sees no technician tabs.
+  await expect(page.locator('.desk-tabs button')).toHaveText(['Ekspedition', 'Dagens betalinger', 'Dagsopgørelse']);
+  await checkScreen(page, 'staff-counter');
+
+  // Counter: the borrower's card number, no PIN; the same claims and payment screens.
+  await keypad(page, '1000000002', 'Find låner');
+  await expect(page.getByRole('heading', { name: 'Det skylder du' })).toBeVisible();
+  await expect(page.getByTestId('staff-banner')).toHaveText(/ved skranken/u);
+  await checkScreen(page, 'staff-counter-claims');
+  await page.getByRole('button', { name: 'Betal 85,50 kr.' }).click();
+  await expect(page.getByRole('heading', { name: 'Tak! Betalingen er gennemført' })).toBeVisible({ timeout: 15_000 });
+  await page.getByRole('button', { name: 'Færdig' }).click();
+  await expect.poll(() => kiosk.sandboxes.fbs!.ledger.map((e) => e.feeId)).toEqual(['5001', '5002']);
+  const counterPayment = kiosk.core.journal.listByState(['settled'])[0]!;
+  expect(counterPayment.channel).toBe('staff');
+
+  // A second counter payment while FBS refuses registrations: it waits in the queue.
+  kiosk.sandboxes.fbs!.setFaults({ status: { code: 503, times: 100_000 }, pathIncludes: '/payment/v2' });
+  await keypad(page, '1000000007', 'Find låner');
+  await page.getByRole('button', { name: 'Betal 10,00 kr.' }).click();
+  await expect(page.getByRole('heading', { name: 'Tak! Betalingen er gennemført' })).toBeVisible({ timeout: 15_000 });
+  await page.getByRole('button', { name: 'Færdig' }).click();
+
+  await page.getByRole('button', { name: 'Dagens betalinger' }).click();
+  const queued = page.locator('.desk-payment[data-state="approved"]');
+  await expect(queued).toContainText('FBS i kø');
+  await checkScreen(page, 'staff-queue');
+  await queued.getByRole('button', { name: 'Annuller (tilbagefør)' }).click();
+  await queued.getByLabel('Begrundelse (hvad har du kontrolleret?)').fill('Låneren fortrød ved skranken');
+  await checkScreen(page, 'staff-queue-void');
+  await queued.locator('.desk-form').getByRole('button', { name: 'Annuller (tilbagefør)' }).click();
+  await expect(page.locator('.desk-payment[data-state="voided"]')).toContainText('FBS annulleret');
+  const settled = page.locator('.desk-payment[data-state="settled"]');
+  await settled.getByRole('button', { name: 'Udskriv kvittering igen' }).click();
+  await expect(settled.getByTestId('desk-outcome')).toHaveText('Udført.');
+
+  // The day: the screen's totals are the sandboxes' ledgers.
+  await page.getByRole('button', { name: 'Dagsopgørelse' }).click();
+  const fbsOre = sumOre(kiosk.sandboxes.fbs!.ledger.map((e) => Math.round(Number(e.amount) * 100)));
+  const captured = kiosk.terminal.simulator!.entries('Payment').filter((e) => e.captured);
+  await expect(page.getByTestId('fbs-registered')).toHaveText(formatDkk(fbsOre));
+  await expect(page.getByTestId('net-card')).toHaveText(formatDkk(sumOre(captured.map((e) => e.amountOre ?? 0))));
+  await expect(page.getByTestId('voided')).toHaveText(formatDkk(-1000));
+  await expect(page.getByTestId('balanced')).toBeVisible();
+  await checkScreen(page, 'staff-report');
+  await page.getByRole('button', { name: 'Udskriv dagsopgørelse' }).click();
+  await expect(page.getByTestId('desk-outcome')).toHaveText('Udskrevet.');
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Hent CSV til økonomi' }).click();
+  expect((await download).suggestedFilename()).toMatch(/^dagsopgoerelse-\d{4}-\d{2}-\d{2}\.csv$/u);
+
+  await page.getByRole('button', { name: 'Log ud' }).click();
+  await expect(page.getByRole('heading', { name: 'Betal til biblioteket' })).toBeVisible();
+  const actions = kiosk.core.db
+    .prepare(`SELECT action FROM audit_log WHERE actor = 'staff:personale' ORDER BY seq`)
+    .all()
+    .map((r) => (r as { action: string }).action);
+  expect(actions).toEqual(
+    expect.arrayContaining([
+      'staff.login',
+      'payment.created',
+      'payment.void-requested',
+      'payment.voided',
+      'report.printed',
+      'staff.logout',
+    ]),
+  );
+});
+
+test('technician: staff card + PIN, diagnostics, live scan test, printer and terminal tests, FBS look-up, settings and certificate; secrets never shown', async ({
+  page,
+  kioskUnderTest,
+}) => {
+  const { kiosk } = kioskUnderTest;
+  await kioskUnderTest.open(page);
+  await wedgeScan(page, '9990000000002');
+  await expect(page.getByRole('heading', { name: 'Log ind som personale' })).toBeVisible();
+  await expect(page.getByText('Demo-tekniker')).toBeVisible();
+  await keypad(page, '135790', 'Log ind');
+  await expect(page.locator('.desk-tabs button')).toHaveText([
+    'Dagens betalinger',
+    'Dagsopgørelse',
+    'Diagnose',
+    'Enheder',
+    'Indstillinger',
+  ]);
+
+  await page.getByRole('button', { name: 'Diagnose' }).click();
+  for (const part of ['database', 'disk', 'fbs', 'oeir', 'certificate', 'terminal', 'printer', 'scanners'])
+    await expect(page.getByTestId(`check-${part}`)).toContainText(`${part}: OK`, { timeout: 20_000 });
+  await checkScreen(page, 'tech-diagnose');
+
+  await page.getByRole('button', { name: 'Enheder' }).click();
+  await expect(page.getByText('Intet scannet endnu.')).toBeVisible();
+  await wedgeScan(page, '1000000004');
+  await expect(page.getByTestId('live-scans')).toContainText('1000000004 (library-card, wedge)');
+  // A technician's scan test is not a borrower: no session started.
+  expect(kiosk.session.current().view.screen).toBe('attract');
+  await page.getByRole('button', { name: 'Udskriv testside' }).click();
+  await expect(page.getByTestId('desk-outcome')).toBeVisible();
+  await page.getByRole('button', { name: /^Testbetaling 1,00 kr\./u }).click();
+  await expect(page.getByTestId('desk-outcome')).toContainText('approved', { timeout: 15_000 });
+  await expect(page.getByTestId('desk-outcome')).toContainText('reversed');
+  expect(kiosk.terminal.simulator!.entries('Payment').filter((e) => e.captured)).toEqual([]);
+  await page.getByLabel('Testkort').fill('1000000002');
+  await page.getByRole('button', { name: 'Log ind og slå testkort op' }).click();
+  await expect(page.getByTestId('desk-outcome')).toHaveText('patron 100002: 2 open claim(s)');
+  await checkScreen(page, 'tech-devices');
+
+  await page.getByRole('button', { name: 'Indstillinger' }).click();
+  await expect(page.getByTestId('secrets')).toContainText('fbs.password: ikke angivet');
+  await page.getByLabel('Tekst nederst på kvitteringen').fill('Åbent man–fre 10–19');
+  await page.getByRole('button', { name: 'Gem indstillinger' }).click();
+  await expect(page.getByTestId('desk-outcome')).toHaveText(
+    'Gemt. Genstart automaten for at bruge de nye indstillinger.',
+  );
+
+  const ca = createCertificateAuthority('E2E CA');
+  const password = 'cert-password-Zq81';
+  const p12 = toPkcs12(
+    ca.issue({ commonName: 'Testkommune', serialNumberAttribute: 'CVR:29189846-FID:7' }),
+    password,
+    ca.certPem,
+  );
+  await page
+    .getByLabel('Certifikatfil (.p12)')
+    .setInputFiles({ name: 'org.p12', mimeType: 'application/x-pkcs12', buffer: p12 });
+  await page.getByLabel('Certifikatets adgangskode').fill(password);
+  await page.getByRole('button', { name: 'Installer og test' }).click();
+  await expect(page.getByTestId('desk-outcome')).toContainText('Udstedt til: CN=Testkommune');
+  await expect(page.getByTestId('secrets')).toContainText('oeir.certificatePassword: angivet');
+  await expect(page.getByTestId('certificate')).toContainText('CN=Testkommune');
+  await checkScreen(page, 'tech-settings');
+  // The password went in, and never comes back: not on the screen, not in the file in clear.
+  expect(await page.content()).not.toContain(password);
+  const configText = readFileSync(kioskUnderTest.configFile, 'utf8');
+  expect(configText).toContain('Åbent man–fre 10–19');
+  expect(configText).not.toContain(password);
+});
+
+test('staff PIN lock-out, a staff PIN cannot reach technician requests, idle log-out', async ({ page }) => {
+  const running = await startKiosk({ staff: { maxFailedAttempts: 3, idleLogoutMs: 10_000 } });
+  try {
+    const { kiosk } = running;
+    await running.open(page);
+    await holdTitle(page);
+    await page.getByRole('button', { name: 'Demo-tekniker' }).click();
+    for (let i = 0; i < 3; i += 1) await keypad(page, '000000', 'Log ind');
+    await expect(page.getByRole('alert')).toHaveText('Kontoen er låst efter for mange forsøg. Prøv igen senere.');
+    // Locked: even the right PIN is refused now.
+    await keypad(page, '135790', 'Log ind');
+    await expect(page.getByRole('alert')).toHaveText(/låst/u);
+    await checkScreen(page, 'staff-locked-out');
+    await page.getByRole('button', { name: 'Annuller' }).click();
+
+    await logInAsStaff(page);
+    // The staff session, asked for a technician's request over the screen's own channel.
+    const refused = await page.evaluate(
+      () =>
+        new Promise<string>((resolve) => {
+          const page = globalThis as unknown as {
+            location: { host: string };
+            sessionStorage: { getItem(key: string): string | null };
+          };
+          const token = page.sessionStorage.getItem('kiosk-token') ?? '';
+          const ws = new WebSocket(`ws://${page.location.host}/kiosk?token=${token}`);
+          ws.onopen = () =>
+            ws.send(JSON.stringify({ type: 'staff.request', requestId: 'probe', request: { op: 'settings' } }));
+          ws.onmessage = (m) => {
+            const event = JSON.parse(String(m.data)) as { type: string; answer?: { error?: string } };
+            if (event.type === 'staff.result') resolve(event.answer?.error ?? 'allowed');
+          };
+        }),
+    );
+    expect(refused).toBe('a staff may not do settings.view');
+    const refusals = kiosk.core.db.prepare(`SELECT COUNT(*) AS n FROM audit_log WHERE action = 'staff.refused'`).get();
+    expect(refusals).toEqual({ n: 1 });
+
+    // No touch for the idle time: logged out, back to the borrower's start screen.
+    await expect(page.getByTestId('staff-banner')).toBeHidden({ timeout: 15_000 });
+    await expect(page.getByRole('heading', { name: 'Betal til biblioteket' })).toBeVisible();
+    const idle = kiosk.core.db
+      .prepare(`SELECT data_json FROM audit_log WHERE action = 'staff.logout' ORDER BY seq DESC LIMIT 1`)
+      .get() as { data_json: string };
+    expect(JSON.parse(idle.data_json)).toEqual({ reason: 'idle' });
+  } finally {
+    await running.stop();
+  }
+});
