@@ -171,6 +171,8 @@ export const StaffRequest = z.discriminatedUnion('op', [
   z.object({ op: z.literal('void'), paymentId: PaymentId, reason: Reason }).strict(),
   z.object({ op: z.literal('reprint'), paymentId: PaymentId }).strict(),
   z.object({ op: z.literal('print-day'), date: LocalDate }).strict(),
+  /** The day as CSV for the finance department (the same file `kiosk report --csv` writes). */
+  z.object({ op: z.literal('day-csv'), date: LocalDate }).strict(),
   /** Counter checkout: the borrower's card or CPR, looked up without their PIN. */
   z
     .object({
@@ -238,6 +240,7 @@ export const StaffResult = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('payment'), payment: PaymentEntry }).strict(),
   z.object({ kind: z.literal('printed'), printed: z.boolean(), detail: Line }).strict(),
   z.object({ kind: z.literal('counter') }).strict(),
+  z.object({ kind: z.literal('csv'), filename: z.string().max(100), text: z.string().max(2_000_000) }).strict(),
   z.object({ kind: z.literal('diagnosis'), checks: z.array(DiagnosticCheck) }).strict(),
   z
     .object({

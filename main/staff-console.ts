@@ -20,6 +20,7 @@ import type { DeviceListing } from '../devices/listing.js';
 import type { DiagnosticCheck } from '../contract/index.js';
 import type { Logger } from './log.js';
 import { StaffActionRefusedError, type PaymentDesk } from './payment-desk.js';
+import { dayReportCsv } from './reconciliation.js';
 import { maskIdentifier } from './redact.js';
 import { getPath, SECRET_PATHS } from './secrets.js';
 import type { KioskSession, Language } from './session.js';
@@ -33,6 +34,7 @@ const REQUIRES: Readonly<Record<StaffRequest['op'], Capability>> = {
   void: 'payment.void',
   reprint: 'receipt.reprint',
   'print-day': 'report.view',
+  'day-csv': 'report.view',
   counter: 'checkout.counter',
   diagnose: 'devices.test',
   devices: 'devices.test',
@@ -199,6 +201,11 @@ export class StaffConsole {
         const result = await desk.printDay(desk.day(request.date), this.language());
         this.parts.audit.append({ actor, action: 'report.printed', subject: request.date ?? null, data: {} });
         return { kind: 'printed', printed: result.printed, detail: result.status.detail };
+      }
+      case 'day-csv': {
+        const report = desk.day(request.date);
+        this.parts.audit.append({ actor, action: 'report.exported', subject: report.date, data: {} });
+        return { kind: 'csv', filename: `dagsopgoerelse-${report.date}.csv`, text: dayReportCsv(report) };
       }
       case 'counter':
         await this.counter(request.cardOrCpr);

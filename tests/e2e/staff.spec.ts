@@ -85,7 +85,14 @@ test('staff: hidden gesture + PIN, counter payment without the borrower’s PIN,
   await expect(page.getByTestId('desk-outcome')).toHaveText('Udskrevet.');
   const download = page.waitForEvent('download');
   await page.getByRole('button', { name: 'Hent CSV til økonomi' }).click();
-  expect((await download).suggestedFilename()).toMatch(/^dagsopgoerelse-\d{4}-\d{2}-\d{2}\.csv$/u);
+  const csv = await download;
+  expect(csv.suggestedFilename()).toMatch(/^dagsopgoerelse-\d{4}-\d{2}-\d{2}\.csv$/u);
+  // The finance file from the core: one row per payment and the day's total (net card 85,50).
+  const rows = readFileSync(await csv.path(), 'utf8')
+    .trim()
+    .split('\r\n');
+  expect(rows).toHaveLength(1 + 2 + 1);
+  expect(rows.at(-1)).toContain(';I ALT;;afstemt;85,50;85,50;0,00;0,00;0,00;');
 
   await page.getByRole('button', { name: 'Log ud' }).click();
   await expect(page.getByRole('heading', { name: 'Betal til biblioteket' })).toBeVisible();

@@ -305,19 +305,18 @@ function Report({ ask }: { ask: Ask }) {
       </td>
     </tr>
   );
-  const csv = () => {
-    // Built from the same report object: the file and the screen cannot disagree.
+  const csv = () =>
     run(
-      ask({ op: 'day', date: report.date }).then((r) => {
-        if (r.kind !== 'day') return null;
+      // The core's CSV: the same file `kiosk report --csv` writes for the finance department.
+      ask({ op: 'day-csv', date: report.date }).then((r) => {
+        if (r.kind !== 'csv') return null;
         const link = document.createElement('a');
-        link.href = `data:text/csv;charset=utf-8,${encodeURIComponent(csvOf(r.report))}`;
-        link.download = `dagsopgoerelse-${r.report.date}.csv`;
+        link.href = `data:text/csv;charset=utf-8,${encodeURIComponent(r.text)}`;
+        link.download = r.filename;
         link.click();
         return null;
       }),
     );
-  };
   return (
     <>
       <h1>{t('desk.report.title', { date: report.date })}</h1>
@@ -376,26 +375,6 @@ function Report({ ask }: { ask: Ask }) {
       {outcome}
     </>
   );
-}
-
-/** The same columns as the core's CSV (main/reconciliation.ts), for the download on this screen. */
-function csvOf(report: DayReport): string {
-  const kr = (ore: number) => (ore / 100).toFixed(2).replace('.', ',');
-  const cell = (v: string) => {
-    const safe = /^[=+\-@\t\r]/u.test(v) ? `'${v}` : v;
-    return /[;"\r\n]/u.test(safe) ? `"${safe.replace(/"/gu, '""')}"` : safe;
-  };
-  const lines = [['dato', 'betaling', 'status', 'kortbeløb', 'terminalreference', 'bemærkning']];
-  for (const p of report.payments)
-    lines.push([
-      report.date,
-      p.id,
-      p.state,
-      p.terminalTransactionRef ? kr(p.amountOre) : '0,00',
-      p.terminalTransactionRef ?? '',
-      p.reason ?? '',
-    ]);
-  return `\uFEFF${lines.map((l) => l.map(cell).join(';')).join('\r\n')}\r\n`;
 }
 
 function Diagnose({ ask }: { ask: Ask }) {
