@@ -172,6 +172,7 @@ export async function bootKiosk(
     log: log.child({ part: 'session' }),
   });
   const devices = () => listDevices({ scanners, printer: printerSetup.printer });
+  const configFile = new ConfigFile(options.configFile ?? configPath());
   const staffConsole: StaffConsole = new StaffConsole({
     access: staff,
     accounts: staffAccounts,
@@ -182,11 +183,11 @@ export async function bootKiosk(
     printer: printerSetup.printer,
     fbs,
     config,
-    configFile: new ConfigFile(options.configFile ?? configPath()),
+    configFile,
     codeRules,
     diagnose: () =>
       runDiagnostics({
-        config: () => new ConfigFile(options.configFile ?? configPath()).validate(),
+        config: () => configFile.validate(),
         db: core.db,
         dataDir: config.dataDir,
         minFreeDiskMb: config.diagnostics.minFreeDiskMb,

@@ -69,13 +69,7 @@ export class ConfigFile {
         typed = value;
       }
     }
-    const next = structuredClone(this.raw());
-    if (isSecretPath(key)) {
-      if (typeof typed !== 'string') throw new ConfigError(`${key} must be text`);
-      const box = SecretBox.forConfig(this.path, { create: true })!;
-      setPath(next, key, typed === '' ? '' : box.encrypt(key, typed));
-    } else setPath(next, key, typed);
-    this.write(next);
+    this.setMany({ [key]: typed });
   }
 
   /** Sets several keys at once (the technician's settings screen), validated together. */
