@@ -10,7 +10,9 @@ export default defineConfig({
   testMatch: '**/*.spec.ts',
   outputDir: 'test-results/e2e',
   workers: 1,
-  timeout: 60_000,
+  // Whole journeys (axe-core on every screen, 3 s gestures, retries after an outage) on a loaded
+  // 2-core CI machine: steps fail at their own limits long before this.
+  timeout: 180_000,
   reporter: process.env.CI ? [['list'], ['json', { outputFile: 'test-results/playwright.json' }]] : [['list']],
   expect: { timeout: 10_000 },
   use: {

@@ -1,3 +1,4 @@
+import { closeNow } from '../integrations/loopback-server.js';
 import { createReadStream } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -46,6 +47,7 @@ export async function startBrowserModeServer(options: {
   return {
     url: `http://127.0.0.1:${port}/`,
     server,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    // Shutting down never waits for the browser: its keep-alive or half-open connections are cut.
+    close: () => closeNow(server),
   };
 }

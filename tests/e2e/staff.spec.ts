@@ -4,10 +4,6 @@ import { checkScreen, expect, keypad, startKiosk, test, wedgeScan } from './kios
 import type { Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 
-// Long journeys (gestures held 3 s, scrypt PIN checks, axe on every screen, an idle log-out):
-// a loaded 2-core CI machine needs more than the default minute.
-test.describe.configure({ timeout: 180_000 });
-
 /** The hidden gesture: press and hold the title for three seconds. */
 async function holdTitle(page: Page): Promise<void> {
   const box = (await page.locator('.brand').boundingBox())!;
