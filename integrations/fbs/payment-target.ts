@@ -1,4 +1,5 @@
 import { RegistrationPayload } from '../../main/deliveries.js';
+import { faultPoint } from '../../main/faults.js';
 import type { DeliveryResult, TargetHandler } from '../../main/outbox-worker.js';
 import type { FbsClient } from './client.js';
 import { FbsError } from './errors.js';
@@ -34,6 +35,8 @@ export function fbsPaymentTarget(client: FbsClient): TargetHandler {
     } catch (error) {
       return classifyFailure(error);
     }
+    // FBS has answered for the fees; the outbox has not yet written that down.
+    faultPoint('fbs.after-registered');
 
     const byFee = new Map(confirmations.map((c) => [c.feeId, c]));
     const outcome = claims.map((claim) => {

@@ -1,4 +1,5 @@
 import { RegistrationPayload } from '../../main/deliveries.js';
+import { faultPoint } from '../../main/faults.js';
 import type { DeliveryResult, TargetHandler } from '../../main/outbox-worker.js';
 import { OeirError } from './errors.js';
 import type { OeirLink } from './link.js';
@@ -28,6 +29,8 @@ export function oeirPaymentTarget(link: OeirLink, place?: string): TargetHandler
         ...(place ? { place } : {}),
         claims: p.claims.map((c) => ({ feeId: c.feeId, amountOre: c.amountOre })),
       });
+      // The debtor system has registered it; the outbox has not yet written that down.
+      faultPoint('oeir.after-registered');
       return { kind: 'delivered', result: receipt };
     } catch (error) {
       if (error instanceof OeirError && error.kind === 'business') {

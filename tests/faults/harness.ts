@@ -1,0 +1,257 @@
+/**
+ * What the crash test and the fault matrix share: the three sandboxes (terminal simulator, FBS,
+ * ØiR on mutual TLS) in the test's process, the real core in a child process that can be killed,
+ * and the invariants checked afterwards against the journal and all three sandboxes' ledgers.
+ */
+import Database from 'better-sqlite3';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { verifyAuditChain } from '../../db/audit.js';
+import { TerminalSimulator } from '../../devices/terminal/simulator/server.js';
+import { FbsSandbox } from '../../integrations/fbs/sandbox/server.js';
+import { DATABASE_FILE } from '../../main/core.js';
+import { tempDir } from '../support/fixtures.js';
+import { startOeirFixture, type OeirFixture } from '../support/oeir-fixture.js';
+
+const CORE_CHILD = fileURLToPath(new URL('../crash/core-child.ts', import.meta.url));
+export const TERMINAL_PASSPHRASE = 'crash test passphrase';
+
+/** One payment for the core child: seeded FBS sandbox claims as [feeId, amountOre, route]. */
+export interface ChildPayment {
+  readonly patronId: string;
+  readonly lines: readonly (readonly [string, number, 'fbs' | 'debtor'])[];
+}
+
+// Three payments of seeded FBS sandbox claims: both routes, FBS only, debtor only.
+export const PAYMENTS: readonly ChildPayment[] = [
+  {
+    patronId: '100004',
+    lines: [
+      ['7001', 4500, 'fbs'],
+      ['7002', 12025, 'debtor'],
+    ],
+  },
+  {
+    patronId: '100002',
+    lines: [
+      ['5001', 3000, 'fbs'],
+      ['5002', 5550, 'fbs'],
+    ],
+  },
+  { patronId: '100003', lines: [['6001', 24995, 'debtor']] },
+];
+
+export interface RunResult {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly events: Record<string, unknown>[];
+  readonly stderr: string;
+}
+
+export interface Sandboxes {
+  readonly terminal: TerminalSimulator;
+  readonly oeir: OeirFixture;
+  readonly fbs: FbsSandbox;
+  /** Everything back to its seeded state before a run. */
+  reset(): void;
+  /** The environment the core child needs to reach the sandboxes, with its data folder. */
+  env(dataDir: string): Record<string, string>;
+  close(): Promise<void>;
+}
+
+export async function startSandboxes(): Promise<Sandboxes> {
+  const terminal = new TerminalSimulator({
+    key: { keyIdentifier: 'CrashKey', keyVersion: 1, passphrase: TERMINAL_PASSPHRASE },
+    timing: { stepMs: 30, terminalTimeoutMs: 800, slowMs: 1_600 },
+  });
+  const fbs = new FbsSandbox();
+  const pki = tempDir('kiosk-crash-pki-');
+  await terminal.start();
+  const oeir = await startOeirFixture();
+  writeFileSync(join(pki.path, 'kiosk.p12'), oeir.p12);
+  writeFileSync(join(pki.path, 'ca.pem'), oeir.ca.certPem);
+  writeFileSync(join(pki.path, 'terminal-ca.pem'), terminal.caPem);
+  await fbs.start();
+  return {
+    terminal,
+    oeir,
+    fbs,
+    reset() {
+      terminal.reset();
+      oeir.sandbox.reset();
+      fbs.reset();
+    },
+    env: (dataDir) => ({
+      KIOSK_DATA_DIR: dataDir,
+      TERMINAL_URL: terminal.url,
+      TERMINAL_POIID: terminal.poiId,
+      TERMINAL_CA: join(pki.path, 'terminal-ca.pem'),
+      TERMINAL_PASSPHRASE,
+      FBS_URL: fbs.url,
+      OEIR_URL: oeir.sandbox.url,
+      OEIR_P12: join(pki.path, 'kiosk.p12'),
+      OEIR_PASSWORD: oeir.password,
+      OEIR_CA: join(pki.path, 'ca.pem'),
+    }),
+    async close() {
+      await terminal.close();
+      await oeir.close();
+      await fbs.close();
+      pki.remove();
+    },
+  };
+}
+
+/**
+ * Runs a child (the core by default) to its end or its death. `killAfterMs` kills it from the
+ * outside with SIGKILL at that moment (a power cut as far as the process can tell).
+ */
+export function runChild(
+  env: Record<string, string>,
+  options: { script?: string; killAfterMs?: number; timeoutMs?: number } = {},
+): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', options.script ?? CORE_CHILD], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+    const kill =
+      options.killAfterMs === undefined ? null : setTimeout(() => child.kill('SIGKILL'), options.killAfterMs);
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (kill) clearTimeout(kill);
+      const events = stdout
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      resolve({ code, signal, events, stderr });
+    });
+  });
+}
+
+interface DbPayment {
+  id: string;
+  state: string;
+  amount_ore: number;
+  terminal_transaction_ref: string | null;
+}
+interface DbOutbox {
+  payment_id: string;
+  target: string;
+  idempotency_key: string;
+  state: string;
+  payload_json: string;
+}
+
+/** Payment ids of the ForetagIndbetaling requests the ØiR sandbox received, in order. */
+export function oeirRequestIds(oeir: OeirFixture): string[] {
+  return oeir.sandbox.requests.flatMap((xml) => /IndbetalingIdentifikator>([^<]+)</.exec(xml)?.[1] ?? []);
+}
+
+/**
+ * The invariants after a crash and a restart that drained the outbox, as a list of violations
+ * (empty: all hold). Checked against the journal and the three sandboxes' own ledgers:
+ *   - the database passes integrity_check and the audit chain is intact;
+ *   - the terminal got at most one payment request per payment and captured at most once;
+ *   - every capture at the terminal is a settled payment in the journal with the terminal's
+ *     reference (no approved payment without a journal row), and nothing in the journal claims
+ *     money the terminal did not take; nothing is left in doubt;
+ *   - settled payments have every registration delivered and the amounts add up; payments that
+ *     took no money have no registrations;
+ *   - each claim is registered exactly once: in the FBS sandbox under the order id the outbox
+ *     fixed, in the ØiR sandbox under the payment's identifier, for its amount.
+ */
+export function checkInvariants(dataDir: string, sandboxes: Sandboxes): string[] {
+  const { terminal, oeir, fbs } = sandboxes;
+  const violations: string[] = [];
+  const fail = (message: string): void => void violations.push(message);
+  const db = new Database(join(dataDir, DATABASE_FILE), { readonly: true });
+  try {
+    const integrity = db.pragma('integrity_check', { simple: true });
+    if (integrity !== 'ok') fail(`integrity_check: ${String(integrity)}`);
+    const audit = verifyAuditChain(db);
+    if (!audit.ok) fail(`audit chain broken: ${JSON.stringify(audit)}`);
+
+    const payments = db.prepare('SELECT * FROM payments').all() as DbPayment[];
+    const outbox = db.prepare('SELECT * FROM outbox').all() as DbOutbox[];
+    const byId = new Map(payments.map((p) => [p.id, p]));
+
+    const requests = terminal.entries('Payment');
+    const requested = requests.map((e) => e.saleTransactionId);
+    if (new Set(requested).size !== requested.length) fail(`a payment was sent to the terminal twice: ${requested}`);
+    const captured = requests.filter((e) => e.captured);
+    const capturedIds = captured.map((c) => c.saleTransactionId);
+    if (new Set(capturedIds).size !== capturedIds.length) fail(`a payment was captured twice: ${capturedIds}`);
+    for (const charge of captured) {
+      const p = byId.get(charge.saleTransactionId!);
+      if (!p) fail(`terminal captured ${charge.saleTransactionId}; the journal has no such payment`);
+      else if (p.state !== 'settled') fail(`captured payment ${p.id} is ${p.state}, not settled`);
+      else if (p.terminal_transaction_ref !== charge.poiTransactionId)
+        fail(`payment ${p.id} has terminal reference ${p.terminal_transaction_ref}, not ${charge.poiTransactionId}`);
+    }
+    for (const p of payments) {
+      if (['approved', 'settled', 'needs_attention'].includes(p.state) && !capturedIds.includes(p.id))
+        fail(`payment ${p.id} is ${p.state} but the terminal took no money for it`);
+      if (['created', 'authorizing', 'unknown'].includes(p.state)) fail(`payment ${p.id} left ${p.state}`);
+    }
+
+    for (const p of payments) {
+      const rows = outbox.filter((r) => r.payment_id === p.id);
+      const lines = db
+        .prepare('SELECT route, SUM(amount_ore) AS ore FROM payment_lines WHERE payment_id = ? GROUP BY route')
+        .all(p.id) as { route: string; ore: number }[];
+      const lineTotal = lines.reduce((sum, l) => sum + l.ore, 0);
+      if (lineTotal !== p.amount_ore) fail(`payment ${p.id}: lines add up to ${lineTotal}, not ${p.amount_ore}`);
+      if (p.state === 'settled') {
+        if (rows.some((r) => r.state !== 'delivered')) fail(`settled payment ${p.id} has undelivered rows`);
+        if (rows.length !== lines.length) fail(`payment ${p.id}: ${rows.length} rows for ${lines.length} routes`);
+        const rowTotal = rows.reduce(
+          (sum, r) => sum + (JSON.parse(r.payload_json) as { amountOre: number }).amountOre,
+          0,
+        );
+        if (rowTotal !== p.amount_ore) fail(`payment ${p.id}: registrations add up to ${rowTotal}`);
+      } else if (rows.length > 0) fail(`payment ${p.id} is ${p.state} and has ${rows.length} registrations`);
+    }
+
+    // ØiR: every ØiR row's payment registered once, for its amount; every request was for one.
+    const oeirRows = outbox.filter((r) => r.target === 'oeir.indbetaling');
+    const ledgerIds = [...oeir.sandbox.ledger.keys()].sort();
+    const rowIds = oeirRows.map((r) => r.payment_id).sort();
+    if (JSON.stringify(ledgerIds) !== JSON.stringify(rowIds))
+      fail(`ØiR ledger ${ledgerIds} does not match the outbox's ØiR rows ${rowIds}`);
+    for (const row of oeirRows) {
+      const amount = (JSON.parse(row.payload_json) as { amountOre: number }).amountOre;
+      const registered = oeir.sandbox.ledger.get(row.payment_id)?.amountOre;
+      if (registered !== undefined && registered !== amount)
+        fail(`ØiR registered ${registered} for ${row.payment_id}, not ${amount}`);
+    }
+    for (const id of oeirRequestIds(oeir))
+      if (!oeirRows.some((r) => r.payment_id === id)) fail(`ØiR request for ${id}, which has no ØiR row`);
+
+    // FBS: each fee registered once, under the order id the outbox fixed for its payment.
+    const fbsRows = outbox.filter((r) => r.target === 'fbs.payment');
+    const ledgerFees = fbs.ledger.map((l) => l.feeId);
+    if (new Set(ledgerFees).size !== ledgerFees.length) fail(`a fee registered twice in FBS: ${ledgerFees}`);
+    const orders = [...new Set(fbs.ledger.map((l) => l.orderId))].sort();
+    const keys = fbsRows.map((r) => r.idempotency_key).sort();
+    if (JSON.stringify(orders) !== JSON.stringify(keys)) fail(`FBS orders ${orders} do not match the rows ${keys}`);
+    for (const row of fbsRows) {
+      for (const { feeId } of (JSON.parse(row.payload_json) as { claims: { feeId: string }[] }).claims) {
+        const orderId = fbs.ledger.find((l) => l.feeId === feeId)?.orderId;
+        if (orderId !== row.idempotency_key)
+          fail(`fee ${feeId} registered under ${orderId}, not ${row.idempotency_key}`);
+      }
+    }
+  } finally {
+    db.close();
+  }
+  return violations;
+}
