@@ -34,6 +34,7 @@ export const ErrorCode = z.enum([
   'unsupported-code', // a book, a payment slip… was scanned
   'invalid-scan', // not readable as a code
   'busy', // a payment is still being resolved
+  'storage-full', // the journal's disk is full: no payment can be written down
   'internal', // anything else: staff are told through the log
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;

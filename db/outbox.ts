@@ -94,6 +94,11 @@ export class OutboxStore {
       duePending: db.prepare(
         `SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?`,
       ),
+      // See leaseDue: rows the wall clock left stranded in the future after it went back.
+      pullBackPending: db.prepare(
+        `UPDATE outbox SET next_attempt_at = ? WHERE state = 'pending' AND next_attempt_at > ?`,
+      ),
+      pullBackLeases: db.prepare(`UPDATE outbox SET lease_until = ? WHERE state = 'sending' AND lease_until > ?`),
       lease: db.prepare(
         `UPDATE outbox
             SET state = 'sending', attempts = attempts + 1, lease_token = ?, lease_until = ?, updated_at = ?
@@ -156,11 +161,19 @@ export class OutboxStore {
   /**
    * Leases up to `limit` rows that are due, or whose lease expired (the worker that held them
    * died). Every attempt gets a fresh lease token; only its holder can complete the row.
+   *
+   * `maxWaitMs` is the longest a row may wait for its next attempt (the longest backoff). If the
+   * wall clock went back (an NTP correction, a wrong clock at boot), rows would otherwise wait
+   * the size of the jump: a row due further ahead than that is due now, and a lease running
+   * longer than a lease ends a lease from now. A jump forward needs nothing: leases expire early
+   * and the row is sent again under the same idempotency key, which the receiver recognises.
    */
-  leaseDue(limit: number, leaseMs: number): LeasedRow[] {
+  leaseDue(limit: number, leaseMs: number, maxWaitMs = Number.MAX_SAFE_INTEGER): LeasedRow[] {
     const now = this.nowMs();
     return this.db
       .transaction(() => {
+        if (now + maxWaitMs < Number.MAX_SAFE_INTEGER) this.stmts.pullBackPending.run(now, now + maxWaitMs);
+        this.stmts.pullBackLeases.run(now + leaseMs, now + leaseMs);
         const ids = (this.stmts.expiredLeases.all(now, limit) as { id: number }[]).map((r) => r.id);
         if (ids.length < limit) {
           ids.push(...(this.stmts.duePending.all(now, limit - ids.length) as { id: number }[]).map((r) => r.id));

@@ -10,6 +10,7 @@ import {
 } from '../devices/terminal/terminal.js';
 import { faultPoint } from './faults.js';
 import type { Logger } from './log.js';
+import { isStorageFull, StorageFullError } from './storage.js';
 import type { TerminalMonitor } from './terminal-monitor.js';
 import { recordTerminalOutcome, type TerminalRecovery } from './terminal-recovery.js';
 
@@ -42,6 +43,21 @@ export class CardPaymentUnavailableError extends Error {
   }
 }
 
+/**
+ * The terminal answered but the journal could not write the answer down (disk full, I/O error).
+ * Money may have moved: the kiosk asks the terminal again until the answer is recorded, and takes
+ * no new card payment meanwhile. The borrower is sent to staff.
+ */
+export class PaymentNotRecordedError extends Error {
+  override name = 'PaymentNotRecordedError';
+  constructor(
+    readonly paymentId: string,
+    cause: unknown,
+  ) {
+    super(`the terminal's answer for payment ${paymentId} could not be recorded: ${(cause as Error).message}`);
+  }
+}
+
 export interface CheckoutRequest {
   readonly channel: Channel;
   readonly patronId: string;
@@ -57,6 +73,10 @@ export interface CheckoutParts {
   readonly log: Logger;
   readonly onApproved: () => void;
   readonly verifyClaims?: VerifyClaims;
+  /** Refuses a new payment when the journal's disk is (nearly) full. */
+  readonly storage?: { checkRoomForPayment(): void };
+  /** How long to wait between attempts to record an answer the journal could not take. */
+  readonly recordRetryMs?: number;
 }
 
 /**
@@ -104,6 +124,7 @@ export class Checkout {
 
   private async run(request: CheckoutRequest, onProgress?: (progress: TerminalProgress) => void): Promise<Payment> {
     const { journal, terminal, monitor, log } = this.parts;
+    this.parts.storage?.checkRoomForPayment();
     // The terminal is asked again when it was last seen unavailable: it may be back.
     const health = monitor.current.available ? monitor.current : await monitor.check();
     if (!health.available) throw new CardPaymentUnavailableError(health);
@@ -114,11 +135,21 @@ export class Checkout {
     const changes = await verifyClaims(request.patronId, request.lines);
     if (changes.length > 0) throw new ClaimsChangedError(changes);
 
-    const intent = journal.createIntent(request);
-    this.inFlight = intent.id;
-    faultPoint('checkout.after-intent-persisted');
+    // Nothing has been asked of the terminal yet: a journal that cannot be written stops here.
+    // (An intent left `created` was never sent; start-up closes it.)
+    let intent: Payment;
+    let authorizing: Payment;
     const requestRef = terminal.newRequestRef();
-    const authorizing = journal.markAuthorizing(intent.id, { requestRef, actor: request.actor });
+    try {
+      intent = journal.createIntent(request);
+      this.inFlight = intent.id;
+      faultPoint('checkout.after-intent-persisted');
+      authorizing = journal.markAuthorizing(intent.id, { requestRef, actor: request.actor });
+    } catch (error) {
+      if (isStorageFull(error))
+        throw new StorageFullError(`the journal could not be written: ${(error as Error).message}`);
+      throw error;
+    }
     faultPoint('checkout.after-authorizing-persisted');
 
     let answered = false;
@@ -141,7 +172,12 @@ export class Checkout {
         return journal.decline(intent.id, `not-received: ${reason}`, request.actor);
       }
       log.error({ paymentId: intent.id, reason }, 'terminal answer lost: asking the terminal what happened');
-      const unknown = journal.markUnknown(intent.id, reason, request.actor);
+      let unknown: Payment;
+      try {
+        unknown = journal.markUnknown(intent.id, reason, request.actor);
+      } catch (writeError) {
+        return this.notRecorded(authorizing, writeError, request.actor);
+      }
       faultPoint('checkout.after-unknown-persisted');
       const resolved = await this.parts.recovery.resolve(unknown, request.actor);
       if (resolved.state === 'approved') this.parts.onApproved();
@@ -153,8 +189,43 @@ export class Checkout {
     if (answer.outcome === 'declined' && answer.reason === 'logged-out') {
       monitor.report({ available: false, reason: 'logged-out', detail: 'the terminal is logged out' });
     }
-    const recorded = recordTerminalOutcome(journal, authorizing, answer, request.actor, log);
+    let recorded: Payment;
+    try {
+      recorded = recordTerminalOutcome(journal, authorizing, answer, request.actor, log);
+    } catch (error) {
+      return this.notRecorded(authorizing, error, request.actor);
+    }
     if (recorded.state === 'approved') this.parts.onApproved();
     return recorded;
+  }
+
+  /**
+   * The terminal answered and the journal refused the write. The payment stays `authorizing`
+   * (in doubt, with its request reference), which is what start-up recovery would find after a
+   * crash; here it is resolved the same way without a restart: the terminal is asked again until
+   * the journal takes the answer. No new payment starts meanwhile.
+   */
+  private notRecorded(payment: Payment, error: unknown, actor: string): never {
+    const { log, recovery } = this.parts;
+    log.error(
+      { paymentId: payment.id, err: error },
+      "the terminal's answer could not be written to the journal; card payments stop until it is recorded",
+    );
+    const retryMs = this.parts.recordRetryMs ?? 5_000;
+    const recordLater = async (): Promise<void> => {
+      for (;;) {
+        await new Promise((resolve) => setTimeout(resolve, retryMs).unref());
+        try {
+          const resolved = await recovery.resolve(payment, actor);
+          if (resolved.state === 'approved') this.parts.onApproved();
+          log.warn({ paymentId: payment.id, state: resolved.state }, 'the payment is recorded after all');
+          return;
+        } catch (retryError) {
+          log.warn({ paymentId: payment.id, err: retryError }, 'the journal still cannot record the payment');
+        }
+      }
+    };
+    this.holdUntil(recordLater());
+    throw new PaymentNotRecordedError(payment.id, error);
   }
 }

@@ -26,6 +26,17 @@ export const KioskConfig = z
     mode: z.enum(['demo', 'production']).default('demo'),
     /** Where the journal database lives. Empty: the platform's data folder. */
     dataDir: z.string().default(''),
+    storage: z
+      .object({
+        /**
+         * Below this much free space on the journal's disk, new card payments are refused (before
+         * the terminal is asked) with a message to ask the staff. A payment takes a few kB; the
+         * margin keeps the log, the outbox and staff work writable.
+         */
+        minFreeMbToPay: z.number().min(0).max(100_000).default(50),
+      })
+      .strict()
+      .prefault({}),
     log: z
       .object({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),

@@ -8,6 +8,7 @@ import type { PaymentTerminal } from '../devices/terminal/terminal.js';
 import { Checkout, type VerifyClaims } from './checkout.js';
 import type { KioskConfig } from './config.js';
 import { armFaultPointFromEnv } from './faults.js';
+import { StorageGuard } from './storage.js';
 import { createLogger, type Logger } from './log.js';
 import { OutboxWorker, type TargetHandler } from './outbox-worker.js';
 import { TerminalMonitor } from './terminal-monitor.js';
@@ -78,6 +79,8 @@ export class Core {
       recovery: this.recovery,
       log: this.log,
       onApproved: () => this.worker.wake(),
+      storage: new StorageGuard(options.config.dataDir, options.config.storage.minFreeMbToPay),
+      recordRetryMs: terminalConfig.statusPollMs,
       ...(options.verifyClaims ? { verifyClaims: options.verifyClaims } : {}),
     });
   }

@@ -90,7 +90,7 @@ export class OutboxWorker {
     const batch = this.inFlight === 0 ? 1 : Math.max(1, Math.floor(this.options.concurrency / 4));
     if (this.options.concurrency - this.inFlight >= batch) {
       const free = this.options.concurrency - this.inFlight;
-      const rows = this.store.leaseDue(free, this.options.leaseMs);
+      const rows = this.store.leaseDue(free, this.options.leaseMs, this.options.maxBackoffMs);
       for (const row of rows) {
         this.inFlight++;
         this.deliver(row)

@@ -6,7 +6,8 @@ import { WEDGE_SOURCE } from '../devices/scanner/setup.js';
 import { TerminalBusyError, type TerminalProgress } from '../devices/terminal/terminal.js';
 import type { Identified } from '../integrations/fbs/client.js';
 import { FbsError } from '../integrations/fbs/errors.js';
-import { CardPaymentUnavailableError, ClaimsChangedError, type Checkout } from './checkout.js';
+import { CardPaymentUnavailableError, ClaimsChangedError, PaymentNotRecordedError, type Checkout } from './checkout.js';
+import { StorageFullError } from './storage.js';
 import type { Logger } from './log.js';
 import type { Receipts } from './receipts.js';
 
@@ -267,7 +268,9 @@ export class KioskSession {
       );
     } catch (error) {
       if (generation !== this.generation) return;
-      this.show({ screen: 'error', code: errorCodeForCheckout(error, log), messageKey: null });
+      // Money may have moved and the journal could not say so yet: staff, never "try again".
+      if (error instanceof PaymentNotRecordedError) this.show({ screen: 'staff-notified' });
+      else this.show({ screen: 'error', code: errorCodeForCheckout(error, log), messageKey: null });
       return;
     }
     if (generation !== this.generation) return; // reset while paying: the payment was aborted or is recorded
@@ -405,8 +408,12 @@ function errorCodeForFbs(error: unknown, log: Logger): 'locked-out' | 'blocked' 
 function errorCodeForCheckout(
   error: unknown,
   log: Logger,
-): 'card-payment-unavailable' | 'claims-changed' | 'fbs-unavailable' | 'busy' | 'internal' {
+): 'card-payment-unavailable' | 'claims-changed' | 'fbs-unavailable' | 'busy' | 'storage-full' | 'internal' {
   if (error instanceof CardPaymentUnavailableError) return 'card-payment-unavailable';
+  if (error instanceof StorageFullError) {
+    log.error({ err: error }, 'card payment refused: the journal has no room');
+    return 'storage-full';
+  }
   if (error instanceof ClaimsChangedError) return 'claims-changed';
   if (error instanceof TerminalBusyError) return 'busy';
   if (error instanceof FbsError) return 'fbs-unavailable';

@@ -96,6 +96,7 @@ const resources = {
         'unsupported-code': 'Den kode kan automaten ikke bruge.',
         'invalid-scan': 'Koden kunne ikke læses. Prøv igen.',
         busy: 'Automaten er optaget af en tidligere betaling. Prøv igen om lidt.',
+        'storage-full': 'Automaten kan ikke tage imod betalinger lige nu. Der er ikke trukket penge. Kontakt personalet.',
         internal: 'Der opstod en fejl. Kontakt personalet.',
       },
       scan: {
@@ -209,6 +210,7 @@ const resources = {
         'unsupported-code': 'The kiosk cannot use that code.',
         'invalid-scan': 'The code could not be read. Please try again.',
         busy: 'The kiosk is busy with an earlier payment. Please try again shortly.',
+        'storage-full': 'The machine cannot take payments right now. No money was taken. Please ask the staff.',
         internal: 'Something went wrong. Please ask the staff.',
       },
       scan: {
