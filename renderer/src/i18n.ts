@@ -96,7 +96,8 @@ const resources = {
         'unsupported-code': 'Den kode kan automaten ikke bruge.',
         'invalid-scan': 'Koden kunne ikke læses. Prøv igen.',
         busy: 'Automaten er optaget af en tidligere betaling. Prøv igen om lidt.',
-        'storage-full': 'Automaten kan ikke tage imod betalinger lige nu. Der er ikke trukket penge. Kontakt personalet.',
+        'storage-full':
+          'Automaten kan ikke tage imod betalinger lige nu. Der er ikke trukket penge. Kontakt personalet.',
         internal: 'Der opstod en fejl. Kontakt personalet.',
       },
       scan: {
