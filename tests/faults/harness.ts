@@ -106,11 +106,12 @@ export async function startSandboxes(): Promise<Sandboxes> {
 
 /**
  * Runs a child (the core by default) to its end or its death. `killAfterMs` kills it from the
- * outside with SIGKILL at that moment (a power cut as far as the process can tell).
+ * outside with SIGKILL that long after it was spawned, `killAfterStartedMs` that long after it
+ * printed its `started` event (a power cut as far as the process can tell).
  */
 export function runChild(
   env: Record<string, string>,
-  options: { script?: string; killAfterMs?: number; timeoutMs?: number } = {},
+  options: { script?: string; killAfterMs?: number; killAfterStartedMs?: number; timeoutMs?: number } = {},
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', options.script ?? CORE_CHILD], {
@@ -119,7 +120,13 @@ export function runChild(
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    let startedKill: NodeJS.Timeout | null = null;
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+      // Killed a while after the child said it started (its set-up is not what is under test).
+      if (options.killAfterStartedMs !== undefined && !startedKill && stdout.includes('"event":"started"'))
+        startedKill = setTimeout(() => child.kill('SIGKILL'), options.killAfterStartedMs);
+    });
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
     const kill =
@@ -128,6 +135,7 @@ export function runChild(
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       if (kill) clearTimeout(kill);
+      if (startedKill) clearTimeout(startedKill);
       const events = stdout
         .split('\n')
         .filter((l) => l.startsWith('{'))

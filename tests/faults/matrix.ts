@@ -164,7 +164,7 @@ async function crashThenRecover(
 const burstRow: Row = {
   name: 'power-loss.burst',
   plan() {
-    const killAfterMs = between(700, 1_800);
+    const killAfterMs = between(5, 800);
     return () => burstThenCheck(killAfterMs);
   },
 };
@@ -172,7 +172,7 @@ const burstRow: Row = {
 async function burstThenCheck(killAfterMs: number): Promise<Omit<Outcome, 'ms'>> {
   const dir = tempDir('kiosk-burst-');
   try {
-    const run = await runChild({ KIOSK_DATA_DIR: dir.path }, { script: BURST_CHILD, killAfterMs });
+    const run = await runChild({ KIOSK_DATA_DIR: dir.path }, { script: BURST_CHILD, killAfterStartedMs: killAfterMs });
     const acknowledged = run.events.filter((e) => e.event === 'approved').map((e) => e.id as string);
     const violations: string[] = [];
     const db = new Database(join(dir.path, DATABASE_FILE), { readonly: true });
@@ -234,7 +234,14 @@ await Promise.all(
       while (next < plans.length) {
         const { row, run } = plans[next++]!;
         const started = performance.now();
-        const outcome = { ...(await run(sandboxes)), ms: performance.now() - started };
+        // A run that throws (a harness fault, a database the checks cannot open) is a failure
+        // of that run, reported as such, not the end of the matrix.
+        const result = await run(sandboxes).catch((error: unknown) => ({
+          killed: false,
+          violations: [`the run failed: ${(error as Error).message}`],
+          detail: 'see the violation',
+        }));
+        const outcome = { ...result, ms: performance.now() - started };
         outcomes.get(row)!.push(outcome);
         if (outcome.violations.length > 0 || !outcome.killed)
           console.log(
