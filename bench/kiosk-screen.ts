@@ -252,9 +252,19 @@ export function rendererBundleSize(): Record<string, unknown> {
     return { name, rawBytes: bytes.length, gzipBytes: gzipSync(bytes, { level: 9 }).length };
   });
   const html = readFileSync(join(rendererDir, 'index.html'));
+  const totalGzipBytes = files.reduce((sum, f) => sum + f.gzipBytes, gzipSync(html, { level: 9 }).length);
+  // Baseline: React and ReactDOM's own production builds, which any React screen ships.
+  const framework = [
+    'react/cjs/react.production.js',
+    'react-dom/cjs/react-dom-client.production.js',
+    'react-dom/cjs/react-dom.production.js',
+  ].map((file) => readFileSync(join(root, 'node_modules', file)));
+  const frameworkGzipBytes = framework.reduce((sum, bytes) => sum + gzipSync(bytes, { level: 9 }).length, 0);
   return {
     files,
     totalRawBytes: files.reduce((sum, f) => sum + f.rawBytes, html.length),
-    totalGzipBytes: files.reduce((sum, f) => sum + f.gzipBytes, gzipSync(html, { level: 9 }).length),
+    totalGzipBytes,
+    reactAndReactDomGzipBytes: frameworkGzipBytes,
+    bundleOverReactRatio: ratio(totalGzipBytes, frameworkGzipBytes),
   };
 }

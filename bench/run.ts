@@ -8,7 +8,9 @@
  *   - card payment round trip through the checkout (journal + nexo driver) vs a bare encrypted
  *     HTTPS request to the terminal simulator in another process (ratio);
  *   - the kiosk screen (kiosk-screen.ts): scan → claims painted in browser mode vs the bare FBS
- *     calls, `npm start` → attract screen, and the renderer bundle size.
+ *     calls, `npm start` → attract screen, and the renderer bundle size vs React's own;
+ *   - the soak (soak.ts): 2,000 complete checkouts through the screen, memory of core and renderer.
+ * Writes bench/results.json and bench/RESULTS.md (report.ts) and prints the JSON.
  * Timings are wall-clock on this machine; compare runs on the same machine only.
  */
 import { spawn } from 'node:child_process';
@@ -46,6 +48,8 @@ import { BENCH_TERMINAL_KEY } from './terminal-key.js';
 import { bareFbsIdentify } from './bare-fbs.js';
 import { ratio, stats, type Stats } from './stats.js';
 import { benchScanToClaims, benchStartToAttract, rendererBundleSize } from './kiosk-screen.js';
+import { writeReport } from './report.js';
+import { benchSoak } from './soak.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const TRANSITIONS = Number(process.env.BENCH_TRANSITIONS ?? 2000);
@@ -55,6 +59,7 @@ const OEIR_CALLS = Number(process.env.BENCH_OEIR_CALLS ?? 10_000);
 const TERMINAL_PAYMENTS = Number(process.env.BENCH_TERMINAL_PAYMENTS ?? 500);
 const SCREEN_SCANS = Number(process.env.BENCH_SCREEN_SCANS ?? 200);
 const START_RUNS = Number(process.env.BENCH_START_RUNS ?? 3);
+const SOAK_CHECKOUTS = Number(process.env.BENCH_SOAK_CHECKOUTS ?? 2000);
 
 function timeMs(fn: () => void): number {
   const start = process.hrtime.bigint();
@@ -165,13 +170,31 @@ async function benchOutbox(): Promise<Record<string, number>> {
       server.stdout!.once('data', (c: Buffer) => resolve(Number(c.toString().trim())));
       server.send('count');
     });
+    // Baseline: the same calls through the same HTTP handler, `concurrency` at a time, with no
+    // journal, leases or outcomes written: what the endpoint and the network allow.
+    const call = httpJsonTarget(`${url}/bench`);
+    let next = 0;
+    const bareStart = process.hrtime.bigint();
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < OUTBOX_ROWS) {
+          const i = next++;
+          await call({ id: i, target: 'bench', idempotencyKey: `bare-${i}`, payload: { i, amountOre: 2500 } } as never);
+        }
+      }),
+    );
+    const bareSeconds = Number(process.hrtime.bigint() - bareStart) / 1e9;
+    const round = (x: number): number => Math.round(x * 1000) / 1000;
     return {
       rows: OUTBOX_ROWS,
       concurrency,
-      seconds: Math.round(seconds * 1000) / 1000,
+      seconds: round(seconds),
       rowsPerSecond: Math.round(OUTBOX_ROWS / seconds),
       attempts,
       registeredByEndpoint: registered,
+      bareHttpCallsSeconds: round(bareSeconds),
+      bareCallsPerSecond: Math.round(OUTBOX_ROWS / bareSeconds),
+      outboxOverBareRatio: round(seconds / bareSeconds),
     };
   } finally {
     stores.close();
@@ -449,7 +472,9 @@ const oeir = await benchOeir();
 const scanToClaims = await benchScanToClaims(SCREEN_SCANS);
 const startToAttract = await benchStartToAttract(START_RUNS);
 const rendererBundle = rendererBundleSize();
+const soak = SOAK_CHECKOUTS > 0 ? await benchSoak(SOAK_CHECKOUTS) : null;
 const result = {
+  date: new Date().toISOString(),
   machine: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown' },
   settings: {
     journal_mode: 'wal',
@@ -470,5 +495,7 @@ const result = {
   scanToClaims,
   startToAttract,
   rendererBundle,
+  soak,
 };
+writeReport(result, join(root, 'bench'));
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -25,3 +25,27 @@ export function stats(samples: readonly number[]): Stats {
 export function ratio(a: number, b: number): number {
   return Math.round((a / b) * 100) / 100;
 }
+
+/**
+ * Least-squares line through (x, y): the slope, and the spread of the points around the line
+ * (standard deviation of the residuals), so growth can be told from noise.
+ */
+export function linearTrend(
+  xs: readonly number[],
+  ys: readonly number[],
+): { slope: number; intercept: number; residualStd: number } {
+  const n = xs.length;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (xs[i]! - mx) * (ys[i]! - my);
+    sxx += (xs[i]! - mx) ** 2;
+  }
+  const slope = sxx === 0 ? 0 : sxy / sxx;
+  const intercept = my - slope * mx;
+  const residuals = xs.map((x, i) => ys[i]! - (intercept + slope * x));
+  const residualStd = Math.sqrt(residuals.reduce((a, r) => a + r * r, 0) / Math.max(1, n - 2));
+  return { slope, intercept, residualStd };
+}

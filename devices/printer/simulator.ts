@@ -17,6 +17,8 @@ export interface PrinterSimulatorState {
   paperOutAfter: number | null;
 }
 
+const MAX_KEPT_RECEIPTS = 500;
+
 export class PrinterSimulator {
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
@@ -66,6 +68,8 @@ export class PrinterSimulator {
         if (answer !== null) socket.write(Uint8Array.of(answer));
       } else if (event.kind === 'cut' && this.canPrint()) {
         this.printed.push([...lines]);
+        // A demo kiosk runs for weeks: keep the latest receipts, not all of them.
+        if (this.printed.length > MAX_KEPT_RECEIPTS) this.printed.splice(0, this.printed.length - MAX_KEPT_RECEIPTS);
         if (this.state.paperOutAfter !== null) {
           this.state.paperOutAfter -= 1;
           if (this.state.paperOutAfter <= 0) this.setState({ paper: 'out', paperOutAfter: null });

@@ -1,0 +1,58 @@
+/**
+ * The soak's kiosk: the demo kiosk (core, sandboxes, simulators) in browser mode in its own
+ * process, started with --expose-gc so memory can be read after a full collection. Prints
+ * `{"url": …}` once ready, then answers lines on stdin:
+ *   scan <code>  a card at the scanner
+ *   reset        the FBS sandbox back to its seeded claims (the same borrower can pay again)
+ *   sample       the simulators' own records cleared (they are not the kiosk), a full GC, then
+ *                `{"memory": process.memoryUsage()}`
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { bootKiosk } from '../main/boot.js';
+import { screenSettings, startBrowserMode } from '../main/browser-mode.js';
+import { parseConfig } from '../main/config.js';
+import { createLogger } from '../main/log.js';
+
+const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc) throw new Error('run with node --expose-gc');
+const rendererDir = fileURLToPath(new URL('../renderer/dist', import.meta.url));
+const dataDir = mkdtempSync(join(tmpdir(), 'kiosk-soak-'));
+const log = createLogger({ level: 'silent' });
+const config = parseConfig({
+  log: { level: 'fatal' },
+  terminal: { simulatorStepMs: 5 },
+  ui: { idleTimeoutMs: 600_000, idleWarningMs: 15_000 },
+});
+const kiosk = await bootKiosk({ ...config, dataDir }, { packaged: false, log });
+const browserMode = await startBrowserMode(kiosk, {
+  rendererDir,
+  port: 0,
+  version: 'soak',
+  settings: screenSettings(config),
+  log,
+});
+const say = (value: unknown): void => void process.stdout.write(`${JSON.stringify(value)}\n`);
+say({ url: browserMode.url, dataDir });
+
+for await (const line of createInterface({ input: process.stdin })) {
+  const [command, argument] = line.trim().split(' ');
+  if (command === 'scan') kiosk.scanners.submit('soak', argument!);
+  else if (command === 'reset') kiosk.sandboxes.fbs!.reset();
+  else if (command === 'sample') {
+    kiosk.terminal.simulator?.reset();
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    gc();
+    const settled = kiosk.core.db.prepare("SELECT COUNT(*) AS n FROM payments WHERE state = 'settled'").get() as {
+      n: number;
+    };
+    say({ memory: process.memoryUsage(), settledPayments: settled.n });
+  } else if (command === 'exit') break;
+}
+await browserMode.close();
+await kiosk.stop();
+process.exit(0);

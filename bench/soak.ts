@@ -1,0 +1,153 @@
+/**
+ * The soak: complete checkouts in a row in browser mode, driven in Debian's Chromium as a
+ * borrower would (card at the scanner, PIN on the keypad, pay, receipt, "Færdig"), against the
+ * demo kiosk in its own process (bench/soak-core.ts). Every `every` checkouts the memory of the
+ * core process (after a full GC; the simulators' own records cleared first, they are not the
+ * kiosk) and of the renderer (JS heap after a collection, DOM nodes, event listeners, over CDP)
+ * is sampled. The trend is a least-squares line over the samples after warm-up; growth counts
+ * only if the line rises by more than twice the samples' spread around it over the whole run.
+ */
+import { chromium, type Page } from '@playwright/test';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { linearTrend } from './stats.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const CHROMIUM_FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+];
+const MB = 1024 * 1024;
+
+interface Sample {
+  readonly checkouts: number;
+  readonly coreHeapUsedMb: number;
+  readonly coreRssMb: number;
+  readonly coreExternalMb: number;
+  readonly rendererHeapUsedMb: number;
+  readonly rendererDomNodes: number;
+  readonly rendererListeners: number;
+  readonly settledPayments: number;
+}
+
+function trendOf(samples: readonly Sample[], key: keyof Sample, total: number): Record<string, number | boolean> {
+  const { slope, residualStd } = linearTrend(
+    samples.map((s) => s.checkouts),
+    samples.map((s) => s[key]),
+  );
+  const growthOverRun = slope * total;
+  const round = (n: number): number => Math.round(n * 1000) / 1000;
+  return {
+    first: samples[0]![key],
+    last: samples[samples.length - 1]![key],
+    lastOverFirstRatio: Math.round((samples[samples.length - 1]![key] / samples[0]![key]) * 100) / 100,
+    slopePer1000Checkouts: round(slope * 1000),
+    fittedGrowthOverRun: round(growthOverRun),
+    noise: round(residualStd),
+    growsBeyondNoise: growthOverRun > 2 * residualStd && growthOverRun > 0,
+  };
+}
+
+export async function benchSoak(checkouts: number, every = 100, warmup = 20): Promise<Record<string, unknown>> {
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/soak-core.ts'], {
+    cwd: root,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const nextLine = async (): Promise<Record<string, unknown>> => {
+    const { value, done } = await lines.next();
+    if (done) throw new Error('the soak kiosk exited');
+    return JSON.parse(value as string) as Record<string, unknown>;
+  };
+  const send = (line: string): void => void child.stdin!.write(`${line}\n`);
+  const { url } = (await nextLine()) as { url: string };
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: CHROMIUM_FLAGS,
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1080, height: 1440 } });
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Performance.enable');
+    await page.goto(url);
+    await page.locator('.kiosk[data-screen="attract"][data-connected="true"]').waitFor();
+
+    const checkout = async (p: Page): Promise<void> => {
+      send('scan 1000000002');
+      await p.locator('.kiosk[data-screen="pin"]').waitFor();
+      for (const digit of '2222') await p.getByRole('button', { name: `Tal ${digit}` }).click();
+      await p.getByRole('button', { name: 'OK', exact: true }).click();
+      await p.getByRole('button', { name: 'Betal 85,50 kr.' }).click();
+      await p.locator('.kiosk[data-screen="approved"]').waitFor({ timeout: 30_000 });
+      await p.getByRole('button', { name: 'Færdig' }).click();
+      await p.locator('.kiosk[data-screen="attract"]').waitFor();
+      send('reset');
+    };
+    const sample = async (done: number): Promise<Sample> => {
+      send('sample');
+      const { memory, settledPayments } = (await nextLine()) as {
+        memory: NodeJS.MemoryUsage;
+        settledPayments: number;
+      };
+      await cdp.send('HeapProfiler.collectGarbage');
+      const { metrics } = await cdp.send('Performance.getMetrics');
+      const metric = (name: string): number => metrics.find((m) => m.name === name)?.value ?? NaN;
+      const round = (n: number): number => Math.round(n * 100) / 100;
+      return {
+        checkouts: done,
+        coreHeapUsedMb: round(memory.heapUsed / MB),
+        coreRssMb: round(memory.rss / MB),
+        coreExternalMb: round(memory.external / MB),
+        rendererHeapUsedMb: round(metric('JSHeapUsedSize') / MB),
+        rendererDomNodes: metric('Nodes'),
+        rendererListeners: metric('JSEventListeners'),
+        settledPayments,
+      };
+    };
+
+    for (let i = 0; i < warmup; i++) await checkout(page);
+    const samples: Sample[] = [await sample(0)];
+    const started = performance.now();
+    const durations: number[] = [];
+    for (let done = 1; done <= checkouts; done++) {
+      const t0 = performance.now();
+      await checkout(page);
+      durations.push(performance.now() - t0);
+      if (done % every === 0 || done === checkouts) samples.push(await sample(done));
+    }
+    const seconds = (performance.now() - started) / 1000;
+    durations.sort((a, b) => a - b);
+    return {
+      checkouts,
+      warmupCheckouts: warmup,
+      sampleEvery: every,
+      note: 'complete checkouts through the screen (scan, PIN, pay, receipt, Færdig), demo kiosk in its own process; terminal simulator 5 ms per step; memory after a full GC',
+      seconds: Math.round(seconds),
+      checkoutMs: {
+        p50: Math.round(durations[Math.floor(durations.length / 2)]!),
+        p95: Math.round(durations[Math.floor(durations.length * 0.95)]!),
+      },
+      trend: {
+        coreHeapUsedMb: trendOf(samples, 'coreHeapUsedMb', checkouts),
+        coreRssMb: trendOf(samples, 'coreRssMb', checkouts),
+        rendererHeapUsedMb: trendOf(samples, 'rendererHeapUsedMb', checkouts),
+        rendererDomNodes: trendOf(samples, 'rendererDomNodes', checkouts),
+        rendererListeners: trendOf(samples, 'rendererListeners', checkouts),
+      },
+      samples,
+    };
+  } finally {
+    await browser.close();
+    send('exit');
+    await new Promise((resolve) => child.once('exit', resolve));
+  }
+}
+
+// `npx tsx bench/soak.ts [checkouts]`: the soak alone.
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const result = await benchSoak(Number(process.argv[2] ?? 2000));
+  console.log(JSON.stringify(result, null, 2));
+}
