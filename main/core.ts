@@ -25,6 +25,8 @@ export interface CoreOptions {
   readonly packaged: boolean;
   readonly log?: Logger;
   readonly env?: NodeJS.ProcessEnv;
+  /** The wall clock for the journal, audit and outbox (tests move it: outages a day long, clock jumps). */
+  readonly now?: () => number;
 }
 
 export interface StartupReport {
@@ -61,10 +63,12 @@ export class Core {
     if (armed) this.log.warn({ faultPoint: armed }, 'fault point armed (test run)');
 
     this.db = openDatabase(join(options.config.dataDir, DATABASE_FILE));
-    this.audit = new AuditLog(this.db);
-    this.outbox = new OutboxStore(this.db);
-    this.journal = new PaymentJournal(this.db, this.outbox, this.audit);
-    this.worker = new OutboxWorker(this.outbox, options.config.outbox, this.log);
+    const now = options.now ?? Date.now;
+    const date = (): Date => new Date(now());
+    this.audit = new AuditLog(this.db, date);
+    this.outbox = new OutboxStore(this.db, now);
+    this.journal = new PaymentJournal(this.db, this.outbox, this.audit, date);
+    this.worker = new OutboxWorker(this.outbox, options.config.outbox, this.log, now);
     for (const [target, handler] of Object.entries(options.targets ?? {})) this.worker.register(target, handler);
     const terminalConfig = options.config.terminal;
     this.monitor = new TerminalMonitor(options.terminal, this.log, terminalConfig.healthIntervalMs);

@@ -40,7 +40,7 @@ test('happy path: wedge scan → PIN → claims → pay → receipt; the FBS san
   await expect(page.locator('.kiosk[data-screen="attract"]')).toBeVisible();
 });
 
-test('serial scanner (a pty pair) → PIN → mixed claims → pay: FBS and ØiR sandboxes each register their share once', async ({
+test('serial scanner (a pty pair) → PIN → unplugged mid-session → mixed claims → pay: FBS and ØiR sandboxes each register their share once; replugged, the next card is read', async ({
   page,
 }) => {
   const pty = new PtyPair();
@@ -55,6 +55,10 @@ test('serial scanner (a pty pair) → PIN → mixed claims → pay: FBS and ØiR
     // The scanner sends the card number and CR down the serial line; nothing is typed.
     pty.send('1000000004\r');
     await expect(page.getByRole('heading', { name: 'Indtast din pinkode' })).toBeVisible();
+    // The scanner is unplugged mid-session: the borrower's session goes on (the PIN is keyed on
+    // the screen), the scanner shows as disconnected, and nothing restarts.
+    await pty.unplug();
+    await expect.poll(() => kiosk.scanners.status().find((s) => s.kind === 'serial')?.state).not.toBe('connected');
     await keypad(page, '4444', /^OK$/);
     await expect(page.getByRole('heading', { name: 'Registreres hos biblioteket' })).toBeVisible();
     await expect(page.getByRole('heading', { name: 'Registreres hos kommunen' })).toBeVisible();
@@ -71,6 +75,13 @@ test('serial scanner (a pty pair) → PIN → mixed claims → pay: FBS and ØiR
       .toEqual([[payment!.id, ['7002']]]);
     await expect.poll(() => kiosk.core.journal.get(payment!.id).state).toBe('settled');
     expect(kiosk.terminal.simulator!.paymentsFor(payment!.id)).toEqual([expect.objectContaining({ captured: true })]);
+
+    // Plugged back in: the next borrower's card is read by the same running kiosk.
+    await page.getByRole('button', { name: 'Færdig' }).click();
+    await pty.plug();
+    await expect.poll(() => kiosk.scanners.status().find((s) => s.kind === 'serial')?.state).toBe('connected');
+    pty.send('1000000002\r');
+    await expect(page.getByRole('heading', { name: 'Indtast din pinkode' })).toBeVisible();
   } finally {
     await running.stop();
     await pty.close();

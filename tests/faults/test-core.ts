@@ -1,0 +1,108 @@
+/**
+ * The real core wired to the sandboxes the way the kiosk wires it (FBS client and payment target,
+ * ØiR client over mutual TLS behind its link, the nexo driver over HTTPS with the terminal key
+ * and a notification listener), from the environment `Sandboxes.env()` gives. Used by the crash
+ * test's child process and, in-process, by the outage tests.
+ */
+import { readFileSync } from 'node:fs';
+import { Agent, request } from 'undici';
+import { encryptedCodec } from '../../devices/terminal/nexo/codec.js';
+import { NexoTerminal } from '../../devices/terminal/nexo/driver.js';
+import { listenForNotifications } from '../../devices/terminal/nexo/notifications.js';
+import { FbsClient } from '../../integrations/fbs/client.js';
+import { fbsPaymentTarget } from '../../integrations/fbs/payment-target.js';
+import { SANDBOX_CLIENT } from '../../integrations/fbs/sandbox/seed.js';
+import { readPkcs12 } from '../../integrations/oeir/certificates.js';
+import { OeirClient } from '../../integrations/oeir/client.js';
+import { OeirLink } from '../../integrations/oeir/link.js';
+import { oeirPaymentTarget } from '../../integrations/oeir/payment-target.js';
+import { DEFAULT_WSDL, DEMO_MUNICIPALITY_CVR } from '../../integrations/oeir/sandbox/server.js';
+import type { KioskConfig } from '../../main/config.js';
+import { Core } from '../../main/core.js';
+import type { Logger } from '../../main/log.js';
+import { testConfig } from '../support/fixtures.js';
+
+export interface TestCore {
+  readonly core: Core;
+  readonly terminal: NexoTerminal;
+  /** Stops the core and closes every client it used. */
+  close(): Promise<void>;
+}
+
+export async function startTestCore(
+  env: Record<string, string | undefined>,
+  log: Logger,
+  options: { outbox?: Partial<KioskConfig['outbox']>; now?: () => number; env?: NodeJS.ProcessEnv } = {},
+): Promise<TestCore> {
+  const fbs = new FbsClient({ baseUrl: env.FBS_URL!, ...SANDBOX_CLIENT, timeoutMs: 400, log });
+  const oeir = new OeirLink(
+    await OeirClient.create({
+      wsdlPath: DEFAULT_WSDL,
+      endpoint: env.OEIR_URL!,
+      timeoutMs: 400,
+      context: { kind: 'authority', municipalityCvr: DEMO_MUNICIPALITY_CVR },
+      certificate: readPkcs12(readFileSync(env.OEIR_P12!), env.OEIR_PASSWORD!),
+      caPem: readFileSync(env.OEIR_CA!, 'utf8'),
+      log,
+    }),
+    { failuresToOpen: 5, halfOpenAfterMs: 100 },
+    log,
+  );
+  const caPem = readFileSync(env.TERMINAL_CA!, 'utf8');
+  const terminal = new NexoTerminal({
+    url: env.TERMINAL_URL!,
+    poiId: env.TERMINAL_POIID!,
+    saleId: 'KIOSK1',
+    codec: encryptedCodec({ keyIdentifier: 'CrashKey', keyVersion: 1, passphrase: env.TERMINAL_PASSPHRASE! }),
+    caPem,
+    terminalTimeoutMs: 800,
+    clientTimeoutMs: 1_200,
+    requestTimeoutMs: 1_000,
+    log,
+  });
+  // The terminal's display notifications come here; tell the terminal where (its event URL).
+  const listener = await listenForNotifications({
+    host: '127.0.0.1',
+    port: 0,
+    onMessage: (body) => terminal.handleNotification(body),
+    log,
+  });
+  const control = new Agent({ connect: { ca: caPem } });
+  await request(env.TERMINAL_URL!.replace('/nexo', '/control/state'), {
+    method: 'POST',
+    body: JSON.stringify({ notificationUrl: listener.url }),
+    dispatcher: control,
+  }).then((r) => r.body.dump());
+
+  const core = new Core({
+    config: testConfig(env.KIOSK_DATA_DIR!, {
+      leaseMs: 800,
+      callTimeoutMs: 400,
+      baseBackoffMs: 20,
+      maxBackoffMs: 100,
+      pollIntervalMs: 20,
+      ...options.outbox,
+    }),
+    terminal,
+    targets: {
+      'fbs.payment': fbsPaymentTarget(fbs),
+      'oeir.indbetaling': oeirPaymentTarget(oeir),
+    },
+    packaged: false,
+    log,
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.env ? { env: options.env } : {}),
+  });
+  return {
+    core,
+    terminal,
+    async close() {
+      await core.stop();
+      await fbs.close();
+      oeir.close();
+      await terminal.close();
+      await listener.close();
+      await control.close();
+    },
+  };
+}

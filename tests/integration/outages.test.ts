@@ -1,0 +1,145 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Payment } from '../../contract/index.js';
+import type { Core } from '../../main/core.js';
+import { line, memoryLogger, tempDir } from '../support/fixtures.js';
+import { checkInvariants, startSandboxes, type Sandboxes } from '../faults/harness.js';
+import { startTestCore, type TestCore } from '../faults/test-core.js';
+
+/**
+ * Outages of each system the kiosk depends on, one running core throughout (no restart), against
+ * the terminal simulator and the FBS and ØiR sandboxes over real sockets. At the end of each, the
+ * fault matrix's invariants hold against the journal and all three ledgers. (The borrower's
+ * screen during FBS and terminal outages is in tests/e2e/outcomes.spec.ts; a scanner unplugged
+ * mid-session is in tests/e2e/checkout.spec.ts.)
+ */
+const HOUR = 60 * 60 * 1000;
+let sandboxes: Sandboxes;
+let running: TestCore | null = null;
+let dir: { path: string; remove(): void };
+let offset = 0;
+const clock = (): number => Date.now() + offset;
+
+beforeAll(async () => {
+  sandboxes = await startSandboxes();
+});
+afterAll(async () => {
+  await sandboxes.close();
+});
+afterEach(async () => {
+  await running?.close();
+  running = null;
+  dir.remove();
+  offset = 0;
+});
+
+async function startCore(outbox: NonNullable<Parameters<typeof startTestCore>[2]>['outbox'] = {}): Promise<Core> {
+  dir = tempDir('kiosk-outage-');
+  sandboxes.reset();
+  running = await startTestCore(sandboxes.env(dir.path), memoryLogger('fatal').log, { now: clock, outbox });
+  running.core.start();
+  await running.core.recovered;
+  return running.core;
+}
+
+async function until(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** A payment as a borrower makes it: tried again while the terminal is still busy with the last one. */
+async function pay(core: Core, patronId: string, lines: ReturnType<typeof line>[]): Promise<Payment> {
+  for (let attempt = 0; ; attempt++) {
+    const payment = await core.checkout.pay({ channel: 'kiosk', patronId, actor: 'kiosk', lines });
+    const busy = payment.state === 'declined' && core.journal.latestReason(payment.id)?.startsWith('busy');
+    if (!busy || attempt === 50) return payment;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const attemptsSum = (core: Core): number =>
+  (core.db.prepare('SELECT COALESCE(SUM(attempts), 0) AS n FROM outbox').get() as { n: number }).n;
+
+describe('outages, recovered without a restart', () => {
+  it('ØiR down for a whole (simulated) day: payments go on, every one is registered once when it returns', async () => {
+    // Production-like backoff: 1 minute doubling to 10 minutes; the clock is moved an hour at a time.
+    const core = await startCore({ baseBackoffMs: 60_000, maxBackoffMs: 600_000 });
+    sandboxes.oeir.sandbox.setFaults({ reset: { times: 1_000_000 } });
+    const paid: Payment[] = [];
+    for (let hour = 0; hour < 24; hour++) {
+      for (let i = 0; i < 2; i++) {
+        const payment = await pay(core, '100004', [line('7002', 100, 'debtor')]);
+        expect(payment.state).toBe('approved');
+        paid.push(payment);
+      }
+      const before = attemptsSum(core);
+      offset += HOUR;
+      await until(`attempts in hour ${hour + 1}`, () => attemptsSum(core) > before);
+    }
+    expect(core.outbox.counts()).toMatchObject({ pending: expect.any(Number), delivered: 0, rejected: 0 });
+    expect(attemptsSum(core)).toBeGreaterThan(paid.length);
+    expect(sandboxes.oeir.sandbox.ledger.size).toBe(0);
+
+    sandboxes.oeir.sandbox.setFaults({});
+    // Time goes on after ØiR returns; a row waits at most its backoff (≤ 10 minutes) plus the
+    // link's own probe before it is sent: within three 10-minute steps, all are registered.
+    const settled = (): boolean => paid.every((p) => core.journal.get(p.id).state === 'settled');
+    for (let step = 0; step < 3 && !settled(); step++) {
+      offset += 10 * 60 * 1000;
+      await until(
+        'the due rows sent',
+        () => core.outbox.counts().sending === 0 && core.outbox.nextDueAt()! > clock(),
+        10_000,
+      ).catch(() => {});
+    }
+    await until('every payment registered', settled, 10_000);
+    expect(sandboxes.oeir.sandbox.ledger.size).toBe(48);
+    for (const p of paid) expect(sandboxes.oeir.sandbox.ledger.get(p.id)?.amountOre).toBe(100);
+    expect(checkInvariants(dir.path, sandboxes)).toEqual([]);
+  }, 120_000);
+
+  it('FBS down: its registrations wait while ØiR registrations go through; then FBS catches up', async () => {
+    const core = await startCore();
+    sandboxes.fbs.setFaults({ status: { code: 503, times: 1_000_000 } });
+    const fbsPayment = await pay(core, '100002', [line('5001', 3000, 'fbs'), line('5002', 5550, 'fbs')]);
+    const oeirPayment = await pay(core, '100003', [line('6001', 24995, 'debtor')]);
+    expect([fbsPayment.state, oeirPayment.state]).toEqual(['approved', 'approved']);
+    await until('the ØiR registration', () => core.journal.get(oeirPayment.id).state === 'settled');
+    await until('FBS retried', () => core.outbox.listForPayment(fbsPayment.id)[0]!.attempts >= 3);
+    expect(core.journal.get(fbsPayment.id).state).toBe('approved');
+    expect(sandboxes.fbs.ledger).toEqual([]);
+
+    sandboxes.fbs.setFaults({});
+    await until('the FBS registration', () => core.journal.get(fbsPayment.id).state === 'settled');
+    expect(sandboxes.fbs.ledger.map((l) => l.feeId).sort()).toEqual(['5001', '5002']);
+    expect(checkInvariants(dir.path, sandboxes)).toEqual([]);
+  });
+
+  it('the terminal disconnects mid-payment: the money question is settled with the terminal, the next payment works', async () => {
+    const core = await startCore();
+    const { terminal } = sandboxes;
+    // The approval is sent but the connection is cut before it arrives.
+    terminal.queueScenario('drop');
+    const dropped = await pay(core, '100002', [line('5001', 3000, 'fbs'), line('5002', 5550, 'fbs')]);
+    expect(dropped.state).toBe('approved'); // learnt from the terminal's transaction status
+    expect(terminal.paymentsFor(dropped.id)).toEqual([expect.objectContaining({ captured: true })]);
+
+    // Unplugged while the borrower is at the PIN step: the driver loses the connection.
+    const paying = pay(core, '100003', [line('6001', 24995, 'debtor')]);
+    await until('the payment at the terminal', () => terminal.entries('Payment').length === 2);
+    await terminal.setReachable(false);
+    const lost = await paying;
+    // Whatever happened, it is known or handed to staff; never left in doubt, never charged twice.
+    expect(['declined', 'needs_attention', 'approved']).toContain(lost.state);
+    await terminal.setReachable(true);
+
+    // Plugged back in: the next borrower pays, no restart.
+    terminal.reset();
+    const next = await pay(core, '100004', [line('7001', 4500, 'fbs'), line('7002', 12025, 'debtor')]);
+    expect(next.state).toBe('approved');
+    await until('registrations', () => core.journal.get(next.id).state === 'settled');
+    expect(terminal.paymentsFor(next.id).filter((e) => e.captured)).toHaveLength(1);
+  });
+});
