@@ -4,7 +4,8 @@
  * `{"url": …}` once ready, then answers lines on stdin:
  *   scan <code>  a card at the scanner
  *   reset        the FBS sandbox back to its seeded claims (the same borrower can pay again)
- *   sample       the simulators' own records cleared (they are not the kiosk), a full GC, then
+ *   sample       the terminal and printer simulators' records cleared (they are not the kiosk),
+ *                a full GC, then
  *                `{"memory": process.memoryUsage()}`
  */
 import { mkdtempSync } from 'node:fs';
@@ -44,6 +45,7 @@ for await (const line of createInterface({ input: process.stdin })) {
   else if (command === 'reset') kiosk.sandboxes.fbs!.reset();
   else if (command === 'sample') {
     kiosk.terminal.simulator?.reset();
+    kiosk.printer.simulator?.clearReceipts();
     gc();
     await new Promise((resolve) => setTimeout(resolve, 50));
     gc();

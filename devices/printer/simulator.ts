@@ -48,6 +48,11 @@ export class PrinterSimulator {
     this.state = { ...this.state, ...change };
   }
 
+  /** Forgets the receipts printed so far (the soak measures the kiosk, not this simulator). */
+  clearReceipts(): void {
+    this.printed.length = 0;
+  }
+
   /** Receipts printed so far, as lines of text, oldest first. */
   receipts(): string[][] {
     return this.printed.map((lines) => [...lines]);
