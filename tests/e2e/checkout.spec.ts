@@ -46,7 +46,7 @@ test('serial scanner (a pty pair) → PIN → unplugged mid-session → mixed cl
   const pty = new PtyPair();
   await pty.plug();
   const running = await startKiosk({
-    scanner: { serial: [{ path: pty.devicePath }], wedge: { maxInterKeyMs: 120 } },
+    scanner: { serial: [{ path: pty.devicePath }], wedge: { maxInterKeyMs: 500 } },
   });
   const { kiosk } = running;
   try {
