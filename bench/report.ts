@@ -110,5 +110,30 @@ export function markdown(r: Json): string {
     '| --- | --- | --- | --- |',
     ...rows.map((row) => `| ${row.join(' | ')} |`),
     '',
+    ...heapKept(r, n),
   ].join('\n');
+}
+
+/** The soak's heap snapshots: what the core kept between them, by kind, largest program data first. */
+function heapKept(r: Json, n: (path: string, unit?: string) => string): string[] {
+  const groups = at(r, 'soak.coreHeapKept.largestProgramData') as
+    | { what: string; objects: number; kb: number; oneOfThemHeldBy: string }[]
+    | undefined;
+  if (!groups) return [];
+  return [
+    `## What the core kept from checkout ${n('soak.coreHeapKept.fromCheckout')} to ${n('soak.coreHeapKept.toCheckout')}`,
+    '',
+    'Objects alive in the soak\u2019s last heap snapshot and not in the earlier one (`bench/heap-diff.ts`):',
+    `program data ${n('soak.coreHeapKept.programDataKb', ' KB')} (${n('soak.coreHeapKept.programDataBytesPerCheckout', ' B')} per checkout);`,
+    `compiled code, feedback and the VM\u2019s bookkeeping ${n('soak.coreHeapKept.compiledCodeAndVmKb', ' KB')}.`,
+    'The largest program data:',
+    '',
+    '| Kept | Objects | KB | One of them is held by |',
+    '| --- | --- | --- | --- |',
+    ...groups.map(
+      (g) =>
+        `| ${g.what.replaceAll('|', '\\|')} | ${g.objects} | ${g.kb} | ${g.oneOfThemHeldBy.replaceAll('|', '\\|')} |`,
+    ),
+    '',
+  ];
 }

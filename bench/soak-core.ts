@@ -7,12 +7,15 @@
  *   sample       the terminal and printer simulators' records cleared (they are not the kiosk),
  *                a full GC, then
  *                `{"memory": process.memoryUsage()}`
+ *   snapshot <file>  the same clearing and GC, then a V8 heap snapshot written to <file>
+ *                (bench/heap-diff.ts tells what one snapshot holds that an earlier one did not)
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { writeHeapSnapshot } from 'node:v8';
 import { bootKiosk } from '../main/boot.js';
 import { screenSettings, startBrowserMode } from '../main/browser-mode.js';
 import { parseConfig } from '../main/config.js';
@@ -43,12 +46,16 @@ for await (const line of createInterface({ input: process.stdin })) {
   const [command, argument] = line.trim().split(' ');
   if (command === 'scan') kiosk.scanners.submit('soak', argument!);
   else if (command === 'reset') kiosk.sandboxes.fbs!.reset();
-  else if (command === 'sample') {
+  else if (command === 'sample' || command === 'snapshot') {
     kiosk.terminal.simulator?.reset();
     kiosk.printer.simulator?.clearReceipts();
     gc();
     await new Promise((resolve) => setTimeout(resolve, 50));
     gc();
+    if (command === 'snapshot') {
+      say({ snapshot: writeHeapSnapshot(argument!) });
+      continue;
+    }
     const settled = kiosk.core.db.prepare("SELECT COUNT(*) AS n FROM payments WHERE state = 'settled'").get() as {
       n: number;
     };

@@ -9,8 +9,11 @@
  */
 import { chromium, type Page } from '@playwright/test';
 import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { diffSnapshots, topGroups } from './heap-diff.js';
 import { linearTrend } from './stats.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -51,7 +54,17 @@ function trendOf(samples: readonly Sample[], key: keyof Sample, total: number): 
   };
 }
 
-export async function benchSoak(checkouts: number, every = 100, warmup = 20): Promise<Record<string, unknown>> {
+export interface SoakOptions {
+  readonly every?: number;
+  readonly warmup?: number;
+  /** Checkout counts after which the core writes a heap snapshot (0: right after warm-up). */
+  readonly snapshotsAt?: readonly number[];
+  readonly snapshotDir?: string;
+}
+
+export async function benchSoak(checkouts: number, options: SoakOptions = {}): Promise<Record<string, unknown>> {
+  const { every = 100, warmup = 20, snapshotsAt = [], snapshotDir = join(root, 'test-results', 'soak') } = options;
+  if (snapshotsAt.length > 0) mkdirSync(snapshotDir, { recursive: true });
   const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/soak-core.ts'], {
     cwd: root,
     stdio: ['pipe', 'pipe', 'inherit'],
@@ -108,8 +121,16 @@ export async function benchSoak(checkouts: number, every = 100, warmup = 20): Pr
       };
     };
 
+    const snapshots: string[] = [];
+    const snapshotIfAsked = async (done: number): Promise<void> => {
+      if (!snapshotsAt.includes(done)) return;
+      send(`snapshot ${join(snapshotDir, `core-${done}.heapsnapshot`)}`);
+      snapshots.push(((await nextLine()) as { snapshot: string }).snapshot);
+    };
+
     for (let i = 0; i < warmup; i++) await checkout(page);
     const samples: Sample[] = [await sample(0)];
+    await snapshotIfAsked(0);
     const started = performance.now();
     const durations: number[] = [];
     for (let done = 1; done <= checkouts; done++) {
@@ -117,9 +138,25 @@ export async function benchSoak(checkouts: number, every = 100, warmup = 20): Pr
       await checkout(page);
       durations.push(performance.now() - t0);
       if (done % every === 0 || done === checkouts) samples.push(await sample(done));
+      await snapshotIfAsked(done);
     }
     const seconds = (performance.now() - started) / 1000;
     durations.sort((a, b) => a - b);
+    // What the core kept between the first and the last snapshot, by kind (bench/heap-diff.ts).
+    let coreHeapKept: Record<string, unknown> | undefined;
+    if (snapshots.length >= 2) {
+      const diff = diffSnapshots(snapshots[0]!, snapshots[snapshots.length - 1]!);
+      const between = snapshotsAt[snapshotsAt.length - 1]! - snapshotsAt[0]!;
+      const kb = (bytes: number): number => Math.round(bytes / 102.4) / 10;
+      coreHeapKept = {
+        fromCheckout: snapshotsAt[0],
+        toCheckout: snapshotsAt[snapshotsAt.length - 1],
+        programDataKb: kb(diff.kept.data.bytes),
+        programDataBytesPerCheckout: Math.round(diff.kept.data.bytes / between),
+        compiledCodeAndVmKb: kb(diff.kept.code.bytes),
+        largestProgramData: topGroups(diff, 'data', 5),
+      };
+    }
     return {
       checkouts,
       warmupCheckouts: warmup,
@@ -138,6 +175,8 @@ export async function benchSoak(checkouts: number, every = 100, warmup = 20): Pr
         rendererListeners: trendOf(samples, 'rendererListeners', checkouts),
       },
       samples,
+      ...(snapshots.length > 0 ? { heapSnapshots: snapshots } : {}),
+      ...(coreHeapKept ? { coreHeapKept } : {}),
     };
   } finally {
     await browser.close();
@@ -146,8 +185,10 @@ export async function benchSoak(checkouts: number, every = 100, warmup = 20): Pr
   }
 }
 
-// `npx tsx bench/soak.ts [checkouts]`: the soak alone.
+// `npx tsx bench/soak.ts [checkouts] [snapshot at,…]`: the soak alone, e.g. `600 100,600` writes the
+// core's heap after checkout 100 and 600 to test-results/soak/ for bench/heap-diff.ts.
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const result = await benchSoak(Number(process.argv[2] ?? 2000));
+  const snapshotsAt = (process.argv[3] ?? '').split(',').filter(Boolean).map(Number);
+  const result = await benchSoak(Number(process.argv[2] ?? 2000), { snapshotsAt });
   console.log(JSON.stringify(result, null, 2));
 }

@@ -120,6 +120,11 @@ export class OutboxStore {
                 last_error = ?, result_json = ?, updated_at = ?
           WHERE id = ? AND state = 'sending' AND lease_token = ? RETURNING *`,
       ),
+      // See markDelivered: the target is back, so its rows waiting after a failure are due now.
+      dueNowForTarget: db.prepare(
+        `UPDATE outbox SET next_attempt_at = ?
+          WHERE state = 'pending' AND target = ? AND next_attempt_at > ? AND last_error IS NOT NULL`,
+      ),
       byId: db.prepare('SELECT * FROM outbox WHERE id = ?'),
       byPayment: db.prepare('SELECT * FROM outbox WHERE payment_id = ? ORDER BY id'),
       counts: db.prepare('SELECT state, COUNT(*) AS n FROM outbox GROUP BY state'),
@@ -191,11 +196,20 @@ export class OutboxStore {
       .immediate();
   }
 
-  /** Returns false if the lease was lost (expired and taken by another attempt). */
+  /**
+   * Returns false if the lease was lost (expired and taken by another attempt).
+   *
+   * A row that gets through after failing means the other system is back after an outage: the
+   * target's other rows waiting after a failure become due now, in the same transaction, instead
+   * of each waiting out its own backoff (up to the longest, ten minutes by default).
+   */
   markDelivered(row: LeasedRow, result: unknown): boolean {
-    return this.finish(row, 'delivered', () =>
-      this.stmts.delivered.get(JSON.stringify(result ?? null), this.isoNow(), row.id, row.leaseToken),
-    );
+    return this.finish(row, 'delivered', () => {
+      const now = this.nowMs();
+      const raw = this.stmts.delivered.get(JSON.stringify(result ?? null), this.isoNow(), row.id, row.leaseToken);
+      if (raw !== undefined && row.attempts > 1) this.stmts.dueNowForTarget.run(now, row.target, now);
+      return raw;
+    });
   }
 
   markRejected(row: LeasedRow, error: string, result: unknown = null): boolean {

@@ -12,6 +12,7 @@ import { setUpOeir, type OeirSetup } from '../integrations/oeir/setup.js';
 import type { KioskConfig } from './config.js';
 import { Core, type StartupReport } from './core.js';
 import { createLogger, fileAndStdout, logFile, type Logger } from './log.js';
+import { shutdownStep } from './shutdown.js';
 import { Receipts } from './receipts.js';
 import { KioskSession } from './session.js';
 import { StaffAccountStore } from '../db/staff-accounts.js';
@@ -86,12 +87,12 @@ export async function bootKiosk(
   const scanners = setUpScanners(config.scanner, log);
 
   const stopIntegrations = async (): Promise<void> => {
-    await scanners.stop();
-    await printer?.close();
-    await terminal?.close();
-    await fbs.close();
-    await oeir.close();
-    await fbsSandbox?.close();
+    await shutdownStep(log, 'scanners', () => scanners.stop());
+    await shutdownStep(log, 'printer', () => printer?.close());
+    await shutdownStep(log, 'terminal', () => terminal?.close());
+    await shutdownStep(log, 'fbs client', () => fbs.close());
+    await shutdownStep(log, 'oeir', () => oeir.close());
+    await shutdownStep(log, 'fbs sandbox', () => fbsSandbox?.close());
   };
   let core: Core;
   try {
@@ -225,10 +226,10 @@ export async function bootKiosk(
       printer: printerSetup.simulator ? `tcp://${printerSetup.simulator.host}:${printerSetup.simulator.port}` : null,
     },
     async stop() {
-      await session.settled();
+      await shutdownStep(log, 'session (a payment in progress ends first)', () => session.settled());
       staffConsole.stop();
       session.stop();
-      await core.stop();
+      await shutdownStep(log, 'core (recovery, outbox calls in flight, journal)', () => core.stop());
       await stopIntegrations();
     },
   };

@@ -139,6 +139,7 @@ export class OutboxWorker {
         kept = this.store.markDelivered(row, result.result);
         faultPoint('outbox.after-mark-delivered');
         this.log.info(context, 'outbox delivered');
+        if (kept && row.attempts > 1) this.log.info(context, 'target answering again: its waiting rows are due now');
         break;
       case 'permanent':
         kept = this.store.markRejected(row, result.error, result.result);

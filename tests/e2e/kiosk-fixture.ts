@@ -27,8 +27,9 @@ const rendererDir = fileURLToPath(new URL('../../renderer/dist', import.meta.url
 
 export async function startKiosk(
   overrides: Record<string, unknown> = {},
+  /** Where the journal lives (a directory the test made, e.g. on a small tmpfs); removed at stop. */
+  dataDir = mkdtempSync(join(tmpdir(), 'kiosk-e2e-')),
 ): Promise<KioskUnderTest & { stop(): Promise<void> }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'kiosk-e2e-'));
   const config = parseConfig({
     terminal: { simulatorStepMs: 150 },
     // Each key Playwright types is a round trip to Chromium, which a loaded 2-core CI machine has

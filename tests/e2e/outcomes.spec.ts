@@ -1,5 +1,9 @@
 import { checkScreen, expect, keypad, startKiosk, test, wedgeScan } from './kiosk-fixture.js';
 import type { Page } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 async function toClaims(page: Page, card: string, pin: string): Promise<void> {
   await wedgeScan(page, card);
@@ -70,6 +74,48 @@ test('terminal down: card payment unavailable before anything is charged', async
   await page.getByRole('button', { name: 'Betal 85,50 kr.' }).click();
   await expect(page.getByTestId('error-message')).toHaveText(/Kortbetaling er ikke mulig/);
   expect(kiosk.core.journal.listByState(['created', 'authorizing', 'approved'])).toEqual([]);
+});
+
+test('disk full: the borrower is told before the terminal is asked, nothing charged', async ({ page }) => {
+  // The journal on a real 8 MB tmpfs while the kiosk wants 20 MB free to take a payment
+  // (tests/faults/disk-full.test.ts fills the disk for real and checks what is kept).
+  const mountPoint = mkdtempSync(join(tmpdir(), 'kiosk-e2e-tmpfs-'));
+  let mounted = false;
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', mountPoint], { stdio: 'ignore' });
+    mounted = true;
+  } catch {
+    // not root, or not Linux: reported as skipped below
+  }
+  test.skip(!mounted, 'needs root to mount a tmpfs');
+  const dataDir = join(mountPoint, 'kiosk');
+  mkdirSync(dataDir);
+  const running = await startKiosk({ storage: { minFreeMbToPay: 20 } }, dataDir);
+  try {
+    const { kiosk } = running;
+    await running.open(page);
+    await toClaims(page, '1000000002', '2222');
+    await page.getByRole('button', { name: 'Betal 85,50 kr.' }).click();
+    await expect(page.getByTestId('error-message')).toHaveText(
+      'Automaten kan ikke tage imod betalinger lige nu. Der er ikke trukket penge. Kontakt personalet.',
+    );
+    await checkScreen(page, 'da-storage-full');
+    expect(kiosk.terminal.simulator!.entries('Payment')).toEqual([]);
+    expect(kiosk.core.journal.listByState(['created', 'authorizing', 'approved', 'settled'])).toEqual([]);
+
+    await page.getByRole('button', { name: 'Start forfra' }).click();
+    await page.getByRole('button', { name: 'English' }).click();
+    await toClaims(page, '1000000002', '2222');
+    await page.getByRole('button', { name: 'Pay 85,50 kr.' }).click();
+    await expect(page.getByTestId('error-message')).toHaveText(
+      'The machine cannot take payments right now. No money was taken. Please ask the staff.',
+    );
+    await checkScreen(page, 'en-storage-full');
+  } finally {
+    await running.stop();
+    execFileSync('umount', [mountPoint]);
+    rmdirSync(mountPoint);
+  }
 });
 
 test('printer out of paper: the receipt is shown on screen', async ({ page, kioskUnderTest }) => {

@@ -130,9 +130,17 @@ describe('day reconciliation against the sandboxes', () => {
     expect(csv[0]).toMatch(/^dato;tid;betaling;kanal;status;kortbeløb;FBS registreret;ØiR registreret;i kø;afvist;/u);
     expect(csv.at(-1)).toContain(';I ALT;;3 afvigelse(r);455,20;75,00;120,25;10,00;249,95;');
 
-    // FBS is back: staff retry the queued one at once, and finance settle the rejected one.
-    fbs.setFaults({});
-    k.desk.retry(queued.id, 'staff:personale');
+    // FBS is back: staff retry the queued one at once, and finance settle the rejected one. The
+    // desk refuses a retry while the worker is in the middle of an attempt (staff press again);
+    // FBS comes back in the same tick as the press, so the worker cannot get there first.
+    await expect
+      .poll(() => {
+        if (!k.desk.payment(queued.id).actions.includes('retry')) return false;
+        fbs.setFaults({});
+        k.desk.retry(queued.id, 'staff:personale');
+        return true;
+      })
+      .toBe(true);
     await expect.poll(() => settledState(k, queued.id), { timeout: 10_000 }).toBe('settled');
     expect(() => k.desk.resolve(rejected.id, { kind: 'registered', reason: 'ok' }, 'staff:personale')).toThrow(
       /reason/u,

@@ -54,6 +54,26 @@ describe('outbox store', () => {
     expect(s.outbox.get(stale!.id)).toMatchObject({ state: 'delivered', attempts: 2, result: { ok: true } });
   });
 
+  it('when a row gets through after failing, the rows of that target waiting after a failure are due at once', () => {
+    s.outbox.enqueue({ target: 'other', idempotencyKey: 'o-1', payload: {} });
+    for (const row of s.outbox.leaseDue(10, 1000)) s.outbox.markRetry(row, 'HTTP 503', 60_000 * row.id);
+    now += 60_000; // k-1's backoff is over; k-2's and o-1's are not
+    const [back] = s.outbox.leaseDue(1, 1000);
+    expect(back).toMatchObject({ idempotencyKey: 'k-1', attempts: 2 });
+    s.outbox.enqueue({ target: 't', idempotencyKey: 'k-3', payload: {} }); // not tried yet: due now anyway
+    expect(s.outbox.markDelivered(back!, {})).toBe(true);
+    // k-2 (same target, failed before) is due now; o-1 (another system) keeps its backoff.
+    expect(s.outbox.leaseDue(10, 1000).map((r) => r.idempotencyKey)).toEqual(['k-2', 'k-3']);
+    expect(s.outbox.get(3)).toMatchObject({ idempotencyKey: 'o-1', state: 'pending', nextAttemptAt: 1_180_000 });
+  });
+
+  it('a first-time delivery moves no other row', () => {
+    const [first, second] = s.outbox.leaseDue(2, 1000);
+    s.outbox.markRetry(second!, 'HTTP 503', 60_000);
+    expect(s.outbox.markDelivered(first!, {})).toBe(true);
+    expect(s.outbox.get(second!.id)).toMatchObject({ state: 'pending', nextAttemptAt: now + 60_000 });
+  });
+
   it('reports when the next row is due', () => {
     expect(s.outbox.nextDueAt()).toBe(now);
     s.outbox.leaseDue(10, 1000);
