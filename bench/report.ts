@@ -114,26 +114,34 @@ export function markdown(r: Json): string {
   ].join('\n');
 }
 
-/** The soak's heap snapshots: what the core kept between them, by kind, largest program data first. */
+/** The soak's heap snapshots: what core and renderer kept between them, by kind. */
 function heapKept(r: Json, n: (path: string, unit?: string) => string): string[] {
-  const groups = at(r, 'soak.coreHeapKept.largestProgramData') as
-    | { what: string; objects: number; kb: number; oneOfThemHeldBy: string }[]
-    | undefined;
-  if (!groups) return [];
-  return [
-    `## What the core kept from checkout ${n('soak.coreHeapKept.fromCheckout')} to ${n('soak.coreHeapKept.toCheckout')}`,
-    '',
-    'Objects alive in the soak\u2019s last heap snapshot and not in the earlier one (`bench/heap-diff.ts`):',
-    `program data ${n('soak.coreHeapKept.programDataKb', ' KB')} (${n('soak.coreHeapKept.programDataBytesPerCheckout', ' B')} per checkout);`,
-    `compiled code, feedback and the VM\u2019s bookkeeping ${n('soak.coreHeapKept.compiledCodeAndVmKb', ' KB')}.`,
-    'The largest program data:',
-    '',
-    '| Kept | Objects | KB | One of them is held by |',
-    '| --- | --- | --- | --- |',
-    ...groups.map(
-      (g) =>
-        `| ${g.what.replaceAll('|', '\\|')} | ${g.objects} | ${g.kb} | ${g.oneOfThemHeldBy.replaceAll('|', '\\|')} |`,
-    ),
-    '',
-  ];
+  const lines: string[] = [];
+  for (const [which, title] of [
+    ['core', 'the core'],
+    ['renderer', 'the renderer'],
+  ] as const) {
+    const path = `soak.heapKept.${which}`;
+    const groups = at(r, `${path}.largestProgramData`) as
+      | { what: string; objects: number; kb: number; oneOfThemHeldBy: string }[]
+      | undefined;
+    if (!groups) continue;
+    lines.push(
+      `## What ${title} kept from checkout ${n(`${path}.fromCheckout`)} to ${n(`${path}.toCheckout`)}`,
+      '',
+      'Objects alive in the soak\u2019s last heap snapshot and not in the earlier one (`bench/heap-diff.ts`):',
+      `program data ${n(`${path}.programDataKb`, ' KB')} (${n(`${path}.programDataBytesPerCheckout`, ' B')} per checkout);`,
+      `compiled code, feedback and the VM\u2019s bookkeeping ${n(`${path}.compiledCodeAndVmKb`, ' KB')}.`,
+      'The largest program data:',
+      '',
+      '| Kept | Objects | KB | One of them is held by |',
+      '| --- | --- | --- | --- |',
+      ...groups.map(
+        (g) =>
+          `| ${g.what.replaceAll('|', '\\|')} | ${g.objects} | ${g.kb} | ${g.oneOfThemHeldBy.replaceAll('|', '\\|')} |`,
+      ),
+      '',
+    );
+  }
+  return lines;
 }

@@ -9,7 +9,7 @@
  */
 import { chromium, type Page } from '@playwright/test';
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -57,7 +57,7 @@ function trendOf(samples: readonly Sample[], key: keyof Sample, total: number): 
 export interface SoakOptions {
   readonly every?: number;
   readonly warmup?: number;
-  /** Checkout counts after which the core writes a heap snapshot (0: right after warm-up). */
+  /** Checkout counts after which core and renderer heaps are written to snapshots (0: after warm-up). */
   readonly snapshotsAt?: readonly number[];
   readonly snapshotDir?: string;
 }
@@ -121,11 +121,21 @@ export async function benchSoak(checkouts: number, options: SoakOptions = {}): P
       };
     };
 
-    const snapshots: string[] = [];
+    const snapshots: { core: string; renderer: string }[] = [];
     const snapshotIfAsked = async (done: number): Promise<void> => {
       if (!snapshotsAt.includes(done)) return;
       send(`snapshot ${join(snapshotDir, `core-${done}.heapsnapshot`)}`);
-      snapshots.push(((await nextLine()) as { snapshot: string }).snapshot);
+      const core = ((await nextLine()) as { snapshot: string }).snapshot;
+      // The renderer's heap over CDP, after a collection, in the same format.
+      const renderer = join(snapshotDir, `renderer-${done}.heapsnapshot`);
+      const chunks: string[] = [];
+      const onChunk = ({ chunk }: { chunk: string }): void => void chunks.push(chunk);
+      cdp.on('HeapProfiler.addHeapSnapshotChunk', onChunk);
+      await cdp.send('HeapProfiler.collectGarbage');
+      await cdp.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+      cdp.off('HeapProfiler.addHeapSnapshotChunk', onChunk);
+      writeFileSync(renderer, chunks.join(''));
+      snapshots.push({ core, renderer });
     };
 
     for (let i = 0; i < warmup; i++) await checkout(page);
@@ -142,13 +152,13 @@ export async function benchSoak(checkouts: number, options: SoakOptions = {}): P
     }
     const seconds = (performance.now() - started) / 1000;
     durations.sort((a, b) => a - b);
-    // What the core kept between the first and the last snapshot, by kind (bench/heap-diff.ts).
-    let coreHeapKept: Record<string, unknown> | undefined;
-    if (snapshots.length >= 2) {
-      const diff = diffSnapshots(snapshots[0]!, snapshots[snapshots.length - 1]!);
+    // What core and renderer kept between the first and the last snapshot (bench/heap-diff.ts).
+    const kept = (which: 'core' | 'renderer'): Record<string, unknown> | undefined => {
+      if (snapshots.length < 2) return undefined;
+      const diff = diffSnapshots(snapshots[0]![which], snapshots[snapshots.length - 1]![which]);
       const between = snapshotsAt[snapshotsAt.length - 1]! - snapshotsAt[0]!;
       const kb = (bytes: number): number => Math.round(bytes / 102.4) / 10;
-      coreHeapKept = {
+      return {
         fromCheckout: snapshotsAt[0],
         toCheckout: snapshotsAt[snapshotsAt.length - 1],
         programDataKb: kb(diff.kept.data.bytes),
@@ -156,7 +166,8 @@ export async function benchSoak(checkouts: number, options: SoakOptions = {}): P
         compiledCodeAndVmKb: kb(diff.kept.code.bytes),
         largestProgramData: topGroups(diff, 'data', 5),
       };
-    }
+    };
+    const heapKept = snapshots.length >= 2 ? { core: kept('core'), renderer: kept('renderer') } : undefined;
     return {
       checkouts,
       warmupCheckouts: warmup,
@@ -176,7 +187,7 @@ export async function benchSoak(checkouts: number, options: SoakOptions = {}): P
       },
       samples,
       ...(snapshots.length > 0 ? { heapSnapshots: snapshots } : {}),
-      ...(coreHeapKept ? { coreHeapKept } : {}),
+      ...(heapKept ? { heapKept } : {}),
     };
   } finally {
     await browser.close();
