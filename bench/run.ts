@@ -60,6 +60,7 @@ const TERMINAL_PAYMENTS = Number(process.env.BENCH_TERMINAL_PAYMENTS ?? 500);
 const SCREEN_SCANS = Number(process.env.BENCH_SCREEN_SCANS ?? 200);
 const START_RUNS = Number(process.env.BENCH_START_RUNS ?? 3);
 const SOAK_CHECKOUTS = Number(process.env.BENCH_SOAK_CHECKOUTS ?? 2000);
+const SOAK_ATTRIBUTE_OVER = Number(process.env.BENCH_SOAK_ATTRIBUTE_OVER ?? 500);
 
 function timeMs(fn: () => void): number {
   const start = process.hrtime.bigint();
@@ -472,12 +473,9 @@ const oeir = await benchOeir();
 const scanToClaims = await benchScanToClaims(SCREEN_SCANS);
 const startToAttract = await benchStartToAttract(START_RUNS);
 const rendererBundle = rendererBundleSize();
-// Heap snapshots of the core a quarter of the way in (past the warm-up) and at the end: what it
-// kept in between is attributed in the report, not guessed.
-const soak =
-  SOAK_CHECKOUTS > 0
-    ? await benchSoak(SOAK_CHECKOUTS, { snapshotsAt: [Math.floor(SOAK_CHECKOUTS / 4), SOAK_CHECKOUTS] })
-    : null;
+// After the sampled run, heap snapshots of core and renderer around 500 more checkouts: what
+// each kept in between is attributed in the report, not guessed.
+const soak = SOAK_CHECKOUTS > 0 ? await benchSoak(SOAK_CHECKOUTS, { attributeOver: SOAK_ATTRIBUTE_OVER }) : null;
 const result = {
   date: new Date().toISOString(),
   machine: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown' },

@@ -6,6 +6,11 @@
  * kiosk) and of the renderer (JS heap after a collection, DOM nodes, event listeners, over CDP)
  * is sampled. The trend is a least-squares line over the samples after warm-up; growth counts
  * only if the line rises by more than twice the samples' spread around it over the whole run.
+ *
+ * Then, optionally, attribution: heap snapshots of core and renderer, `attributeOver` more
+ * checkouts, snapshots again, and what each kept in between (bench/heap-diff.ts). This comes
+ * after the sampled run because writing a snapshot leaves the process's RSS inflated (the
+ * allocator keeps the pages), which would read as growth.
  */
 import { chromium, type Page } from '@playwright/test';
 import { spawn } from 'node:child_process';
@@ -57,14 +62,14 @@ function trendOf(samples: readonly Sample[], key: keyof Sample, total: number): 
 export interface SoakOptions {
   readonly every?: number;
   readonly warmup?: number;
-  /** Checkout counts after which core and renderer heaps are written to snapshots (0: after warm-up). */
-  readonly snapshotsAt?: readonly number[];
+  /** Checkouts between the two heap snapshots taken after the sampled run (0: none). */
+  readonly attributeOver?: number;
   readonly snapshotDir?: string;
 }
 
 export async function benchSoak(checkouts: number, options: SoakOptions = {}): Promise<Record<string, unknown>> {
-  const { every = 100, warmup = 20, snapshotsAt = [], snapshotDir = join(root, 'test-results', 'soak') } = options;
-  if (snapshotsAt.length > 0) mkdirSync(snapshotDir, { recursive: true });
+  const { every = 100, warmup = 20, attributeOver = 0, snapshotDir = join(root, 'test-results', 'soak') } = options;
+  if (attributeOver > 0) mkdirSync(snapshotDir, { recursive: true });
   const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/soak-core.ts'], {
     cwd: root,
     stdio: ['pipe', 'pipe', 'inherit'],
@@ -122,8 +127,7 @@ export async function benchSoak(checkouts: number, options: SoakOptions = {}): P
     };
 
     const snapshots: { core: string; renderer: string }[] = [];
-    const snapshotIfAsked = async (done: number): Promise<void> => {
-      if (!snapshotsAt.includes(done)) return;
+    const snapshot = async (done: number): Promise<void> => {
       send(`snapshot ${join(snapshotDir, `core-${done}.heapsnapshot`)}`);
       const core = ((await nextLine()) as { snapshot: string }).snapshot;
       // The renderer's heap over CDP, after a collection, in the same format.
@@ -140,7 +144,6 @@ export async function benchSoak(checkouts: number, options: SoakOptions = {}): P
 
     for (let i = 0; i < warmup; i++) await checkout(page);
     const samples: Sample[] = [await sample(0)];
-    await snapshotIfAsked(0);
     const started = performance.now();
     const durations: number[] = [];
     for (let done = 1; done <= checkouts; done++) {
@@ -148,26 +151,30 @@ export async function benchSoak(checkouts: number, options: SoakOptions = {}): P
       await checkout(page);
       durations.push(performance.now() - t0);
       if (done % every === 0 || done === checkouts) samples.push(await sample(done));
-      await snapshotIfAsked(done);
     }
     const seconds = (performance.now() - started) / 1000;
     durations.sort((a, b) => a - b);
-    // What core and renderer kept between the first and the last snapshot (bench/heap-diff.ts).
-    const kept = (which: 'core' | 'renderer'): Record<string, unknown> | undefined => {
-      if (snapshots.length < 2) return undefined;
-      const diff = diffSnapshots(snapshots[0]![which], snapshots[snapshots.length - 1]![which]);
-      const between = snapshotsAt[snapshotsAt.length - 1]! - snapshotsAt[0]!;
-      const kb = (bytes: number): number => Math.round(bytes / 102.4) / 10;
-      return {
-        fromCheckout: snapshotsAt[0],
-        toCheckout: snapshotsAt[snapshotsAt.length - 1],
-        programDataKb: kb(diff.kept.data.bytes),
-        programDataBytesPerCheckout: Math.round(diff.kept.data.bytes / between),
-        compiledCodeAndVmKb: kb(diff.kept.code.bytes),
-        largestProgramData: topGroups(diff, 'data', 5),
+
+    // Attribution, after the sampled run: what core and renderer kept over `attributeOver` more.
+    let heapKept: Record<string, unknown> | undefined;
+    if (attributeOver > 0) {
+      await snapshot(checkouts);
+      for (let i = 0; i < attributeOver; i++) await checkout(page);
+      await snapshot(checkouts + attributeOver);
+      const kept = (which: 'core' | 'renderer'): Record<string, unknown> => {
+        const diff = diffSnapshots(snapshots[0]![which], snapshots[1]![which]);
+        const kb = (bytes: number): number => Math.round(bytes / 102.4) / 10;
+        return {
+          fromCheckout: checkouts,
+          toCheckout: checkouts + attributeOver,
+          programDataKb: kb(diff.kept.data.bytes),
+          programDataBytesPerCheckout: Math.round(diff.kept.data.bytes / attributeOver),
+          compiledCodeAndVmKb: kb(diff.kept.code.bytes),
+          largestProgramData: topGroups(diff, 'data', 5),
+        };
       };
-    };
-    const heapKept = snapshots.length >= 2 ? { core: kept('core'), renderer: kept('renderer') } : undefined;
+      heapKept = { core: kept('core'), renderer: kept('renderer') };
+    }
     return {
       checkouts,
       warmupCheckouts: warmup,
@@ -196,10 +203,9 @@ export async function benchSoak(checkouts: number, options: SoakOptions = {}): P
   }
 }
 
-// `npx tsx bench/soak.ts [checkouts] [snapshot at,…]`: the soak alone, e.g. `600 100,600` writes the
-// core's heap after checkout 100 and 600 to test-results/soak/ for bench/heap-diff.ts.
+// `npx tsx bench/soak.ts [checkouts] [attribute over]`: the soak alone, e.g. `600 200`: 600 sampled
+// checkouts, then heap snapshots (test-results/soak/) before and after 200 more.
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const snapshotsAt = (process.argv[3] ?? '').split(',').filter(Boolean).map(Number);
-  const result = await benchSoak(Number(process.argv[2] ?? 2000), { snapshotsAt });
+  const result = await benchSoak(Number(process.argv[2] ?? 2000), { attributeOver: Number(process.argv[3] ?? 0) });
   console.log(JSON.stringify(result, null, 2));
 }
