@@ -93,15 +93,23 @@ interface Group {
   bytes: number;
   retainers: Map<string, number>;
   examples: string[];
-  /** One object of the group and what holds it, up to a few steps towards the roots. */
-  path: string[];
-  sample: number;
+  /** Up to MAX_MEMBERS objects of the group, and how many of them each path back holds. */
+  members: number[];
+  paths: Map<string, number>;
 }
+
+const MAX_MEMBERS = 5000;
+const PATH_STEPS = 4;
 
 export interface HeapDiff {
   /** Objects and bytes kept, by kind (native: listed, not kept; see above). */
   readonly kept: Record<HeapKind, { objects: number; bytes: number }>;
   readonly groups: readonly Group[];
+  /**
+   * The objects that hold the most kept program data directly: a collection that grows with
+   * every checkout (a leak's usual shape) is at the top with about one entry per checkout.
+   */
+  readonly fullestHolders: readonly { holder: string; keptObjects: number; heldBy: string }[];
 }
 
 export function diffSnapshots(earlierPath: string, laterPath: string): HeapDiff {
@@ -127,12 +135,13 @@ export function diffSnapshots(earlierPath: string, laterPath: string): HeapDiff 
     const kind = kindOf(heap.nodeTypes[raw.nodes[offset + field.type]!]!);
     let group = groups.get(label);
     if (!group) {
-      group = { kind, label, count: 0, bytes: 0, retainers: new Map(), examples: [], path: [], sample: offset };
+      group = { kind, label, count: 0, bytes: 0, retainers: new Map(), examples: [], members: [], paths: new Map() };
       groups.set(label, group);
     }
     const size = raw.nodes[offset + field.selfSize]!;
     group.count++;
     group.bytes += size;
+    if (group.members.length < MAX_MEMBERS) group.members.push(offset);
     kept[kind].objects++;
     kept[kind].bytes += size;
     groupOfOffset.set(offset, group);
@@ -164,17 +173,58 @@ export function diffSnapshots(earlierPath: string, laterPath: string): HeapDiff 
       target.retainers.set(key, (target.retainers.get(key) ?? 0) + 1);
     }
   }
-  for (const group of groups.values()) {
-    let at = group.sample;
-    const seen = new Set<number>([at]);
-    for (let step = 0; step < 8; step++) {
+  const perHolder = new Map<number, number>();
+  for (const [offset, group] of groupOfOffset) {
+    if (group.kind !== 'data') continue;
+    const up = holderOf.get(offset);
+    if (up) perHolder.set(up.from, (perHolder.get(up.from) ?? 0) + 1);
+  }
+  const pathFrom = (start: number, steps: number): string => {
+    const parts: string[] = [];
+    const seen = new Set<number>([start]);
+    let at = start;
+    for (let step = 0; step < steps; step++) {
       const up = holderOf.get(at);
       if (!up || seen.has(up.from)) break;
-      group.path.push(`${nodeLabel(heap, up.from)} .${up.edge}`);
+      parts.push(`${nodeLabel(heap, up.from)} .${up.edge}`);
       seen.add((at = up.from));
     }
+    return parts.join(' ← ');
+  };
+  const fullestHolders = [...perHolder.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 5)
+    .map(([holder, keptObjects]) => ({ holder: nodeLabel(heap, holder), keptObjects, heldBy: pathFrom(holder, 5) }));
+
+  // The paths back from each object of a program-data group, a few steps, counted: the most
+  // common one says where most of the group lives.
+  for (const group of groups.values()) {
+    if (group.kind !== 'data') continue;
+    for (const member of group.members) {
+      const path = pathFrom(member, PATH_STEPS);
+      group.paths.set(path, (group.paths.get(path) ?? 0) + 1);
+    }
   }
-  return { kept, groups: [...groups.values()].sort((a, b) => b.bytes - a.bytes) };
+  return { kept, groups: [...groups.values()].sort((a, b) => b.bytes - a.bytes), fullestHolders };
+}
+
+function commonestPath(group: Group): string {
+  const [path, count] = [...group.paths.entries()].sort((a, b) => b[1] - a[1])[0] ?? ['', 0];
+  return `${count} of ${group.count} held by ${path}`;
+}
+
+/** What one process kept over `checkouts` checkouts, for the soak's results and report. */
+export function keptSummary(diff: HeapDiff, fromCheckout: number, toCheckout: number): Record<string, unknown> {
+  const kb = (bytes: number): number => Math.round(bytes / 102.4) / 10;
+  return {
+    fromCheckout,
+    toCheckout,
+    programDataKb: kb(diff.kept.data.bytes),
+    programDataBytesPerCheckout: Math.round(diff.kept.data.bytes / (toCheckout - fromCheckout)),
+    compiledCodeAndVmKb: kb(diff.kept.code.bytes),
+    fullestHolders: diff.fullestHolders.slice(0, 3),
+    largestProgramData: topGroups(diff, 'data', 5),
+  };
 }
 
 /** The largest groups of one kind, with their two main holders, for a report. */
@@ -182,7 +232,7 @@ export function topGroups(
   diff: HeapDiff,
   kind: HeapKind,
   count: number,
-): { what: string; objects: number; kb: number; heldBy: string[]; oneOfThemHeldBy: string }[] {
+): { what: string; objects: number; kb: number; heldBy: string[]; mostlyHeldBy: string }[] {
   return diff.groups
     .filter((g) => g.kind === kind)
     .slice(0, count)
@@ -194,7 +244,7 @@ export function topGroups(
         .sort((a, b) => b[1] - a[1])
         .slice(0, 2)
         .map(([holder, n]) => `${n}× ${holder}`),
-      oneOfThemHeldBy: g.path.slice(0, 4).join(' ← '),
+      mostlyHeldBy: commonestPath(g),
     }));
 }
 
@@ -210,11 +260,13 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   console.log(`  program data:  ${diff.kept.data.objects} objects, ${kb(diff.kept.data.bytes)}`);
   console.log(`  compiled code: ${diff.kept.code.objects} objects, ${kb(diff.kept.code.bytes)}`);
   console.log(`  (Node's C++ objects, new ids in every snapshot: ${diff.kept.native.objects}, not counted)`);
+  console.log(`\nObjects holding the most kept program data directly:`);
+  for (const h of diff.fullestHolders) console.log(`  ${h.keptObjects}× in ${h.holder}, held by ${h.heldBy}`);
   for (const group of diff.groups.filter((g) => g.kind !== 'native').slice(0, Number(top))) {
     console.log(`\n${kb(group.bytes).padStart(12)} ${String(group.count).padStart(7)}× ${group.label}`);
     const retainers = [...group.retainers.entries()].sort((a, b) => b[1] - a[1]).slice(0, 4);
     for (const [holder, count] of retainers) console.log(`              held by ${count}× ${holder}`);
     for (const example of group.examples.slice(0, 3)) console.log(`              e.g. ${JSON.stringify(example)}`);
-    if (group.kind === 'data') console.log(`              one of them is held by: ${group.path.join(' ← ')}`);
+    if (group.kind === 'data') console.log(`              most of them: ${commonestPath(group)}`);
   }
 }

@@ -114,6 +114,11 @@ export function markdown(r: Json): string {
   ].join('\n');
 }
 
+/** Heap labels as code, so Markdown leaves `__proto__` alone; a pipe would end the table cell. */
+function codeSpan(text: string): string {
+  return `\`${text.replaceAll('|', '\\|')}\``;
+}
+
 /** The soak's heap snapshots: what core and renderer kept between them, by kind. */
 function heapKept(r: Json, n: (path: string, unit?: string) => string): string[] {
   const lines: string[] = [];
@@ -123,7 +128,7 @@ function heapKept(r: Json, n: (path: string, unit?: string) => string): string[]
   ] as const) {
     const path = `soak.heapKept.${which}`;
     const groups = at(r, `${path}.largestProgramData`) as
-      | { what: string; objects: number; kb: number; oneOfThemHeldBy: string }[]
+      | { what: string; objects: number; kb: number; mostlyHeldBy: string }[]
       | undefined;
     if (!groups) continue;
     lines.push(
@@ -132,14 +137,13 @@ function heapKept(r: Json, n: (path: string, unit?: string) => string): string[]
       'Objects alive in the soak\u2019s last heap snapshot and not in the earlier one (`bench/heap-diff.ts`):',
       `program data ${n(`${path}.programDataKb`, ' KB')} (${n(`${path}.programDataBytesPerCheckout`, ' B')} per checkout);`,
       `compiled code, feedback and the VM\u2019s bookkeeping ${n(`${path}.compiledCodeAndVmKb`, ' KB')}.`,
+      'A collection that grows with every checkout would hold about one kept object per checkout;',
+      `the fullest holds ${n(`${path}.fullestHolders.0.keptObjects`)} (\`${String(at(r, `${path}.fullestHolders.0.holder`) ?? '–')}\`, held by \`${String(at(r, `${path}.fullestHolders.0.heldBy`) ?? '–')}\`).`,
       'The largest program data:',
       '',
-      '| Kept | Objects | KB | One of them is held by |',
+      '| Kept | Objects | KB | Mostly held by |',
       '| --- | --- | --- | --- |',
-      ...groups.map(
-        (g) =>
-          `| ${g.what.replaceAll('|', '\\|')} | ${g.objects} | ${g.kb} | ${g.oneOfThemHeldBy.replaceAll('|', '\\|')} |`,
-      ),
+      ...groups.map((g) => `| ${codeSpan(g.what)} | ${g.objects} | ${g.kb} | ${codeSpan(g.mostlyHeldBy)} |`),
       '',
     );
   }

@@ -18,7 +18,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { diffSnapshots, topGroups } from './heap-diff.js';
+import { diffSnapshots, keptSummary } from './heap-diff.js';
 import { linearTrend } from './stats.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -161,18 +161,8 @@ export async function benchSoak(checkouts: number, options: SoakOptions = {}): P
       await snapshot(checkouts);
       for (let i = 0; i < attributeOver; i++) await checkout(page);
       await snapshot(checkouts + attributeOver);
-      const kept = (which: 'core' | 'renderer'): Record<string, unknown> => {
-        const diff = diffSnapshots(snapshots[0]![which], snapshots[1]![which]);
-        const kb = (bytes: number): number => Math.round(bytes / 102.4) / 10;
-        return {
-          fromCheckout: checkouts,
-          toCheckout: checkouts + attributeOver,
-          programDataKb: kb(diff.kept.data.bytes),
-          programDataBytesPerCheckout: Math.round(diff.kept.data.bytes / attributeOver),
-          compiledCodeAndVmKb: kb(diff.kept.code.bytes),
-          largestProgramData: topGroups(diff, 'data', 5),
-        };
-      };
+      const kept = (which: 'core' | 'renderer'): Record<string, unknown> =>
+        keptSummary(diffSnapshots(snapshots[0]![which], snapshots[1]![which]), checkouts, checkouts + attributeOver);
       heapKept = { core: kept('core'), renderer: kept('renderer') };
     }
     return {
