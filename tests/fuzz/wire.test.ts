@@ -15,13 +15,11 @@ import { OeirLink } from '../../integrations/oeir/link.js';
 import { xmlNestsDeeperThan } from '../../integrations/oeir/transport.js';
 import { oeirPaymentTarget } from '../../integrations/oeir/payment-target.js';
 import { DEFAULT_WSDL, DEMO_MUNICIPALITY_CVR, OeirSandbox } from '../../integrations/oeir/sandbox/server.js';
-import { bootKiosk, type Kiosk } from '../../main/boot.js';
-import { screenSettings, startBrowserMode, type BrowserMode } from '../../main/browser-mode.js';
-import { parseConfig } from '../../main/config.js';
 import { planDeliveries } from '../../main/deliveries.js';
 import type { DeliveryResult } from '../../main/outbox-worker.js';
 import { closeNow } from '../../integrations/loopback-server.js';
-import { line, memoryLogger, tempDir } from '../support/fixtures.js';
+import { line, memoryLogger } from '../support/fixtures.js';
+import { startSocketKiosk, type SocketKiosk } from '../support/socket-kiosk.js';
 import { openStores } from '../support/stores.js';
 import { fuzzRuns } from './budget.js';
 
@@ -290,32 +288,20 @@ describe('fuzz: ØiR SOAP answers over HTTP', () => {
 });
 
 describe('fuzz: commands over the browser-mode WebSocket', () => {
-  const dir = tempDir();
-  let kiosk: Kiosk;
-  let browserMode: BrowserMode;
+  let running: SocketKiosk;
+  let kiosk: SocketKiosk['kiosk'];
 
   beforeAll(async () => {
-    const config = parseConfig({ terminal: { simulatorStepMs: 20 } });
-    kiosk = await bootKiosk({ ...config, dataDir: dir.path }, { packaged: false, log });
-    browserMode = await startBrowserMode(kiosk, {
-      rendererDir: dir.path,
-      port: 0,
-      version: 'fuzz',
-      settings: screenSettings(config),
-      log,
-    });
+    running = await startSocketKiosk(log, 'fuzz');
+    kiosk = running.kiosk;
   });
   afterAll(async () => {
-    await browserMode.close();
-    await kiosk.stop();
-    dir.remove();
+    await running.stop();
   });
 
   function open(): Promise<{ ws: WebSocket; events: KioskEvent[]; closed: Promise<number> }> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(`${browserMode.origin.replace('http', 'ws')}/kiosk?token=${browserMode.token}`, {
-        origin: browserMode.origin,
-      });
+      const ws = new WebSocket(running.socketUrl(running.browserMode.token), { origin: running.browserMode.origin });
       const events: KioskEvent[] = [];
       const closed = new Promise<number>((done) => ws.on('close', (code) => done(code)));
       ws.on('message', (data) => events.push(JSON.parse(data.toString()) as KioskEvent));

@@ -1,36 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { KioskEvent } from '../../contract/index.js';
-import { bootKiosk, type Kiosk } from '../../main/boot.js';
-import { screenSettings, startBrowserMode, type BrowserMode } from '../../main/browser-mode.js';
-import { parseConfig } from '../../main/config.js';
-import { memoryLogger, tempDir } from '../support/fixtures.js';
+import { memoryLogger } from '../support/fixtures.js';
+import { startSocketKiosk, type SocketKiosk } from '../support/socket-kiosk.js';
 
 // Browser mode's command socket, over a real WebSocket: who may connect, and what a bad command does.
 
-const dir = tempDir();
-let kiosk: Kiosk;
-let browserMode: BrowserMode;
+let running: SocketKiosk;
+let kiosk: SocketKiosk['kiosk'];
+let browserMode: SocketKiosk['browserMode'];
 
 beforeAll(async () => {
-  const config = parseConfig({ terminal: { simulatorStepMs: 20 } });
-  const log = memoryLogger().log;
-  kiosk = await bootKiosk({ ...config, dataDir: dir.path }, { packaged: false, log });
-  browserMode = await startBrowserMode(kiosk, {
-    rendererDir: dir.path,
-    port: 0,
-    version: 'test',
-    settings: screenSettings(config),
-    log,
-  });
+  running = await startSocketKiosk(memoryLogger().log, 'test');
+  ({ kiosk, browserMode } = running);
 });
 afterAll(async () => {
-  await browserMode.close();
-  await kiosk.stop();
-  dir.remove();
+  await running.stop();
 });
-
-const socketUrl = (token: string) => `${browserMode.origin.replace('http', 'ws')}/kiosk?token=${token}`;
 
 /** Connects; resolves with the HTTP status of a refusal, or the open socket and its events. */
 function connect(
@@ -38,7 +24,7 @@ function connect(
   origin: string | undefined,
 ): Promise<{ refused: number } | { ws: WebSocket; events: KioskEvent[] }> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(socketUrl(token), origin ? { origin } : {});
+    const ws = new WebSocket(running.socketUrl(token), origin ? { origin } : {});
     const events: KioskEvent[] = [];
     ws.on('message', (data) => events.push(JSON.parse(data.toString()) as KioskEvent));
     ws.on('unexpected-response', (_req, res) => resolve({ refused: res.statusCode ?? 0 }));
