@@ -136,19 +136,19 @@ export class Checkout {
     if (changes.length > 0) throw new ClaimsChangedError(changes);
 
     // Nothing has been asked of the terminal yet: a journal that cannot be written stops here.
-    // (An intent left `created` was never sent; start-up closes it.)
-    let intent: Payment;
+    let intent: Payment | undefined;
     let authorizing: Payment;
     const requestRef = terminal.newRequestRef();
     try {
+      this.closeUnsentIntents(request.actor);
       intent = journal.createIntent(request);
       this.inFlight = intent.id;
       faultPoint('checkout.after-intent-persisted');
       authorizing = journal.markAuthorizing(intent.id, { requestRef, actor: request.actor });
     } catch (error) {
-      if (isStorageFull(error))
-        throw new StorageFullError(`the journal could not be written: ${(error as Error).message}`);
-      throw error;
+      if (!isStorageFull(error)) throw error;
+      if (intent) this.tryToCloseUnsent(intent.id, request.actor);
+      throw new StorageFullError(`the journal could not be written: ${(error as Error).message}`);
     }
     faultPoint('checkout.after-authorizing-persisted');
 
@@ -197,6 +197,36 @@ export class Checkout {
     }
     if (recorded.state === 'approved') this.parts.onApproved();
     return recorded;
+  }
+
+  /**
+   * An intent is `created` only until `authorizing` is written, and only one payment runs at a
+   * time, so a `created` intent seen before a new payment is one the journal took but could not
+   * move on (the disk filled in between): it was never sent to the terminal, no money moved, and
+   * it is closed as start-up would close it, as soon as the journal takes writes again.
+   */
+  private closeUnsentIntents(actor: string): void {
+    for (const unsent of this.parts.journal.listByState(['created'])) {
+      this.parts.journal.decline(
+        unsent.id,
+        'abandoned: the journal could not be written before the terminal was asked',
+        actor,
+      );
+      this.parts.log.warn({ paymentId: unsent.id }, 'closed an intent that was never sent to the terminal');
+    }
+  }
+
+  /** Right after the failure the disk may still take this small write; if not, see above. */
+  private tryToCloseUnsent(paymentId: string, actor: string): void {
+    try {
+      this.parts.journal.decline(
+        paymentId,
+        'not sent: the journal could not be written before the terminal was asked',
+        actor,
+      );
+    } catch (error) {
+      this.parts.log.warn({ paymentId, err: error }, 'an unsent intent stays open until the journal takes writes');
+    }
   }
 
   /**

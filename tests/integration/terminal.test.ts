@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'undici';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   TerminalAnswerLostError,
   TerminalBusyError,
@@ -350,6 +350,38 @@ describe('checkout with the nexo driver and the journal', () => {
     await checkout.abort();
     expect((await first).state).toBe('declined');
     expect(t.simulator.entries('Payment')).toHaveLength(1);
+  });
+
+  it('closes an intent the journal took just before the disk filled: never sent, never left open', async () => {
+    // SQLite's own answer when the disk fills, at the one step that leaves a lone intent behind:
+    // after the intent is written and before `authorizing` is (the disk itself: tests/faults/disk-full).
+    const diskFull = (): never => {
+      throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+    };
+    const paymentIds = () =>
+      (s.db.prepare('SELECT id FROM payments ORDER BY rowid').all() as { id: string }[]).map((r) => r.id);
+
+    // The disk is still full when the intent is closed: it stays `created` for now …
+    vi.spyOn(s.journal, 'markAuthorizing').mockImplementationOnce(diskFull);
+    vi.spyOn(s.journal, 'decline').mockImplementationOnce(diskFull);
+    await expect(checkout.pay(request())).rejects.toMatchObject({ name: 'StorageFullError' });
+    const [stranded] = paymentIds();
+    expect(s.journal.get(stranded!).state).toBe('created');
+    // … and is closed before the next payment, which goes through.
+    expect((await checkout.pay(request())).state).toBe('approved');
+    expect(s.journal.get(stranded!).state).toBe('declined');
+    expect(s.journal.latestReason(stranded!)).toMatch(/^abandoned: the journal could not be written/);
+
+    // Room enough for the small write that closes it: closed at once.
+    vi.spyOn(s.journal, 'markAuthorizing').mockImplementationOnce(diskFull);
+    await expect(checkout.pay(request())).rejects.toMatchObject({ name: 'StorageFullError' });
+    const closedAtOnce = paymentIds()[2]!;
+    expect(transitions(closedAtOnce)).toEqual(['created', 'declined']);
+    expect(s.journal.latestReason(closedAtOnce)).toMatch(/^not sent: /);
+
+    // The terminal was asked once, for the one payment that went through.
+    expect(t.simulator.entries('Payment')).toHaveLength(1);
+    expect(s.journal.listByState(['created'])).toEqual([]);
   });
 
   it('charges nothing and persists nothing when a claim changed since it was shown', async () => {
