@@ -170,7 +170,22 @@ export class StaffAccess {
       return { ok: false, reason: 'invalid' };
     }
     const now = this.now();
-    const lockedUntil = account.lockedUntil ? Date.parse(account.lockedUntil) : null;
+    let lockedUntil = account.lockedUntil ? Date.parse(account.lockedUntil) : null;
+    if (lockedUntil !== null && lockedUntil > now + this.options.lockoutMs) {
+      // A lock-out ends no later than a lock-out from now: after the clock went back (an NTP
+      // correction, a wrong clock at boot) it would otherwise last as long as the jump. Moved in
+      // the database, so it ends even while the clock stays behind.
+      const until = new Date(now + this.options.lockoutMs).toISOString();
+      this.store.recordAttempt(account.id, account.failedAttempts, until, [
+        {
+          actor: 'kiosk',
+          action: 'staff.lock-out-moved',
+          subject: account.id,
+          data: { from: account.lockedUntil, to: until, reason: 'the clock went back' },
+        },
+      ]);
+      lockedUntil = Date.parse(until);
+    }
     if (lockedUntil !== null && lockedUntil > now) {
       // Not even checked: a locked account gives nothing away, right or wrong.
       this.store.note({
@@ -179,7 +194,7 @@ export class StaffAccess {
         subject: account.id,
         data: { reason: 'locked out' },
       });
-      return { ok: false, reason: 'locked-out', lockedUntil: account.lockedUntil! };
+      return { ok: false, reason: 'locked-out', lockedUntil: new Date(lockedUntil).toISOString() };
     }
     const actor = `${account.role}:${account.id}`;
     if (!(await verifyPin(pin, account.pinHash))) return this.failed(account, lockedUntil !== null);
@@ -253,6 +268,9 @@ export class StaffAccess {
   /** Logs out every session idle too long; returns them (the screen is told). */
   expireIdle(): StaffSession[] {
     const now = this.now();
+    // Last activity "in the future" means the clock went back: idle time counts from now, so the
+    // session still ends `idleLogoutMs` after the jump instead of the jump's length later.
+    for (const session of this.sessions.values()) session.lastActivityAt = Math.min(session.lastActivityAt, now);
     const expired = [...this.sessions.values()].filter((s) => now - s.lastActivityAt > this.options.idleLogoutMs);
     for (const session of expired) this.end(session, 'idle');
     return expired;

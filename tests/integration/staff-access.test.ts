@@ -119,6 +119,30 @@ describe('staff log-in', () => {
     expect(logout).toEqual([{ actor: 'staff:anne', data_json: '{"reason":"idle"}' }]);
   });
 
+  it('the clock going back a day neither lengthens a lock-out nor keeps an idle session alive', async () => {
+    const { access, clock, stores: s } = await setUp();
+    const login = await access.login({ accountId: 'tom' }, TECH_PIN);
+    if (!login.ok) throw new Error('login failed');
+    for (let i = 1; i <= 5; i++) await access.login({ accountId: 'anne' }, '11111111');
+    const DAY = 24 * 60 * 60_000;
+    clock.now -= DAY;
+    // Still locked, but only for a lock-out from now, not a day and a lock-out.
+    expect(await access.login({ accountId: 'anne' }, STAFF_PIN)).toMatchObject({
+      ok: false,
+      reason: 'locked-out',
+      lockedUntil: new Date(clock.now + OPTIONS.lockoutMs).toISOString(),
+    });
+    expect(access.expireIdle()).toEqual([]);
+    clock.now += OPTIONS.idleLogoutMs + 1;
+    expect(access.expireIdle().map((e) => e.accountId)).toEqual(['tom']);
+    clock.now += OPTIONS.lockoutMs;
+    expect(await access.login({ accountId: 'anne' }, STAFF_PIN)).toMatchObject({ ok: true });
+    expect(auditActions(s).filter((a) => a.startsWith('staff.lock'))).toEqual([
+      'staff.locked-out',
+      'staff.lock-out-moved',
+    ]);
+  });
+
   it('keeps the roles apart: a staff PIN cannot reach technician settings, a technician cannot move money', async () => {
     const { access, stores: s } = await setUp();
     const staff = await access.login({ accountId: 'anne' }, STAFF_PIN);
