@@ -3,7 +3,8 @@
  * table (bench/RESULTS.md) with each figure, the baseline measured in the same run, and their
  * ratio. Only reads what bench/run.ts measured; a figure that is missing shows as "–".
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
 type Json = Record<string, unknown>;
@@ -14,14 +15,16 @@ function at(value: unknown, path: string): unknown {
 
 export function writeReport(result: Json, dir: string): void {
   writeFileSync(join(dir, 'results.json'), `${JSON.stringify(result, null, 2)}\n`);
-  writeFileSync(join(dir, 'RESULTS.md'), markdown(result));
+  writeFileSync(join(dir, 'RESULTS.md'), markdown(result, readLongSoak(dir)));
 }
 
-export function markdown(r: Json): string {
-  const n = (path: string, unit = ''): string => {
-    const v = at(r, path);
-    return typeof v === 'number' ? `${v.toLocaleString('en-US', { maximumFractionDigits: 3 })}${unit}` : '–';
-  };
+function readLongSoak(dir: string): Json | null {
+  const file = join(dir, 'soak-long.json');
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Json) : null;
+}
+
+export function markdown(r: Json, longSoak: Json | null = null): string {
+  const n = formatter(r);
   const rows: [string, string, string, string][] = [
     [
       'Journal transition commit (synchronous=FULL), p50',
@@ -78,26 +81,7 @@ export function markdown(r: Json): string {
       n('rendererBundle.bundleOverReactRatio', '×'),
     ],
   ];
-  const soak = at(r, 'soak') as Json | undefined;
-  if (soak) {
-    for (const [key, label, unit] of [
-      ['coreHeapUsedMb', 'core JS heap after GC', ' MB'],
-      ['coreRssMb', 'core RSS', ' MB'],
-      ['rendererHeapUsedMb', 'renderer JS heap after GC', ' MB'],
-      ['rendererDomNodes', 'renderer DOM nodes', ''],
-      ['rendererListeners', 'renderer event listeners', ''],
-    ] as const) {
-      const trend = `soak.trend.${key}`;
-      const grows = at(r, `${trend}.growsBeyondNoise`) === true ? ' **grows**' : '';
-      rows.push([
-        `Soak, ${n('soak.checkouts')} checkouts: ${label} (trend ${n(`${trend}.slopePer1000Checkouts`, unit)}/1000, noise ±${n(`${trend}.noise`, unit)})${grows}`,
-        `${n(`${trend}.last`, unit)} at the end`,
-        `${n(`${trend}.first`, unit)} after warm-up`,
-        n(`${trend}.lastOverFirstRatio`, '×'),
-      ]);
-    }
-    rows.push([`Soak: one complete checkout through the screen, p50`, n('soak.checkoutMs.p50', ' ms'), '–', '–']);
-  }
+  rows.push(...soakRows(at(r, 'soak'), n));
   const machine = at(r, 'machine') as Json;
   return [
     '# Benchmark results',
@@ -110,8 +94,66 @@ export function markdown(r: Json): string {
     '| --- | --- | --- | --- |',
     ...rows.map((row) => `| ${row.join(' | ')} |`),
     '',
+    ...longSoakSection(longSoak),
     ...heapKept(r, n),
   ].join('\n');
+}
+
+/** Number formatting for one JSON document (a missing figure shows as "–"). */
+function formatter(doc: unknown): (path: string, unit?: string) => string {
+  return (path, unit = '') => {
+    const v = at(doc, path);
+    return typeof v === 'number' ? `${v.toLocaleString('en-US', { maximumFractionDigits: 3 })}${unit}` : '–';
+  };
+}
+
+/** One row per sampled figure of a soak (bench/soak.ts), with its trend over each half. */
+function soakRows(soak: unknown, n: (path: string, unit?: string) => string): [string, string, string, string][] {
+  if (!soak) return [];
+  const rows: [string, string, string, string][] = [];
+  for (const [key, label, unit] of [
+    ['coreHeapUsedMb', 'core JS heap after GC', ' MB'],
+    ['coreRssMb', 'core RSS', ' MB'],
+    ['coreRssAnonMb', 'core RSS, anonymous (heaps)', ' MB'],
+    ['coreRssFileMb', 'core RSS, file-backed', ' MB'],
+    ['databaseMb', 'journal database + WAL (grows by design)', ' MB'],
+    ['rendererHeapUsedMb', 'renderer JS heap after GC', ' MB'],
+    ['rendererDomNodes', 'renderer DOM nodes', ''],
+    ['rendererListeners', 'renderer event listeners', ''],
+  ] as const) {
+    const trend = `soak.trend.${key}`;
+    if (at(soak, `trend.${key}`) === undefined) continue; // not sampled in this run
+    const grows = at(soak, `trend.${key}.growsBeyondNoise`) === true ? ' **grows**' : '';
+    rows.push([
+      `Soak, ${n('soak.checkouts')} checkouts: ${label} (per 1,000 checkouts: first half ${n(`${trend}.firstHalfSlopePer1000`, unit)}, second half ${n(`${trend}.secondHalfSlopePer1000`, unit)}; second-half noise ±${n(`${trend}.secondHalfNoise`, unit)})${grows}`,
+      `${n(`${trend}.last`, unit)} at the end`,
+      `${n(`${trend}.first`, unit)} after warm-up`,
+      n(`${trend}.lastOverFirstRatio`, '×'),
+    ]);
+  }
+  rows.push([`Soak: one complete checkout through the screen, p50`, n('soak.checkoutMs.p50', ' ms'), '–', '–']);
+  return rows;
+}
+
+/**
+ * The long soak (bench/soak-long.json, from `npx tsx bench/soak.ts 6000 > bench/soak-long.json`):
+ * too long for every `npm run bench`, run and committed on its own.
+ */
+function longSoakSection(longSoak: Json | null): string[] {
+  if (!longSoak) return [];
+  const n = formatter({ soak: longSoak });
+  return [
+    `## Long soak: ${n('soak.checkouts')} checkouts after ${n('soak.warmupCheckouts')} warm-up (${n('soak.seconds')} s, run on its own)`,
+    '',
+    'A figure is marked **grows** when the line over the second half of the samples rises, over that',
+    'half, by more than twice their spread around it; growth that slows to that is warm-up or a',
+    'cache filling, a leak keeps its slope.',
+    '',
+    '| Figure | At the end | After warm-up | Ratio |',
+    '| --- | --- | --- | --- |',
+    ...soakRows(longSoak, n).map((row) => `| ${row.join(' | ')} |`),
+    '',
+  ];
 }
 
 /** Heap labels as code, so Markdown leaves `__proto__` alone; a pipe would end the table cell. */
@@ -148,4 +190,13 @@ function heapKept(r: Json, n: (path: string, unit?: string) => string): string[]
     );
   }
   return lines;
+}
+
+// `npx tsx bench/report.ts`: RESULTS.md again from results.json and soak-long.json (no measuring).
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const dir = fileURLToPath(new URL('.', import.meta.url));
+  writeFileSync(
+    join(dir, 'RESULTS.md'),
+    markdown(JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as Json, readLongSoak(dir)),
+  );
 }

@@ -5,12 +5,12 @@
  *   scan <code>  a card at the scanner
  *   reset        the FBS sandbox back to its seeded claims (the same borrower can pay again)
  *   sample       the terminal and printer simulators' records cleared (they are not the kiosk),
- *                a full GC, then
- *                `{"memory": process.memoryUsage()}`
+ *                a full GC, then `{"memory": process.memoryUsage(), "rss": {anonKb, fileKb},
+ *                "databaseBytes", "settledPayments"}`
  *   snapshot <file>  the same clearing and GC, then a V8 heap snapshot written to <file>
  *                (bench/heap-diff.ts tells what one snapshot holds that an earlier one did not)
  */
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -39,6 +39,26 @@ const browserMode = await startBrowserMode(kiosk, {
   settings: screenSettings(config),
   log,
 });
+/**
+ * The resident set split into anonymous memory (heaps: V8's, the allocator's, SQLite's page
+ * cache) and file-backed pages (code, mapped files, which the OS can drop). Linux only.
+ */
+function rssParts(): { anonKb: number; fileKb: number } | null {
+  try {
+    const text = readFileSync('/proc/self/smaps_rollup', 'utf8');
+    const kb = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
+    return { anonKb: kb('Anonymous'), fileKb: kb('Rss') - kb('Anonymous') };
+  } catch {
+    return null;
+  }
+}
+
+/** The journal's database with its write-ahead log: grows with every payment, by design. */
+function databaseBytes(): number {
+  const file = kiosk.core.db.name;
+  return [file, `${file}-wal`].reduce((sum, f) => sum + (existsSync(f) ? statSync(f).size : 0), 0);
+}
+
 const say = (value: unknown): void => void process.stdout.write(`${JSON.stringify(value)}\n`);
 say({ url: browserMode.url, dataDir });
 
@@ -59,9 +79,10 @@ for await (const line of createInterface({ input: process.stdin })) {
     const settled = kiosk.core.db.prepare("SELECT COUNT(*) AS n FROM payments WHERE state = 'settled'").get() as {
       n: number;
     };
-    say({ memory: process.memoryUsage(), settledPayments: settled.n });
+    say({ memory: process.memoryUsage(), rss: rssParts(), databaseBytes: databaseBytes(), settledPayments: settled.n });
   } else if (command === 'exit') break;
 }
 await browserMode.close();
 await kiosk.stop();
+rmSync(dataDir, { recursive: true, force: true });
 process.exit(0);

@@ -4,8 +4,11 @@
  * demo kiosk in its own process (bench/soak-core.ts). Every `every` checkouts the memory of the
  * core process (after a full GC; the simulators' own records cleared first, they are not the
  * kiosk) and of the renderer (JS heap after a collection, DOM nodes, event listeners, over CDP)
- * is sampled. The trend is a least-squares line over the samples after warm-up; growth counts
- * only if the line rises by more than twice the samples' spread around it over the whole run.
+ * is sampled. Trends are least-squares lines over the samples after warm-up: over the whole run,
+ * and over each half. Growth that slows down (caches filling to their bound, the JIT still
+ * optimising, the allocator settling) has a second half flatter than its first; a leak keeps its
+ * slope. So a figure counts as growing only if the line over the second half rises, over that
+ * half, by more than twice the spread of those samples around it.
  *
  * Then, optionally, attribution: heap snapshots of core and renderer, `attributeOver` more
  * checkouts, snapshots again, and what each kept in between (bench/heap-diff.ts). This comes
@@ -35,32 +38,50 @@ interface Sample {
   readonly coreHeapUsedMb: number;
   readonly coreRssMb: number;
   readonly coreExternalMb: number;
+  readonly coreHeapTotalMb: number;
+  /** The core's resident set: anonymous memory (heaps) and file-backed pages (code, mapped files). */
+  readonly coreRssAnonMb: number;
+  readonly coreRssFileMb: number;
+  /** The journal's database and its write-ahead log, which grow with every payment by design. */
+  readonly databaseMb: number;
   readonly rendererHeapUsedMb: number;
   readonly rendererDomNodes: number;
   readonly rendererListeners: number;
   readonly settledPayments: number;
 }
 
-function trendOf(samples: readonly Sample[], key: keyof Sample, total: number): Record<string, number | boolean> {
-  const { slope, residualStd } = linearTrend(
-    samples.map((s) => s.checkouts),
-    samples.map((s) => s[key]),
-  );
-  const growthOverRun = slope * total;
+export function trendOf(samples: readonly Sample[], key: keyof Sample): Record<string, number | boolean> {
+  const fit = (part: readonly Sample[]) =>
+    linearTrend(
+      part.map((s) => s.checkouts),
+      part.map((s) => s[key]),
+    );
+  const half = Math.floor(samples.length / 2);
+  const whole = fit(samples);
+  const secondHalf = samples.slice(half);
+  const end = fit(secondHalf);
+  const secondHalfRise = end.slope * (secondHalf[secondHalf.length - 1]!.checkouts - secondHalf[0]!.checkouts);
   const round = (n: number): number => Math.round(n * 1000) / 1000;
   return {
     first: samples[0]![key],
     last: samples[samples.length - 1]![key],
     lastOverFirstRatio: Math.round((samples[samples.length - 1]![key] / samples[0]![key]) * 100) / 100,
-    slopePer1000Checkouts: round(slope * 1000),
-    fittedGrowthOverRun: round(growthOverRun),
-    noise: round(residualStd),
-    growsBeyondNoise: growthOverRun > 2 * residualStd && growthOverRun > 0,
+    slopePer1000Checkouts: round(whole.slope * 1000),
+    firstHalfSlopePer1000: round(fit(samples.slice(0, half + 1)).slope * 1000),
+    secondHalfSlopePer1000: round(end.slope * 1000),
+    secondHalfRise: round(secondHalfRise),
+    secondHalfNoise: round(end.residualStd),
+    growsBeyondNoise: secondHalfRise > 2 * end.residualStd && secondHalfRise > 0,
   };
 }
 
 export interface SoakOptions {
   readonly every?: number;
+  /**
+   * Checkouts before the first sample. The first few hundred grow the core's heap by about a
+   * megabyte as the JIT compiles and optimises the checkout path (measured: 1 MB between
+   * checkouts 20 and 120, then a few hundred KB per thousand, slowing), which is not a leak.
+   */
   readonly warmup?: number;
   /** Checkouts between the two heap snapshots taken after the sampled run (0: none). */
   readonly attributeOver?: number;
@@ -68,17 +89,23 @@ export interface SoakOptions {
 }
 
 export async function benchSoak(checkouts: number, options: SoakOptions = {}): Promise<Record<string, unknown>> {
-  const { every = 100, warmup = 20, attributeOver = 0, snapshotDir = join(root, 'test-results', 'soak') } = options;
+  const { every = 100, warmup = 200, attributeOver = 0, snapshotDir = join(root, 'test-results', 'soak') } = options;
   if (attributeOver > 0) mkdirSync(snapshotDir, { recursive: true });
-  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/soak-core.ts'], {
-    cwd: root,
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  // SOAK_CORE_WRAPPER runs the core under a profiler, e.g. `heaptrack -o /tmp/core` to see which
+  // native allocations (outside the JS heap) a run keeps.
+  const wrapper = (process.env.SOAK_CORE_WRAPPER ?? '').split(' ').filter(Boolean);
+  const core = [process.execPath, '--expose-gc', '--import', 'tsx', 'bench/soak-core.ts'];
+  const [command, ...args] = [...wrapper, ...core];
+  const child = spawn(command!, args, { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   const nextLine = async (): Promise<Record<string, unknown>> => {
-    const { value, done } = await lines.next();
-    if (done) throw new Error('the soak kiosk exited');
-    return JSON.parse(value as string) as Record<string, unknown>;
+    for (;;) {
+      const { value, done } = await lines.next();
+      if (done) throw new Error('the soak kiosk exited');
+      // A wrapper's own chatter (a profiler's banner) is passed through, not parsed.
+      if ((value as string).startsWith('{')) return JSON.parse(value as string) as Record<string, unknown>;
+      process.stderr.write(`${value as string}\n`);
+    }
   };
   const send = (line: string): void => void child.stdin!.write(`${line}\n`);
   const { url } = (await nextLine()) as { url: string };
@@ -106,8 +133,10 @@ export async function benchSoak(checkouts: number, options: SoakOptions = {}): P
     };
     const sample = async (done: number): Promise<Sample> => {
       send('sample');
-      const { memory, settledPayments } = (await nextLine()) as {
+      const { memory, rss, databaseBytes, settledPayments } = (await nextLine()) as {
         memory: NodeJS.MemoryUsage;
+        rss: { anonKb: number; fileKb: number } | null;
+        databaseBytes: number;
         settledPayments: number;
       };
       await cdp.send('HeapProfiler.collectGarbage');
@@ -119,6 +148,10 @@ export async function benchSoak(checkouts: number, options: SoakOptions = {}): P
         coreHeapUsedMb: round(memory.heapUsed / MB),
         coreRssMb: round(memory.rss / MB),
         coreExternalMb: round(memory.external / MB),
+        coreHeapTotalMb: round(memory.heapTotal / MB),
+        coreRssAnonMb: round(((rss?.anonKb ?? NaN) * 1024) / MB),
+        coreRssFileMb: round(((rss?.fileKb ?? NaN) * 1024) / MB),
+        databaseMb: round(databaseBytes / MB),
         rendererHeapUsedMb: round(metric('JSHeapUsedSize') / MB),
         rendererDomNodes: metric('Nodes'),
         rendererListeners: metric('JSEventListeners'),
@@ -176,11 +209,14 @@ export async function benchSoak(checkouts: number, options: SoakOptions = {}): P
         p95: Math.round(durations[Math.floor(durations.length * 0.95)]!),
       },
       trend: {
-        coreHeapUsedMb: trendOf(samples, 'coreHeapUsedMb', checkouts),
-        coreRssMb: trendOf(samples, 'coreRssMb', checkouts),
-        rendererHeapUsedMb: trendOf(samples, 'rendererHeapUsedMb', checkouts),
-        rendererDomNodes: trendOf(samples, 'rendererDomNodes', checkouts),
-        rendererListeners: trendOf(samples, 'rendererListeners', checkouts),
+        coreHeapUsedMb: trendOf(samples, 'coreHeapUsedMb'),
+        coreRssMb: trendOf(samples, 'coreRssMb'),
+        coreRssAnonMb: trendOf(samples, 'coreRssAnonMb'),
+        coreRssFileMb: trendOf(samples, 'coreRssFileMb'),
+        databaseMb: trendOf(samples, 'databaseMb'),
+        rendererHeapUsedMb: trendOf(samples, 'rendererHeapUsedMb'),
+        rendererDomNodes: trendOf(samples, 'rendererDomNodes'),
+        rendererListeners: trendOf(samples, 'rendererListeners'),
       },
       samples,
       ...(snapshots.length > 0 ? { heapSnapshots: snapshots } : {}),
