@@ -50,7 +50,7 @@ interface Sample {
   readonly settledPayments: number;
 }
 
-export function trendOf(samples: readonly Sample[], key: keyof Sample): Record<string, number | boolean> {
+function trendOf(samples: readonly Sample[], key: keyof Sample): Record<string, number | boolean> {
   const fit = (part: readonly Sample[]) =>
     linearTrend(
       part.map((s) => s.checkouts),
