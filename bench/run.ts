@@ -406,6 +406,7 @@ async function benchTerminal(): Promise<Record<string, unknown>> {
     terminalTimeoutMs: 120_000,
     clientTimeoutMs: 135_000,
     requestTimeoutMs: 10_000,
+    maxTransitMs: 30_000,
     log,
   });
   const stores = openStores();

@@ -63,6 +63,39 @@ export const Claim = ClaimShape.refine((c) => c.route === 'not-payable' || c.amo
 });
 export type Claim = z.infer<typeof Claim>;
 
+/**
+ * Why a claim FBS lists as open is not (or not simply) payable here and now. The kiosk's own
+ * journal and the debtor system decide this, not FBS alone: FBS hears of a payment late (a
+ * registration waiting in the outbox, or up to ~72 h for a debtor-system payment).
+ * - `paid`: paid at this kiosk (its registration may still be on its way), or the debtor system
+ *   says it is paid; never charged again here.
+ * - `being-checked`: a payment for it is in doubt or with staff; not charged until that is settled.
+ * - `ask-staff`: the debtor system does not know it, or has another amount left to pay.
+ * - `not-payable-now`: the debtor system cannot confirm it is still open (unreachable), and the
+ *   kiosk's policy is not to charge it unconfirmed.
+ * - `unconfirmed`: the same, but the policy lets it be charged (staff at the counter): a warning.
+ */
+export const ClaimNoteKind = z.enum(['paid', 'being-checked', 'ask-staff', 'not-payable-now', 'unconfirmed']);
+export type ClaimNoteKind = z.infer<typeof ClaimNoteKind>;
+
+/** Notes of these kinds make a claim impossible to select. */
+export const BLOCKING_NOTES: ReadonlySet<ClaimNoteKind> = new Set([
+  'paid',
+  'being-checked',
+  'ask-staff',
+  'not-payable-now',
+]);
+
+export const ClaimNote = z
+  .object({
+    claimId: ClaimShape.shape.id,
+    kind: ClaimNoteKind,
+    /** Paid at this kiosk: when (ISO date-time); otherwise null. */
+    paidAt: z.iso.datetime().nullable(),
+  })
+  .strict();
+export type ClaimNote = z.infer<typeof ClaimNote>;
+
 export function claimIdForFee(feeId: FeeId): string {
   return `fbs:${feeId}`;
 }

@@ -27,7 +27,8 @@ export const PAYMENT_TRANSITIONS: Readonly<Record<PaymentState, readonly Payment
   // Staff resolve it: registered after all (settled), reversed (voided), or, when the terminal
   // could not say, what its own journal shows (approved: charged, declined: not charged).
   needs_attention: ['settled', 'voided', 'approved', 'declined'],
-  declined: [],
+  // Only when the terminal itself later shows a capture for it (the day's terminal check): staff.
+  declined: ['needs_attention'],
   settled: [],
   voided: [],
 };
@@ -38,6 +39,19 @@ export function canTransition(from: PaymentState, to: PaymentState): boolean {
 
 /** States in which money may have been taken but the kiosk does not know: recovery needed. */
 export const IN_DOUBT_STATES: readonly PaymentState[] = ['authorizing', 'unknown'];
+
+/**
+ * States in which a payment holds its claims: money was, or may have been, taken for them, so
+ * the kiosk never charges them again (only a decline or a void releases them).
+ */
+export const CLAIM_HOLDING_STATES: readonly PaymentState[] = [
+  'created',
+  'authorizing',
+  'unknown',
+  'approved',
+  'settled',
+  'needs_attention',
+];
 
 /**
  * held: staff are voiding the payment, so it must not be sent; cancelled: the payment was

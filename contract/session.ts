@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Claim } from './claim.js';
+import { Claim, ClaimNote } from './claim.js';
 import { Ore } from './money.js';
 import { Receipt } from './receipt.js';
 
@@ -56,8 +56,12 @@ export const SessionView = z.discriminatedUnion('screen', [
       screen: z.literal('claims'),
       borrowerName: z.string().nullable(),
       claims: z.array(Claim),
+      /** Claims that cannot be chosen (or only with a warning), and why. */
+      notes: z.array(ClaimNote),
       selected: z.array(z.string()),
       totalOre: Ore,
+      /** Set when the list was fetched again because something changed right before paying. */
+      notice: z.enum(['claims-changed']).nullable(),
     })
     .strict(),
   z.object({ screen: z.literal('nothing-to-pay'), borrowerName: z.string().nullable() }).strict(),

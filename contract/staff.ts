@@ -43,6 +43,17 @@ export const PaymentEntry = z
     reason: z.string().max(2100).nullable(),
     deliveries: z.array(DeliveryEntry),
     actions: z.array(StaffPaymentAction),
+    /** A payment request went to the terminal (it can be checked there). */
+    sentToTerminal: z.boolean(),
+    /** What the terminal itself said when the kiosk asked it again; null until it has been asked. */
+    terminalCheck: z
+      .object({
+        outcome: z.enum(['captured', 'not-captured', 'not-found']),
+        capturedOre: Ore,
+        checkedAt: z.iso.datetime(),
+      })
+      .strict()
+      .nullable(),
   })
   .strict();
 export type PaymentEntry = z.infer<typeof PaymentEntry>;
@@ -54,6 +65,8 @@ export const MismatchKind = z.enum([
   'queued', // charged, registration still waiting (network down)
   'amount-differs', // registrations do not add up to what the card paid
   'voided-but-registered', // reversed at the terminal, yet registered
+  'terminal-captured', // the terminal took money the journal does not count as taken
+  'terminal-not-captured', // the journal counts money the terminal says it did not take
 ]);
 export type MismatchKind = z.infer<typeof MismatchKind>;
 
@@ -81,6 +94,19 @@ export const DayTotals = z
     rejectedOre: Ore,
     /** Registered outside the kiosk, with a reason recorded by staff. */
     resolvedByStaffOre: Ore,
+    /**
+     * The terminal's own record, for the payments it has been asked about again (each once it
+     * could no longer be in flight): what it captured, net of reversals, against what the journal
+     * counts for the same payments. `unchecked`: sent to the terminal, not yet asked again.
+     */
+    terminal: z
+      .object({
+        checked: z.number().int().min(0),
+        unchecked: z.number().int().min(0),
+        capturedOre: Ore,
+        journalOre: Ore,
+      })
+      .strict(),
   })
   .strict();
 export type DayTotals = z.infer<typeof DayTotals>;
@@ -104,6 +130,7 @@ export type DayReport = z.infer<typeof DayReport>;
 export const DiagnosticPart = z.enum([
   'config',
   'database',
+  'reconciliation',
   'disk',
   'fbs',
   'oeir',
@@ -134,13 +161,21 @@ const LocalDate = z
   .regex(/^\d{4}-\d{2}-\d{2}$/)
   .optional();
 
+/**
+ * Debtor-route claims the debtor system cannot confirm as open (ØiR unreachable) before charging:
+ * `counter-only` (default) charges them only with staff at the counter, who can ask the borrower;
+ * `refuse` never; `accept-and-queue` always (the payment waits in the outbox). See the README.
+ */
+export const UnconfirmedDebtorPolicy = z.enum(['counter-only', 'refuse', 'accept-and-queue']);
+export type UnconfirmedDebtorPolicy = z.infer<typeof UnconfirmedDebtorPolicy>;
+
 /** Settings a technician may change from the screen (the rest: `kiosk config` over SSH). */
 export const ScreenSettingsChange = z
   .object({
     'ui.language': z.enum(['da', 'en']),
     'ui.idleTimeoutMs': z.number().int().min(10_000).max(600_000),
     'ui.pinRequired': z.boolean(),
-    'oeir.offlinePolicy': z.enum(['accept-and-queue', 'refuse']),
+    'oeir.offlinePolicy': UnconfirmedDebtorPolicy,
     'library.receiptText': z.string().max(300),
   })
   .partial()
@@ -221,7 +256,7 @@ export const TechnicianSettings = z
     language: z.enum(['da', 'en']),
     idleTimeoutMs: z.number().int(),
     pinRequired: z.boolean(),
-    offlinePolicy: z.enum(['accept-and-queue', 'refuse']),
+    offlinePolicy: UnconfirmedDebtorPolicy,
     receiptText: z.string().max(300),
     /** Secrets are never sent to a screen: only whether they are set. */
     secrets: z.record(z.string(), z.enum(['set', 'not set'])),

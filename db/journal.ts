@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   canTransition,
+  CLAIM_HOLDING_STATES,
   IN_DOUBT_STATES,
   PaymentLine,
   type Channel,
@@ -11,6 +12,7 @@ import {
 import type { AuditLog } from './audit.js';
 import type { Db } from './open.js';
 import type { OutboxRow, OutboxSpec, OutboxStore, FinalOutcome } from './outbox.js';
+import { TerminalCheckStore, type TerminalCheck } from './terminal-checks.js';
 
 export class IllegalTransitionError extends Error {
   override name = 'IllegalTransitionError';
@@ -23,6 +25,33 @@ export class PaymentNotFoundError extends Error {
 /** A staff action that the payment's state does not allow; nothing was changed. */
 export class StaffActionRefusedError extends Error {
   override name = 'StaffActionRefusedError';
+}
+
+/**
+ * The kiosk already holds a payment for some of these claims (paid, or in doubt): charging them
+ * again would take the borrower's money twice. Nothing was written.
+ */
+export class ClaimAlreadyChargedError extends Error {
+  override name = 'ClaimAlreadyChargedError';
+  constructor(readonly charges: readonly FeeCharge[]) {
+    super(
+      `already paid or being paid at this kiosk: ${charges.map((c) => `fee ${c.feeId} (payment ${c.paymentId}, ${c.state})`).join(', ')}`,
+    );
+  }
+}
+
+/** A payment of this kiosk that holds a fee (see CLAIM_HOLDING_STATES). */
+export interface FeeCharge {
+  readonly feeId: string;
+  readonly claimId: string;
+  readonly paymentId: string;
+  readonly state: PaymentState;
+  /** The terminal's reference is known: the money was taken. */
+  readonly charged: boolean;
+  /** Every registration of the payment is delivered (FBS or the debtor system has it). */
+  readonly registered: boolean;
+  /** When the payment was made (ISO). */
+  readonly at: string;
 }
 
 /** Card data kept for the receipt. */
@@ -72,6 +101,8 @@ interface LineRow {
  */
 export class PaymentJournal {
   private readonly stmts;
+  /** What the terminal itself said about each payment request (the day's terminal reconciliation). */
+  readonly terminalChecks: TerminalCheckStore;
 
   constructor(
     private readonly db: Db,
@@ -110,11 +141,24 @@ export class PaymentJournal {
       latestReason: db.prepare(
         'SELECT reason FROM payment_transitions WHERE payment_id = ? ORDER BY rowid DESC LIMIT 1',
       ),
+      authorizingAt: db.prepare(
+        `SELECT at FROM payment_transitions WHERE payment_id = ? AND to_state = 'authorizing' ORDER BY at LIMIT 1`,
+      ),
       approvedAt: db.prepare(
         `SELECT at FROM payment_transitions WHERE payment_id = ? AND to_state = 'approved' ORDER BY at LIMIT 1`,
       ),
       openDeliveries: db.prepare(`SELECT COUNT(*) AS n FROM outbox WHERE payment_id = ? AND state <> 'delivered'`),
+      chargesForFees: db.prepare(
+        `SELECT l.fee_id, l.claim_id, p.id AS payment_id, p.state, p.terminal_transaction_ref, p.created_at,
+                (SELECT COUNT(*) FROM outbox o WHERE o.payment_id = p.id AND o.state <> 'delivered') AS undelivered,
+                (SELECT COUNT(*) FROM outbox o WHERE o.payment_id = p.id) AS deliveries
+           FROM payment_lines l JOIN payments p ON p.id = l.payment_id
+          WHERE l.fee_id IN (SELECT value FROM json_each(@fees))
+            AND p.state IN (SELECT value FROM json_each(@states))
+          ORDER BY p.created_at, p.id`,
+      ),
     };
+    this.terminalChecks = new TerminalCheckStore(db);
     outbox.setOnFinal((row, outcome) => this.onDeliveryFinal(row, outcome));
   }
 
@@ -129,6 +173,10 @@ export class PaymentJournal {
     const amount = sumOre(lines.map((l) => l.amountOre));
     this.db
       .transaction(() => {
+        // Checked in the same write transaction that records the intent: no second payment for a
+        // claim can slip in between the look and the write, whatever the screen showed.
+        const held = this.chargesForFees(lines.map((l) => l.feeId));
+        if (held.length > 0) throw new ClaimAlreadyChargedError(held);
         this.stmts.insertPayment.run({ id, channel: input.channel, patron_id: input.patronId, amount_ore: amount, at });
         lines.forEach((l, i) =>
           this.stmts.insertLine.run(
@@ -282,6 +330,32 @@ export class PaymentJournal {
     return this.transition(id, 'settled', { actor, reason });
   }
 
+  /**
+   * What the terminal says about a payment, recorded; when the terminal captured money for a
+   * payment the kiosk recorded as declined (a request that arrived after the kiosk gave up on
+   * it), the payment goes to staff in the same transaction, with the terminal's reference, so
+   * staff can refund it (void) or register it.
+   */
+  recordTerminalCheck(check: TerminalCheck): Payment {
+    this.db
+      .transaction(() => {
+        this.terminalChecks.record(check);
+        const payment = this.get(check.paymentId);
+        if (check.outcome === 'captured' && payment.state === 'declined') {
+          this.transition(payment.id, 'needs_attention', {
+            actor: 'system',
+            ...(check.transactionRef ? { terminalTransactionRef: check.transactionRef } : {}),
+            reason:
+              `terminal-capture: the terminal took ${check.capturedOre} øre (reference ${check.transactionRef ?? '?'}) ` +
+              `for a payment the kiosk had recorded as declined (${this.latestReason(payment.id) ?? ''}); ` +
+              'refund it (void) or register it',
+          });
+        }
+      })
+      .immediate();
+    return this.get(check.paymentId);
+  }
+
   get(id: string): Payment {
     const row = this.stmts.payment.get(id) as PaymentRow | undefined;
     if (!row) throw new PaymentNotFoundError(`no payment ${id}`);
@@ -324,10 +398,49 @@ export class PaymentJournal {
     return row?.reason ?? null;
   }
 
+  /**
+   * When `authorizing` was written (ISO): the request was sent at once after it, never before.
+   * Null for a payment that never got that far.
+   */
+  authorizingAt(id: string): string | null {
+    const row = this.stmts.authorizingAt.get(id) as { at: string } | undefined;
+    return row?.at ?? null;
+  }
+
   /** When the terminal's approval was recorded (ISO), or null for a payment never approved. */
   approvedAt(id: string): string | null {
     const row = this.stmts.approvedAt.get(id) as { at: string } | undefined;
     return row?.at ?? null;
+  }
+
+  /**
+   * This kiosk's payments that hold any of these fees: paid (registered or not yet) or in doubt.
+   * A fee listed here must never be charged again; a declined or voided payment holds nothing.
+   */
+  chargesForFees(feeIds: readonly string[]): FeeCharge[] {
+    if (feeIds.length === 0) return [];
+    const rows = this.stmts.chargesForFees.all({
+      fees: JSON.stringify(feeIds),
+      states: JSON.stringify(CLAIM_HOLDING_STATES),
+    }) as {
+      fee_id: string;
+      claim_id: string;
+      payment_id: string;
+      state: PaymentState;
+      terminal_transaction_ref: string | null;
+      created_at: string;
+      undelivered: number;
+      deliveries: number;
+    }[];
+    return rows.map((r) => ({
+      feeId: r.fee_id,
+      claimId: r.claim_id,
+      paymentId: r.payment_id,
+      state: r.state,
+      charged: r.terminal_transaction_ref !== null,
+      registered: r.state === 'settled' || (r.deliveries > 0 && r.undelivered === 0),
+      at: r.created_at,
+    }));
   }
 
   listByState(states: readonly PaymentState[]): Payment[] {

@@ -4,7 +4,6 @@ import type { ScanHub } from '../devices/scanner/scan-hub.js';
 import { setUpScanners } from '../devices/scanner/setup.js';
 import { setUpTerminal, type TerminalSetup } from '../devices/terminal/setup.js';
 import { FbsClient } from '../integrations/fbs/client.js';
-import { checkClaimsFresh } from '../integrations/fbs/freshness.js';
 import { FBS_PAYMENT_TARGET, fbsPaymentTarget } from '../integrations/fbs/payment-target.js';
 import { FbsSandbox } from '../integrations/fbs/sandbox/server.js';
 import { OEIR_PAYMENT_TARGET } from '../integrations/oeir/payment-target.js';
@@ -25,6 +24,7 @@ import { configPath } from './config.js';
 import { runDiagnostics } from './diagnostics.js';
 import { fbsCheck } from './doctor.js';
 import { Reconciliation } from './reconciliation.js';
+import { claimSourcesFor } from './claim-sources.js';
 
 export interface Kiosk {
   readonly core: Core;
@@ -103,18 +103,8 @@ export async function bootKiosk(
       config,
       terminal: terminal.terminal,
       targets: { [FBS_PAYMENT_TARGET]: fbsPaymentTarget(fbs), [OEIR_PAYMENT_TARGET]: oeir.target },
-      // Right before charging: FBS for every claim, and the debtor system for debtor-route ones.
-      verifyClaims: async (patronId, lines) => {
-        const [inFbs, inDebtorSystem] = await Promise.all([
-          checkClaimsFresh(
-            fbs,
-            patronId,
-            lines.map((l) => ({ id: l.claimId, feeId: l.feeId, amountOre: l.amountOre, route: l.route })),
-          ),
-          oeir.verify(lines),
-        ]);
-        return [...inFbs, ...inDebtorSystem];
-      },
+      // Besides the kiosk's own journal: FBS for every claim, the debtor system for debtor-route ones.
+      claimSources: claimSourcesFor(fbs, oeir, config.oeir),
       packaged: options.packaged,
       log,
     });
@@ -165,6 +155,8 @@ export async function bootKiosk(
     pinRequired: config.ui.pinRequired,
     interceptScan: (event) => staffConsole.interceptScan(event),
     checkout: core.checkout,
+    standing: core.standing,
+    refreshClaims: (patronId) => fbs.claims(patronId),
     journal: core.journal,
     receipts,
     scanners,

@@ -1,5 +1,5 @@
 import type { Channel, Payment, PaymentLine } from '../contract/index.js';
-import type { PaymentJournal } from '../db/journal.js';
+import { ClaimAlreadyChargedError, type PaymentJournal } from '../db/journal.js';
 import {
   TerminalBusyError,
   TerminalNotReachedError,
@@ -14,14 +14,30 @@ import { isStorageFull, StorageFullError } from './storage.js';
 import type { TerminalMonitor } from './terminal-monitor.js';
 import { recordTerminalOutcome, type TerminalRecovery } from './terminal-recovery.js';
 
-/** A chosen claim that is no longer as the borrower saw it (see integrations/fbs/freshness.ts). */
+/**
+ * A chosen claim that must not be charged now, and why: paid (in FBS or the debtor system),
+ * paid-here (this kiosk holds a payment for it), amount-changed, route-changed, gone (FBS no
+ * longer lists it), unknown-in-debtor-system, unconfirmed (the debtor system cannot be asked and
+ * the policy does not allow charging it unconfirmed; main/claim-standing.ts).
+ */
 export interface StaleClaim {
   readonly claimId: string;
-  readonly kind: string;
+  readonly kind:
+    | 'paid'
+    | 'paid-here'
+    | 'amount-changed'
+    | 'route-changed'
+    | 'gone'
+    | 'unknown-in-debtor-system'
+    | 'unconfirmed';
 }
 
-/** Re-reads the chosen claims at their source right before charging. */
-export type VerifyClaims = (patronId: string, lines: readonly PaymentLine[]) => Promise<readonly StaleClaim[]>;
+/** Re-checks the chosen claims right before charging (main/claim-standing.ts). */
+export type VerifyClaims = (request: {
+  readonly patronId: string;
+  readonly lines: readonly PaymentLine[];
+  readonly channel: Channel;
+}) => Promise<readonly StaleClaim[]>;
 
 /** Nothing was charged or persisted: the borrower must look at their claims again. */
 export class ClaimsChangedError extends Error {
@@ -72,6 +88,8 @@ export interface CheckoutParts {
   readonly recovery: TerminalRecovery;
   readonly log: Logger;
   readonly onApproved: () => void;
+  /** Any payment that reached the terminal ended (approved, declined, in doubt…). */
+  readonly onFinished?: () => void;
   readonly verifyClaims?: VerifyClaims;
   /** Refuses a new payment when the journal's disk is (nearly) full. */
   readonly storage?: { checkRoomForPayment(): void };
@@ -112,7 +130,9 @@ export class Checkout {
     try {
       return await this.run(request, onProgress);
     } finally {
+      const sent = this.inFlight !== 'starting';
       this.inFlight = null;
+      if (sent) this.parts.onFinished?.();
     }
   }
 
@@ -132,7 +152,7 @@ export class Checkout {
     // Last look before money moves: a claim paid or changed since it was shown must not be
     // charged. If the source cannot be asked, this throws and nothing is charged either.
     const verifyClaims = this.parts.verifyClaims ?? (() => Promise.resolve([]));
-    const changes = await verifyClaims(request.patronId, request.lines);
+    const changes = await verifyClaims(request);
     if (changes.length > 0) throw new ClaimsChangedError(changes);
 
     // Nothing has been asked of the terminal yet: a journal that cannot be written stops here.
@@ -146,6 +166,14 @@ export class Checkout {
       faultPoint('checkout.after-intent-persisted');
       authorizing = journal.markAuthorizing(intent.id, { requestRef, actor: request.actor });
     } catch (error) {
+      // The journal holds a payment for one of these claims: nothing written, nothing charged.
+      if (error instanceof ClaimAlreadyChargedError) {
+        throw new ClaimsChangedError(
+          request.lines
+            .filter((l) => error.charges.some((c) => c.feeId === l.feeId))
+            .map((l) => ({ claimId: l.claimId, kind: 'paid-here' })),
+        );
+      }
       if (!isStorageFull(error)) throw error;
       if (intent) this.tryToCloseUnsent(intent.id, request.actor);
       throw new StorageFullError(`the journal could not be written: ${(error as Error).message}`);

@@ -2,6 +2,7 @@ import envPaths from 'env-paths';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { UnconfirmedDebtorPolicy } from '../contract/index.js';
 import { DEFAULT_LIBRARY_CARD_PATTERNS } from '../devices/scanner/codes.js';
 import { getPath, isEncrypted, SecretBox, SECRET_PATHS, setPath } from './secrets.js';
 
@@ -140,8 +141,14 @@ export const KioskConfig = z
           .strict()
           .prefault({}),
         timeoutMs: z.number().int().min(500).max(120_000).default(15_000),
-        /** Debtor-route claims when ØiR cannot be asked before charging: take the payment and queue it, or refuse. */
-        offlinePolicy: z.enum(['accept-and-queue', 'refuse']).default('accept-and-queue'),
+        /**
+         * Debtor-route claims the debtor system cannot confirm as still open (ØiR unreachable):
+         * `counter-only` charges them only at the counter (staff present), `refuse` never,
+         * `accept-and-queue` always (the registration waits in the outbox). Read the README first.
+         */
+        offlinePolicy: UnconfirmedDebtorPolicy.default('counter-only'),
+        /** A claim the debtor system confirmed open this recently still counts as confirmed when it is unreachable. */
+        confirmationValidMinutes: z.number().int().min(0).max(60).default(10),
         breaker: z
           .object({
             failuresToOpen: z.number().int().min(1).max(100).default(5),
@@ -280,6 +287,14 @@ export const KioskConfig = z
         clientTimeoutMs: z.number().int().min(1_000).max(900_000).default(135_000),
         /** Status, abort, login and reversal requests. */
         requestTimeoutMs: z.number().int().min(200).max(60_000).default(10_000),
+        /**
+         * The longest a payment request may take to reach the terminal (a stalled link, or a request
+         * left in a killed kiosk's socket). Until this plus terminalTimeoutMs has passed since it
+         * was sent, the terminal's "not found" proves nothing and the payment stays in doubt.
+         */
+        maxRequestTransitMs: z.number().int().min(0).max(600_000).default(30_000),
+        /** How often the day's payments are checked against the terminal's own record. */
+        auditIntervalMs: z.number().int().min(1_000).max(86_400_000).default(300_000),
         /** Recovery of a lost answer: how often to ask, and when to hand the payment to staff. */
         statusPollMs: z.number().int().min(20).max(60_000).default(2_000),
         resolveGiveUpMs: z.number().int().min(100).max(3_600_000).default(180_000),

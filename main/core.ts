@@ -6,12 +6,14 @@ import { openDatabase, type Db } from '../db/open.js';
 import { OutboxStore } from '../db/outbox.js';
 import type { PaymentTerminal } from '../devices/terminal/terminal.js';
 import { Checkout, type VerifyClaims } from './checkout.js';
+import { ClaimStanding, type ClaimStandingParts } from './claim-standing.js';
 import type { KioskConfig } from './config.js';
 import { armFaultPointFromEnv } from './faults.js';
 import { StorageGuard } from './storage.js';
 import { createLogger, type Logger } from './log.js';
 import { OutboxWorker, type TargetHandler } from './outbox-worker.js';
 import { TerminalMonitor } from './terminal-monitor.js';
+import { TerminalAudit } from './terminal-audit.js';
 import { TerminalRecovery } from './terminal-recovery.js';
 
 export interface CoreOptions {
@@ -19,7 +21,13 @@ export interface CoreOptions {
   readonly terminal: PaymentTerminal;
   /** Outbox target handlers, registered by the integrations. */
   readonly targets?: Readonly<Record<string, TargetHandler>>;
-  /** Re-checks chosen claims at their source right before charging (FBS freshness check). */
+  /**
+   * Where the kiosk learns whether a claim may be charged besides its own journal: FBS's view
+   * and the debtor system's, and the policy for claims the debtor system cannot confirm. Without
+   * it only the journal is asked (tests of the payment path alone).
+   */
+  readonly claimSources?: Omit<ClaimStandingParts, 'journal' | 'log' | 'now'>;
+  /** Replaces the whole check before charging (tests). */
   readonly verifyClaims?: VerifyClaims;
   /** True in a packaged build: fault points can never be armed there. */
   readonly packaged: boolean;
@@ -53,6 +61,10 @@ export class Core {
   readonly checkout: Checkout;
   readonly monitor: TerminalMonitor;
   readonly recovery: TerminalRecovery;
+  /** Checks every payment request against the terminal's own record once it can no longer be in flight. */
+  readonly terminalAudit: TerminalAudit;
+  /** Which claims may be charged now: the journal first, then FBS and the debtor system. */
+  readonly standing: ClaimStanding;
   readonly log: Logger;
   /** Start-up recovery of in-doubt payments; new checkouts wait for it. */
   recovered: Promise<Payment[]> = Promise.resolve([]);
@@ -72,9 +84,30 @@ export class Core {
     for (const [target, handler] of Object.entries(options.targets ?? {})) this.worker.register(target, handler);
     const terminalConfig = options.config.terminal;
     this.monitor = new TerminalMonitor(options.terminal, this.log, terminalConfig.healthIntervalMs);
-    this.recovery = new TerminalRecovery(this.journal, options.terminal, this.log, {
-      pollIntervalMs: terminalConfig.statusPollMs,
-      giveUpAfterMs: terminalConfig.resolveGiveUpMs,
+    this.recovery = new TerminalRecovery(
+      this.journal,
+      options.terminal,
+      this.log,
+      { pollIntervalMs: terminalConfig.statusPollMs, giveUpAfterMs: terminalConfig.resolveGiveUpMs },
+      now,
+      (entry) => this.audit.append({ actor: 'system', ...entry }),
+    );
+    this.terminalAudit = new TerminalAudit({
+      journal: this.journal,
+      terminal: options.terminal,
+      log: this.log.child({ part: 'terminal-check' }),
+      intervalMs: terminalConfig.auditIntervalMs,
+      now,
+    });
+    this.standing = new ClaimStanding({
+      journal: this.journal,
+      fbsChanges: () => Promise.resolve([]),
+      debtorLookUp: () => Promise.resolve([]),
+      policy: 'counter-only',
+      confirmationValidMs: 0,
+      ...options.claimSources,
+      now,
+      log: this.log.child({ part: 'claims' }),
     });
     this.checkout = new Checkout({
       journal: this.journal,
@@ -83,9 +116,10 @@ export class Core {
       recovery: this.recovery,
       log: this.log,
       onApproved: () => this.worker.wake(),
+      onFinished: () => this.terminalAudit.afterPayment(),
       storage: new StorageGuard(options.config.dataDir, options.config.storage.minFreeMbToPay),
       recordRetryMs: terminalConfig.statusPollMs,
-      ...(options.verifyClaims ? { verifyClaims: options.verifyClaims } : {}),
+      verifyClaims: options.verifyClaims ?? ((request) => this.standing.verifyBeforeCharge(request)),
     });
   }
 
@@ -129,6 +163,8 @@ export class Core {
     this.checkout.holdUntil(this.recovered);
     this.monitor.start();
     this.worker.start();
+    // After recovery: the payments it resolved (and any earlier ones) are checked at the terminal.
+    void this.recovered.then(() => this.terminalAudit.start());
     this.log.info(
       { abandoned: abandoned.length, inDoubt: inDoubt.length, outbox: this.outbox.counts() },
       'core started',
@@ -155,6 +191,7 @@ export class Core {
     this.monitor.stop();
     this.recovery.stop();
     await this.recovered;
+    await this.terminalAudit.stop();
     await this.worker.stop();
     this.db.close();
   }

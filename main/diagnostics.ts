@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { DiagnosticCheck, DiagnosticPart } from '../contract/index.js';
 import { LATEST_VERSION } from '../db/migrations/index.js';
 import type { Db } from '../db/open.js';
+import { terminalDisagreements } from '../db/terminal-checks.js';
 import type { PrinterStatus } from '../devices/printer/printer.js';
 import type { SourceStatus } from '../devices/scanner/scan-hub.js';
 import type { TerminalHealth } from '../devices/terminal/terminal.js';
@@ -39,6 +40,7 @@ export async function runDiagnostics(parts: DiagnosticParts): Promise<Diagnostic
   const limit = parts.timeoutMs ?? 15_000;
   const checks: [DiagnosticPart, () => Promise<Omit<DiagnosticCheck, 'part'>> | Omit<DiagnosticCheck, 'part'>][] = [
     ['database', () => checkDatabase(parts)],
+    ['reconciliation', () => checkReconciliation(parts)],
     ['disk', () => checkDisk(parts.dataDir, parts.minFreeDiskMb)],
     ['fbs', () => checkFbs(parts.fbs)],
     ['oeir', () => checkOeir(parts.oeir)],
@@ -120,6 +122,43 @@ function checkDatabase(parts: DiagnosticParts): Omit<DiagnosticCheck, 'part'> {
     return { level, summary: level === 'ok' ? 'journal readable and intact' : 'payments need staff', details };
   } catch (error) {
     return { level: 'broken', summary: `the journal cannot be read: ${(error as Error).message}`, details: [path] };
+  } finally {
+    opened?.close();
+  }
+}
+
+/**
+ * The journal against the terminal's own record (main/terminal-audit.ts): a capture the journal
+ * calls declined, or an approval the terminal says it never made, is broken until staff settle it.
+ */
+function checkReconciliation(parts: DiagnosticParts): Omit<DiagnosticCheck, 'part'> {
+  const path = join(parts.dataDir, DATABASE_FILE);
+  let db = parts.db;
+  let opened: Db | null = null;
+  try {
+    if (!db) {
+      if (!existsSync(path)) return { level: 'ok', summary: 'no payments yet', details: [] };
+      opened = new Database(path, { readonly: true, fileMustExist: true });
+      opened.pragma('busy_timeout = 5000');
+      db = opened;
+    }
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version < 8)
+      return { level: 'warning', summary: 'not checked yet (the kiosk migrates the journal at start)', details: [] };
+    const { capturedNotRecorded, recordedNotCaptured } = terminalDisagreements(db);
+    const details: string[] = [];
+    if (capturedNotRecorded > 0)
+      details.push(
+        `${capturedNotRecorded} payment(s): the terminal took money the kiosk recorded as declined (refund or register them in "Dagens betalinger")`,
+      );
+    if (recordedNotCaptured > 0)
+      details.push(`${recordedNotCaptured} payment(s): the kiosk counts money the terminal says it did not take`);
+    if (details.length > 0)
+      return { level: 'broken', summary: 'the terminal and the journal disagree about money taken', details };
+    return { level: 'ok', summary: 'the terminal’s record agrees with the journal', details: [] };
+  } catch (error) {
+    // The database check names an unreadable journal; here it only means nothing can be compared.
+    return { level: 'warning', summary: `not checked: ${oneLine((error as Error).message)}`, details: [] };
   } finally {
     opened?.close();
   }

@@ -68,6 +68,13 @@ export class PaymentDesk {
         const ref = resolution.terminalTransactionRef.trim();
         if (!/^[\w.:/-]{1,200}$/u.test(ref))
           throw new StaffActionRefusedError('the terminal reference from the terminal journal is needed');
+        // Registering claims another payment of this kiosk already paid would register them twice.
+        const others = journal.chargesForFees(payment.lines.map((l) => l.feeId)).filter((c) => c.paymentId !== id);
+        if (others.length > 0)
+          throw new StaffActionRefusedError(
+            `these claims are already paid by payment ${others.map((o) => o.paymentId).join(', ')}: ` +
+              'the borrower was charged twice, so void this payment (refund) instead',
+          );
         journal.approve(id, ref, planDeliveries(payment, ref, new Date()), actor, null, `staff: ${reason}`);
         this.parts.wake();
         break;
@@ -153,6 +160,8 @@ const REPORT_TEXT = {
     staff: 'Afklaret af personale',
     declined: 'Afviste betalinger',
     inDoubt: 'Uafklarede',
+    terminal: 'Terminalens tal',
+    terminalChecked: 'tjekket',
     balanced: 'Dagen er afstemt',
     mismatches: 'Afvigelser',
   },
@@ -170,6 +179,8 @@ const REPORT_TEXT = {
     staff: 'Resolved by staff',
     declined: 'Declined payments',
     inDoubt: 'In doubt',
+    terminal: 'Terminal record',
+    terminalChecked: 'checked',
     balanced: 'The day balances',
     mismatches: 'Mismatches',
   },
@@ -206,6 +217,10 @@ export function layoutDayReport(
     { kind: 'rule' },
     { kind: 'text', text: `${t.declined}: ${totals.declined.count}` },
     { kind: 'text', text: `${t.inDoubt}: ${totals.inDoubt.count}` },
+    amount(
+      `${t.terminal} (${totals.terminal.checked} ${t.terminalChecked}/${totals.terminal.checked + totals.terminal.unchecked})`,
+      totals.terminal.capturedOre,
+    ),
     { kind: 'space' },
   ];
   if (report.balanced) blocks.push({ kind: 'heading', text: t.balanced });

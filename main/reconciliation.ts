@@ -92,6 +92,7 @@ export class Reconciliation {
         lastError: row.lastError,
       };
     });
+    const check = this.journal.terminalChecks.get(payment.id);
     return {
       id: payment.id,
       createdAt: payment.createdAt,
@@ -103,6 +104,10 @@ export class Reconciliation {
       reason: this.journal.latestReason(payment.id),
       deliveries,
       actions: actionsFor(payment, deliveries),
+      terminalCheck: check
+        ? { outcome: check.outcome, capturedOre: check.capturedOre, checkedAt: check.checkedAt }
+        : null,
+      sentToTerminal: payment.terminalRequestRef !== null,
     };
   }
 
@@ -131,6 +136,8 @@ function actionsFor(payment: Payment, deliveries: readonly DeliveryEntry[]): Sta
   if (open && charged && !deliveries.some((d) => d.state === 'delivered' || d.state === 'sending'))
     actions.push('void');
   if (payment.state === 'needs_attention' && !charged) actions.push('resolve-charged', 'resolve-not-charged');
+  // The terminal took money the kiosk had recorded as declined: register it (or void it, above).
+  if (payment.state === 'needs_attention' && charged && deliveries.length === 0) actions.push('resolve-charged');
   if (payment.state === 'needs_attention' && charged) actions.push('resolve-registered');
   if (charged && payment.state !== 'voided') actions.push('reprint');
   return actions;
@@ -148,16 +155,33 @@ function mismatchesOf(p: PaymentEntry): Mismatch[] {
     found.push({ paymentId: p.id, kind, amountOre, detail: detail.slice(0, 2200) });
   };
   const reason = p.reason ?? '';
+  const charged = p.terminalTransactionRef !== null;
+  const check = p.terminalCheck;
+  if (check) {
+    // What the kiosk counts as taken (and not given back) against what the terminal says it took.
+    const counted = charged && p.state !== 'voided' ? p.amountOre : 0;
+    const taken = check.outcome === 'captured' && p.state !== 'voided' ? check.capturedOre : 0;
+    if (taken > counted)
+      add('terminal-captured', taken - counted, `the terminal took ${taken} øre; the journal counts ${counted} øre`);
+    if (counted > taken)
+      add(
+        'terminal-not-captured',
+        counted - taken,
+        `the journal counts ${counted} øre; the terminal took ${taken} øre`,
+      );
+  }
   if (p.state === 'authorizing' || p.state === 'unknown')
     add('in-doubt', p.amountOre, 'the terminal has not said whether the card was charged');
   if (p.state === 'needs_attention') add('needs-attention', p.amountOre, reason);
-  const charged = p.terminalTransactionRef !== null;
   if (p.state === 'voided') {
     const registered = sumWhere(p.deliveries, (d) => d.state === 'delivered');
     if (registered > 0) add('voided-but-registered', registered, 'reversed at the terminal, yet registered');
     return found;
   }
   if (!charged || p.state === 'declined') return found;
+  // Charged with nothing planned to register yet: the terminal took money the kiosk had recorded as
+  // declined. Its needs-attention line says so; staff register or refund it.
+  if (p.state === 'needs_attention' && p.deliveries.length === 0) return found;
   for (const d of p.deliveries) {
     if (d.state === 'rejected' && p.state !== 'settled')
       add('rejected', d.amountOre, `${d.target}: ${d.lastError ?? ''}`);
@@ -179,6 +203,19 @@ function totalsOf(payments: readonly PaymentEntry[]): DayTotals {
     sumOre(deliveries.filter(keep).map((x) => x.d.amountOre));
   const cardApproved = count(charged);
   const voidedTotal = count(voided);
+  const checked = payments.filter((p) => p.terminalCheck !== null);
+  const terminal = {
+    checked: checked.length,
+    unchecked: payments.filter((p) => p.sentToTerminal && p.terminalCheck === null).length,
+    capturedOre: sumOre(
+      checked.map((p) =>
+        p.terminalCheck!.outcome === 'captured' && p.state !== 'voided' ? p.terminalCheck!.capturedOre : 0,
+      ),
+    ),
+    journalOre: sumOre(
+      checked.map((p) => (p.terminalTransactionRef !== null && p.state !== 'voided' ? p.amountOre : 0)),
+    ),
+  };
   return {
     cardApproved,
     voided: voidedTotal,
@@ -190,6 +227,7 @@ function totalsOf(payments: readonly PaymentEntry[]): DayTotals {
     queuedOre: sum(({ d }) => QUEUED.has(d.state)),
     rejectedOre: sum(({ d, settledByStaff }) => d.state === 'rejected' && !settledByStaff),
     resolvedByStaffOre: sum(({ d, settledByStaff }) => d.state === 'rejected' && settledByStaff),
+    terminal,
   };
 }
 
@@ -208,6 +246,7 @@ const CSV_HEADER = [
   'afvist',
   'terminalreference',
   'kort',
+  'terminalens tal',
   'bemærkning',
 ];
 
@@ -239,6 +278,7 @@ export function dayReportCsv(report: DayReport): string {
       by((d) => d.state === 'rejected'),
       p.terminalTransactionRef ?? '',
       p.card?.last4 ? `${p.card.scheme ?? ''} **** ${p.card.last4}`.trim() : '',
+      terminalCell(p),
       p.reason ?? '',
     ];
   });
@@ -256,10 +296,19 @@ export function dayReportCsv(report: DayReport): string {
     kr(t.rejectedOre),
     '',
     '',
+    `${kr(t.terminal.capturedOre)} (${t.terminal.checked} tjekket, ${t.terminal.unchecked} mangler)`,
     `godkendt ${kr(t.cardApproved.ore)}, annulleret ${kr(t.voided.ore)}, afklaret af personale ${kr(t.resolvedByStaffOre)}`,
   ];
   const lines = [CSV_HEADER, ...rows, totals].map((cells) => cells.map(csvCell).join(';'));
   return `\uFEFF${lines.join('\r\n')}\r\n`;
+}
+
+/** What the terminal said when asked again: the amount it took, "ikke trukket", "ukendt", or empty. */
+function terminalCell(p: PaymentEntry): string {
+  const check = p.terminalCheck;
+  if (!check) return p.sentToTerminal ? 'ikke tjekket endnu' : '';
+  if (check.outcome === 'captured') return (check.capturedOre / 100).toFixed(2).replace('.', ',');
+  return check.outcome === 'not-found' ? 'ukendt af terminalen' : 'ikke trukket';
 }
 
 function csvCell(value: string): string {

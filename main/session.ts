@@ -1,4 +1,4 @@
-import type { Claim, KioskCommand, PaymentLine, SessionView } from '../contract/index.js';
+import type { Claim, ClaimNote, KioskCommand, PaymentLine, SessionView } from '../contract/index.js';
 import type { PaymentJournal } from '../db/journal.js';
 import { parseScan, type CodeRules } from '../devices/scanner/codes.js';
 import type { ScanEvent, ScanHub } from '../devices/scanner/scan-hub.js';
@@ -7,6 +7,7 @@ import { TerminalBusyError, type TerminalProgress } from '../devices/terminal/te
 import type { Identified } from '../integrations/fbs/client.js';
 import { FbsError } from '../integrations/fbs/errors.js';
 import { CardPaymentUnavailableError, ClaimsChangedError, PaymentNotRecordedError, type Checkout } from './checkout.js';
+import { blocks, type ClaimStanding } from './claim-standing.js';
 import { StorageFullError } from './storage.js';
 import type { Logger } from './log.js';
 import type { Receipts } from './receipts.js';
@@ -26,6 +27,10 @@ export interface SessionParts {
   /** Staff mode sees every scan first; true means it took the scan. */
   readonly interceptScan?: (event: ScanEvent) => boolean;
   readonly checkout: Checkout;
+  /** Which claims may be charged here and now (the journal, the debtor system). */
+  readonly standing: Pick<ClaimStanding, 'notes'>;
+  /** The borrower's open claims again, by patron id (after something changed right before paying). */
+  readonly refreshClaims: (patronId: string) => Promise<Claim[]>;
   readonly journal: PaymentJournal;
   readonly receipts: Receipts;
   readonly scanners: ScanHub;
@@ -52,6 +57,8 @@ export class KioskSession {
   private language: Language;
   private identifier: { kind: 'library-card' | 'cpr'; value: string } | null = null;
   private identified: Identified | null = null;
+  /** Why some of the borrower's claims cannot be chosen now (paid here, being checked…). */
+  private notes: ClaimNote[] = [];
   private generation = 0;
   private paying: Promise<void> | null = null;
   private lastSelection: string[] = [];
@@ -217,21 +224,54 @@ export class KioskSession {
       return;
     }
     if (generation !== this.generation) return;
-    this.identified = identified;
-    const payable = identified.claims.filter((c) => c.route !== 'not-payable');
-    if (payable.length === 0) {
+    if (identified.claims.every((c) => c.route === 'not-payable')) {
+      this.identified = identified;
       this.show({ screen: 'nothing-to-pay', borrowerName: identified.borrower.name });
       return;
     }
-    this.showClaims(payable.map((c) => c.id));
+    await this.showStanding(generation, identified, null);
+  }
+
+  /**
+   * The claims screen for these claims, with the notes that say which cannot be chosen now; the
+   * selectable ones are chosen by default. A claim paid here (even while its registration waits)
+   * or paid in the debtor system is shown as paid and can never be chosen.
+   */
+  private async showStanding(
+    generation: number,
+    identified: Identified,
+    notice: 'claims-changed' | null,
+  ): Promise<void> {
+    let notes: ClaimNote[];
+    try {
+      notes = await this.parts.standing.notes(identified.claims, this.counterActor ? 'staff' : 'kiosk');
+    } catch (error) {
+      if (generation !== this.generation) return;
+      this.parts.log.error({ err: error }, 'the claims could not be checked against the journal');
+      this.show({ screen: 'error', code: 'internal', messageKey: null });
+      return;
+    }
+    if (generation !== this.generation) return;
+    this.identified = identified;
+    this.notes = notes;
+    this.showClaims(
+      this.selectable().map((c) => c.id),
+      notice,
+    );
+  }
+
+  /** Claims the borrower may choose: payable, with no note that blocks them. */
+  private selectable(): Claim[] {
+    const blocked = new Set(this.notes.filter(blocks).map((n) => n.claimId));
+    return (this.identified?.claims ?? []).filter((c) => c.route !== 'not-payable' && !blocked.has(c.id));
   }
 
   private select(claimIds: readonly string[]): void {
     if (this.view.screen !== 'claims' || !this.identified) throw new CommandRejectedError('no claims on screen');
-    const payable = new Set(this.identified.claims.filter((c) => c.route !== 'not-payable').map((c) => c.id));
-    const unknown = claimIds.filter((id) => !payable.has(id));
+    const selectable = new Set(this.selectable().map((c) => c.id));
+    const unknown = claimIds.filter((id) => !selectable.has(id));
     if (unknown.length > 0) throw new CommandRejectedError(`not payable here: ${unknown.join(', ')}`);
-    this.showClaims([...new Set(claimIds)]);
+    this.showClaims([...new Set(claimIds)], this.view.notice);
   }
 
   private async pay(): Promise<void> {
@@ -268,6 +308,8 @@ export class KioskSession {
       );
     } catch (error) {
       if (generation !== this.generation) return;
+      // Nothing was charged: the borrower sees the claims as they are now (the changed one marked).
+      if (error instanceof ClaimsChangedError) return this.claimsChanged(generation, patronId, error);
       // Money may have moved and the journal could not say so yet: staff, never "try again".
       if (error instanceof PaymentNotRecordedError) this.show({ screen: 'staff-notified' });
       else this.show({ screen: 'error', code: errorCodeForCheckout(error, log), messageKey: null });
@@ -294,6 +336,32 @@ export class KioskSession {
     }
   }
 
+  /**
+   * A chosen claim was paid, changed or could not be confirmed right before charging. Nothing was
+   * charged. The claims are fetched again and shown with what changed; the claim that was paid
+   * (here, or in the debtor system while FBS still lists it) is shown as paid, so the borrower
+   * is not sent round the same list again.
+   */
+  private async claimsChanged(generation: number, patronId: string, error: ClaimsChangedError): Promise<void> {
+    const { log } = this.parts;
+    log.info({ changes: error.changes }, 'claims changed right before charging: nothing was charged');
+    const borrower = this.identified?.borrower;
+    let claims: Claim[];
+    try {
+      claims = await this.parts.refreshClaims(patronId);
+    } catch (refreshError) {
+      if (generation !== this.generation) return;
+      this.show({ screen: 'error', code: errorCodeForCheckout(refreshError, log), messageKey: null });
+      return;
+    }
+    if (generation !== this.generation || !borrower) return;
+    if (claims.every((c) => c.route === 'not-payable')) {
+      this.show({ screen: 'nothing-to-pay', borrowerName: borrower.name });
+      return;
+    }
+    await this.showStanding(generation, { borrower, claims }, 'claims-changed');
+  }
+
   private async approved(generation: number, paymentId: string): Promise<void> {
     const { receipts, journal } = this.parts;
     const receipt = receipts.receipt(paymentId);
@@ -313,7 +381,11 @@ export class KioskSession {
 
   private retry(): void {
     if (this.view.screen !== 'declined' || !this.identified) throw new CommandRejectedError('nothing to retry');
-    this.showClaims(this.lastSelection);
+    const selectable = new Set(this.selectable().map((c) => c.id));
+    this.showClaims(
+      this.lastSelection.filter((id) => selectable.has(id)),
+      null,
+    );
   }
 
   private async cancel(): Promise<void> {
@@ -343,9 +415,10 @@ export class KioskSession {
     this.counterActor = null;
     this.identifier = null;
     this.identified = null;
+    this.notes = [];
   }
 
-  private showClaims(selected: string[]): void {
+  private showClaims(selected: readonly string[], notice: 'claims-changed' | null): void {
     const identified = this.identified!;
     const chosen = new Set(selected);
     const totalOre = identified.claims.filter((c) => chosen.has(c.id)).reduce((sum, c) => sum + c.amountOre, 0);
@@ -353,8 +426,10 @@ export class KioskSession {
       screen: 'claims',
       borrowerName: identified.borrower.name,
       claims: identified.claims,
+      notes: this.notes,
       selected: identified.claims.filter((c) => chosen.has(c.id)).map((c) => c.id),
       totalOre,
+      notice,
     });
   }
 

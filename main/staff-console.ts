@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { KioskEvent, StaffRequest, StaffResult, StaffState, TechnicianSettings } from '../contract/index.js';
+import type {
+  KioskEvent,
+  StaffRequest,
+  StaffResult,
+  StaffState,
+  TechnicianSettings,
+  UnconfirmedDebtorPolicy,
+} from '../contract/index.js';
 import type { AuditLog } from '../db/audit.js';
 import type { StaffAccountStore } from '../db/staff-accounts.js';
 import { encodeReceipt } from '../devices/printer/escpos.js';
@@ -409,7 +416,7 @@ export class StaffConsole {
       language: getPath(effective, 'ui.language') as 'da' | 'en',
       idleTimeoutMs: getPath(effective, 'ui.idleTimeoutMs') as number,
       pinRequired: getPath(effective, 'ui.pinRequired') as boolean,
-      offlinePolicy: getPath(effective, 'oeir.offlinePolicy') as 'accept-and-queue' | 'refuse',
+      offlinePolicy: getPath(effective, 'oeir.offlinePolicy') as UnconfirmedDebtorPolicy,
       receiptText: getPath(effective, 'library.receiptText') as string,
       secrets,
       certificate,

@@ -62,9 +62,17 @@ const NOT_FOUND_IS_PROOF_MS = 48 * 60 * 60 * 1000;
  * it asks the terminal for the status of the original request, as often as needed while the
  * terminal is busy, and never sends a second PaymentRequest. When the terminal cannot say in
  * time, the payment goes to staff as `needs_attention`.
+ *
+ * "Not found" is only proof once the request can no longer be in flight: a request sent just
+ * before a crash may still be on its way (a stalled link delivers it seconds later, and the
+ * terminal then charges the card). So until the terminal's `inFlightWindowMs` has passed since
+ * `authorizing` was written (the request is sent right after), the payment stays in doubt and
+ * the terminal is asked again once the window has closed. A driver that can make the request
+ * impossible to start (`preventStart`) is asked to first; its "fenced" makes "not found" proof.
  */
 export class TerminalRecovery {
   private stopping = false;
+  private wakeSleeper: (() => void) | null = null;
 
   constructor(
     private readonly journal: PaymentJournal,
@@ -72,11 +80,13 @@ export class TerminalRecovery {
     private readonly log: Logger,
     private readonly options: RecoveryOptions,
     private readonly now: () => number = Date.now,
+    private readonly audit?: (entry: { action: string; subject: string; data: Record<string, unknown> }) => void,
   ) {}
 
   /** Shutting down: a payment being resolved stays in doubt, for the next start. */
   stop(): void {
     this.stopping = true;
+    this.wakeSleeper?.();
   }
 
   async resolve(payment: Payment, actor = 'system'): Promise<Payment> {
@@ -84,8 +94,13 @@ export class TerminalRecovery {
     if (requestRef === null) {
       return this.journal.flagForStaff(payment.id, 'no terminal request reference was recorded', actor);
     }
-    const deadline = this.now() + this.options.giveUpAfterMs;
+    const sentAt = Date.parse(this.journal.authorizingAt(payment.id) ?? payment.createdAt);
+    let provenAfter = sentAt + this.terminal.inFlightWindowMs;
+    const deadline =
+      Math.max(this.now(), provenAfter) + Math.max(this.options.giveUpAfterMs, 2 * this.options.pollIntervalMs);
     let last = 'no answer yet';
+    let fenced = false;
+    let heldInDoubt = false;
     for (;;) {
       let status: TerminalStatus | null = null;
       try {
@@ -100,17 +115,51 @@ export class TerminalRecovery {
         );
         return recordTerminalOutcome(this.journal, payment, status.outcome, actor, this.log);
       }
+      let pause = this.options.pollIntervalMs;
       if (status?.state === 'not-found') {
-        if (this.now() - Date.parse(payment.createdAt) < NOT_FOUND_IS_PROOF_MS) {
-          return this.journal.decline(payment.id, 'not-received: the terminal never received the request', actor);
+        const now = this.now();
+        if (now - sentAt >= NOT_FOUND_IS_PROOF_MS) {
+          return this.journal.flagForStaff(
+            payment.id,
+            'the terminal no longer knows the request (older than 48 h)',
+            actor,
+          );
         }
-        return this.journal.flagForStaff(
-          payment.id,
-          'the terminal no longer knows the request (older than 48 h)',
-          actor,
-        );
-      }
-      if (status?.state === 'in-progress') last = 'the terminal still reports the payment in progress';
+        if (!fenced && now < provenAfter && this.terminal.preventStart) {
+          fenced = (await this.fence(payment, requestRef)) === 'fenced';
+          // Fenced: the request can no longer start, so the next "not found" is proof.
+          if (fenced) provenAfter = now;
+          continue;
+        }
+        if (now >= provenAfter) {
+          return this.journal.decline(
+            payment.id,
+            fenced
+              ? 'not-received: the terminal never received the request (start prevented first)'
+              : 'not-received: the terminal never received the request (asked again after it could no longer arrive)',
+            actor,
+          );
+        }
+        // Not found *yet*: it may still arrive. Stay in doubt until it no longer can, then ask again.
+        if (!heldInDoubt) {
+          heldInDoubt = true;
+          this.log.warn(
+            { paymentId: payment.id, requestRef, untilMs: provenAfter - now },
+            'the terminal does not know the request yet; it may still arrive: the payment stays in doubt',
+          );
+          this.audit?.({
+            action: 'recovery.not-found-too-early',
+            subject: payment.id,
+            data: {
+              requestRef,
+              sentAt: new Date(sentAt).toISOString(),
+              provenAfter: new Date(provenAfter).toISOString(),
+            },
+          });
+        }
+        last = 'the terminal did not know the request yet';
+        pause = Math.max(1, Math.min(provenAfter - now, this.options.giveUpAfterMs));
+      } else if (status?.state === 'in-progress') last = 'the terminal still reports the payment in progress';
       if (this.stopping) {
         this.log.warn({ paymentId: payment.id }, 'kiosk stopping: the payment stays in doubt until the next start');
         return payment;
@@ -119,7 +168,35 @@ export class TerminalRecovery {
         this.log.error({ paymentId: payment.id, last }, 'terminal could not say what happened: staff must check');
         return this.journal.flagForStaff(payment.id, `the terminal could not say what happened: ${last}`, actor);
       }
-      await new Promise((resolve) => setTimeout(resolve, this.options.pollIntervalMs));
+      await this.sleep(pause);
+      if (this.stopping) {
+        this.log.warn({ paymentId: payment.id }, 'kiosk stopping: the payment stays in doubt until the next start');
+        return payment;
+      }
     }
+  }
+
+  private async fence(payment: Payment, requestRef: string): Promise<'fenced' | 'not-fenced'> {
+    let result: 'fenced' | 'not-fenced' = 'not-fenced';
+    try {
+      result = await this.terminal.preventStart!({ paymentId: payment.id, requestRef });
+    } catch (error) {
+      this.log.warn({ paymentId: payment.id, err: error }, 'the terminal could not be asked to prevent the request');
+    }
+    this.audit?.({ action: 'recovery.start-prevented', subject: payment.id, data: { requestRef, result } });
+    return result;
+  }
+
+  /** A pause that ends early when the kiosk stops. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        if (this.wakeSleeper === done) this.wakeSleeper = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakeSleeper = done;
+    });
   }
 }

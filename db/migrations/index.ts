@@ -5,6 +5,7 @@ import { m004OutboxLeaseIndex } from './004-outbox-lease-index.js';
 import { m005TerminalRequest } from './005-terminal-request.js';
 import { m006StaffAccounts } from './006-staff-accounts.js';
 import { m007OutboxHeld } from './007-outbox-held.js';
+import { m008ClaimHoldsTerminalChecks } from './008-claim-holds-terminal-checks.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -18,5 +19,6 @@ export const MIGRATIONS: readonly Migration[] = [
   m005TerminalRequest,
   m006StaffAccounts,
   m007OutboxHeld,
+  m008ClaimHoldsTerminalChecks,
 ];
 export const LATEST_VERSION = MIGRATIONS.length;

@@ -62,6 +62,7 @@ export async function setUpTerminal(config: TerminalConfig, log: Logger): Promis
       terminalTimeoutMs: config.terminalTimeoutMs,
       clientTimeoutMs: config.clientTimeoutMs,
       requestTimeoutMs: config.requestTimeoutMs,
+      maxTransitMs: config.maxRequestTransitMs,
       log,
     });
     const problems = key ? [] : ['the terminal connection is not encrypted (lab variant)'];

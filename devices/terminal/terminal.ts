@@ -72,6 +72,21 @@ export type ReversalOutcome =
   | { readonly outcome: 'refused'; readonly detail: string };
 
 export interface PaymentTerminal {
+  /**
+   * How long after a payment request was sent it may still reach the terminal and start: the
+   * longest time a sent request can take to arrive plus the terminal's own processing limit.
+   * Until then a "not found" from the terminal proves nothing (the request may be stalled on
+   * the wire, e.g. in a kiosk that was killed while sending it); after it, it proves the request
+   * never arrived. Per driver, from its configuration.
+   */
+  readonly inFlightWindowMs: number;
+  /**
+   * Drivers whose terminal can refuse a request before it arrives (a cancel by the request's
+   * reference that the terminal remembers) implement this; `fenced` means the request can no
+   * longer start, so "not found" is proof at once. nexo terminals cannot: they ignore an abort
+   * for a request they do not know, so the nexo driver does not offer it.
+   */
+  preventStart?(request: { paymentId: string; requestRef: string }): Promise<'fenced' | 'not-fenced'>;
   /** A fresh request reference (unique per terminal for at least 48 hours). */
   newRequestRef(): string;
   /** Logs the kiosk in and says whether the terminal can take a payment now. */
@@ -113,6 +128,7 @@ export class TerminalBusyError extends TerminalNotReachedError {
 
 /** Used when no terminal is configured: refuses everything before anything is sent. */
 export const notConfiguredTerminal: PaymentTerminal = {
+  inFlightWindowMs: 0,
   newRequestRef: () => 'none',
   health: () =>
     Promise.resolve({ available: false, reason: 'not-configured', detail: 'no payment terminal is configured' }),

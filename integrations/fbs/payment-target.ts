@@ -54,7 +54,9 @@ export function fbsPaymentTarget(client: FbsClient): TargetHandler {
     if (doubles.length > 0) {
       return {
         kind: 'permanent',
-        error: `possible double payment: FBS had already registered fee ${doubles.map((d) => d.feeId).join(', ')} with a different order`,
+        error:
+          `possible double payment: the borrower was charged here, but FBS had already registered fee ` +
+          `${doubles.map((d) => d.feeId).join(', ')} as paid with a different order; refund the borrower (void) or settle it with finance`,
         result: { ...result, flag: 'possible-double-payment' },
       };
     }

@@ -6,6 +6,9 @@ import type { OeirLink } from './link.js';
 
 export const OEIR_PAYMENT_TARGET = 'oeir.indbetaling';
 
+/** Business faults that mean the claim was (partly) paid already (modelled codes, see the WSDL). */
+const ALREADY_PAID: ReadonlySet<string> = new Set(['FordringLukket', 'BeloebOverstigerRestance']);
+
 /**
  * Outbox target `oeir.indbetaling`: one ForetagIndbetaling per payment, with the payment's UUID
  * as the payment identifier, which the debtor system uses to recognise a repeat. A success keeps
@@ -34,10 +37,23 @@ export function oeirPaymentTarget(link: OeirLink, place?: string): TargetHandler
       return { kind: 'delivered', result: receipt };
     } catch (error) {
       if (error instanceof OeirError && error.kind === 'business') {
+        const code = error.details.code ?? null;
+        const feeId = error.details.feeId ?? null;
+        if (code !== null && ALREADY_PAID.has(code)) {
+          // The card was charged here, and the debtor system already has (some of) this claim paid:
+          // the borrower has paid twice. Staff must refund, not just look.
+          return {
+            kind: 'permanent',
+            error:
+              `possible double payment: the borrower was charged here, but the debtor system says claim ${feeId ?? '?'} ` +
+              `is already paid (${error.message}); refund the borrower (void) or settle it with finance`,
+            result: { code, feeId, flag: 'possible-double-payment' },
+          };
+        }
         return {
           kind: 'permanent',
           error: `the debtor system refused the payment: ${error.message}`,
-          result: { code: error.details.code ?? null, feeId: error.details.feeId ?? null },
+          result: { code, feeId },
         };
       }
       return { kind: 'transient', error: error instanceof Error ? error.message : String(error) };

@@ -1,49 +1,56 @@
-import type { PaymentLine } from '../../contract/index.js';
-import type { StaleClaim } from '../../main/checkout.js';
-import type { Logger } from '../../main/log.js';
 import { OeirError } from './errors.js';
 import type { OeirLink } from './link.js';
 
-/** What to do with debtor-route claims when ØiR cannot be asked before charging. */
-export type OfflinePolicy = 'accept-and-queue' | 'refuse';
+/** A debtor-route claim as the kiosk showed it. */
+export interface DebtorClaimShown {
+  readonly claimId: string;
+  readonly feeId: string;
+  readonly amountOre: number;
+}
 
 /**
- * Before the terminal is asked for money: confirms with SøgDelfordringTilIndbetaling that each
- * debtor-route claim is still open in the debtor system, for the amount shown. FBS hears of
- * debtor-system payments days late, so this is the check that counts for these claims.
- * Offline: `accept-and-queue` lets the payment go ahead (it waits in the outbox);
- * `refuse` stops it, and nothing is charged.
+ * What the debtor system says of a debtor-route claim:
+ * - open: still open, for exactly the amount shown;
+ * - paid: closed (paid elsewhere: FBS hears of it up to ~72 h later);
+ * - amount-changed: open, but with another amount left to pay (paid in part elsewhere);
+ * - unknown: the debtor system does not know it.
  */
-export async function checkDebtorClaims(
+export interface DebtorClaimStanding {
+  readonly claimId: string;
+  readonly feeId: string;
+  readonly state: 'open' | 'paid' | 'amount-changed' | 'unknown';
+}
+
+/** The debtor system could not be asked (offline, timeout, platform fault, unreadable answer). */
+export class DebtorSystemUnreachableError extends Error {
+  override name = 'DebtorSystemUnreachableError';
+}
+
+/**
+ * SøgDelfordringTilIndbetaling for the claims: the check that counts for debtor-route claims,
+ * since FBS hears of debtor-system payments days late. What to do when the debtor system cannot
+ * be asked is the core's decision (main/claim-standing.ts), not this adapter's.
+ */
+export async function lookUpDebtorClaims(
   link: OeirLink,
-  lines: readonly PaymentLine[],
-  policy: OfflinePolicy,
-  log: Logger,
-): Promise<StaleClaim[]> {
-  const debtor = lines.filter((l) => l.route === 'debtor');
-  if (debtor.length === 0) return [];
+  claims: readonly DebtorClaimShown[],
+): Promise<DebtorClaimStanding[]> {
+  if (claims.length === 0) return [];
   let statuses;
   try {
-    statuses = new Map((await link.search(debtor.map((l) => l.feeId))).map((s) => [s.feeId, s]));
+    statuses = new Map((await link.search(claims.map((c) => c.feeId))).map((s) => [s.feeId, s]));
   } catch (error) {
     if (error instanceof OeirError && error.kind === 'business') throw error;
-    if (policy === 'refuse')
-      throw new OeirError(
-        'transport',
-        `debtor-route claims cannot be confirmed, ØiR is unreachable: ${(error as Error).message}`,
-      );
-    log.warn(
-      { error: (error as Error).message, claims: debtor.length },
-      'ØiR unreachable before charging: accepting and queueing',
-    );
-    return [];
+    throw new DebtorSystemUnreachableError(`the debtor system cannot be asked: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
-  const stale: StaleClaim[] = [];
-  for (const line of debtor) {
-    const status = statuses.get(line.feeId);
-    if (!status || status.status === 'unknown') stale.push({ claimId: line.claimId, kind: 'unknown-in-debtor-system' });
-    else if (status.status === 'closed') stale.push({ claimId: line.claimId, kind: 'paid' });
-    else if (status.remainingOre !== line.amountOre) stale.push({ claimId: line.claimId, kind: 'amount-changed' });
-  }
-  return stale;
+  return claims.map((claim): DebtorClaimStanding => {
+    const status = statuses.get(claim.feeId);
+    const base = { claimId: claim.claimId, feeId: claim.feeId };
+    if (!status || status.status === 'unknown') return { ...base, state: 'unknown' };
+    if (status.status === 'closed') return { ...base, state: 'paid' };
+    if (status.remainingOre !== claim.amountOre) return { ...base, state: 'amount-changed' };
+    return { ...base, state: 'open' };
+  });
 }

@@ -1,6 +1,4 @@
 import { readFileSync } from 'node:fs';
-import type { PaymentLine } from '../../contract/index.js';
-import type { StaleClaim } from '../../main/checkout.js';
 import type { KioskConfig } from '../../main/config.js';
 import type { Logger } from '../../main/log.js';
 import type { TargetHandler } from '../../main/outbox-worker.js';
@@ -9,7 +7,12 @@ import { OeirClient } from './client.js';
 import { OeirLink, type LinkStatus } from './link.js';
 import type { CallerContext } from './mapping.js';
 import { oeirPaymentTarget } from './payment-target.js';
-import { checkDebtorClaims } from './precharge.js';
+import {
+  DebtorSystemUnreachableError,
+  lookUpDebtorClaims,
+  type DebtorClaimShown,
+  type DebtorClaimStanding,
+} from './precharge.js';
 import { createCertificateAuthority, toPkcs12 } from '../sandbox-pki.js';
 import { DEFAULT_WSDL, DEMO_DEBTOR_CLAIMS, DEMO_MUNICIPALITY_CVR, OeirSandbox } from './sandbox/server.js';
 
@@ -28,7 +31,8 @@ export interface OeirSetup {
   readonly sandbox: OeirSandbox | null;
   readonly target: TargetHandler;
   status(): LinkStatus;
-  verify(lines: readonly PaymentLine[]): Promise<StaleClaim[]>;
+  /** The debtor system's view of debtor-route claims; DebtorSystemUnreachableError when it cannot be asked. */
+  lookUp(claims: readonly DebtorClaimShown[]): Promise<DebtorClaimStanding[]>;
   close(): Promise<void>;
 }
 
@@ -119,10 +123,10 @@ export async function setUpOeir(config: OeirConfig, log: Logger): Promise<OeirSe
       ? oeirPaymentTarget(link, config.place || undefined)
       : () => Promise.resolve({ kind: 'transient', error: unavailable }),
     status: () => link?.status ?? offline,
-    verify: async (lines) => {
-      if (link) return checkDebtorClaims(link, lines, config.offlinePolicy, log);
-      if (config.offlinePolicy === 'refuse' && lines.some((l) => l.route === 'debtor')) throw new Error(unavailable);
-      return [];
+    lookUp: async (claims) => {
+      if (link) return lookUpDebtorClaims(link, claims);
+      if (claims.length === 0) return [];
+      throw new DebtorSystemUnreachableError(unavailable);
     },
     async close() {
       link?.close();

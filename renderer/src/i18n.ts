@@ -34,6 +34,17 @@ const resources = {
         pay: 'Betal {{amount}}',
         chooseOne: 'Vælg mindst én betaling',
         copy: 'Eksemplar {{item}}',
+        nothingSelectable: 'Der er ikke noget, du kan betale her lige nu.',
+        notice: {
+          'claims-changed': 'Listen er opdateret, fordi noget havde ændret sig. Der er ikke trukket penge.',
+        },
+        note: {
+          paid: 'Betalt — registreres',
+          'being-checked': 'En betaling undersøges — kontakt personalet',
+          'ask-staff': 'Kan ikke betales her — kontakt personalet',
+          'not-payable-now': 'Kan ikke betales her lige nu — kommunens system svarer ikke',
+          unconfirmed: 'Kommunens system svarer ikke: spørg låneren, om det er betalt et andet sted',
+        },
       },
       nothing: { title: 'Du skylder ikke noget', body: 'Der er intet at betale lige nu.' },
       paying: {
@@ -150,6 +161,17 @@ const resources = {
         pay: 'Pay {{amount}}',
         chooseOne: 'Choose at least one payment',
         copy: 'Copy {{item}}',
+        nothingSelectable: 'There is nothing you can pay here right now.',
+        notice: {
+          'claims-changed': 'The list was updated because something had changed. No money was taken.',
+        },
+        note: {
+          paid: 'Paid — being registered',
+          'being-checked': 'A payment is being checked — please ask the staff',
+          'ask-staff': 'Cannot be paid here — please ask the staff',
+          'not-payable-now': 'Cannot be paid here right now — the municipality’s system is not answering',
+          unconfirmed: 'The municipality’s system is not answering: ask whether it was paid elsewhere',
+        },
       },
       nothing: { title: 'You owe nothing', body: 'There is nothing to pay right now.' },
       paying: {

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { formatDkk, type Claim, type KioskCommand, type SessionView } from '../../contract/index.js';
+import { BLOCKING_NOTES, formatDkk, type Claim, type KioskCommand, type SessionView } from '../../contract/index.js';
 import { Keypad } from './Keypad.js';
 import { ReceiptView } from './ReceiptView.js';
 import { ScanIllustration } from './ScanIllustration.js';
@@ -83,6 +83,11 @@ export function Loading() {
 export function Claims({ view, send }: { view: ViewOf<'claims'>; send: Send }) {
   const { t } = useTranslation();
   const selected = new Set(view.selected);
+  const notes = new Map(view.notes.map((n) => [n.claimId, n]));
+  const blocked = (claim: Claim) => {
+    const note = notes.get(claim.id);
+    return note !== undefined && BLOCKING_NOTES.has(note.kind);
+  };
   const toggle = (claim: Claim) => {
     const next = selected.has(claim.id) ? view.selected.filter((id) => id !== claim.id) : [...view.selected, claim.id];
     send({ type: 'checkout.select', claimIds: next });
@@ -92,36 +97,51 @@ export function Claims({ view, send }: { view: ViewOf<'claims'>; send: Send }) {
     { key: 'debtor', claims: view.claims.filter((c) => c.route === 'debtor') },
     { key: 'info', claims: view.claims.filter((c) => c.route === 'not-payable') },
   ];
+  const nothingSelectable = view.claims.every((c) => c.route === 'not-payable' || blocked(c));
   return (
     <section className="screen claims">
       {view.borrowerName && <p className="lead">{t('claims.greeting', { name: view.borrowerName })}</p>}
       <h1>{t('claims.title')}</h1>
+      {view.notice && (
+        <p className="notice" role="status" data-testid="claims-notice">
+          {t(`claims.notice.${view.notice}`)}
+        </p>
+      )}
       {groups
         .filter((g) => g.claims.length > 0)
         .map((group) => (
           <section key={group.key} className="claim-group" aria-label={t(`claims.${group.key}`)}>
             <h2>{t(`claims.${group.key}`)}</h2>
             <ul>
-              {group.claims.map((claim) => (
-                <li key={claim.id}>
-                  <label className={group.key === 'info' ? 'claim info' : 'claim'}>
-                    {group.key !== 'info' && (
-                      <input type="checkbox" checked={selected.has(claim.id)} onChange={() => toggle(claim)} />
-                    )}
-                    <span className="claim-text">
-                      <span className="reason">{claim.reason}</span>
-                      {claim.materials.map((m) => (
-                        <span key={m.itemNumber} className="material">
-                          {[m.materialGroup, m.periodical, t('claims.copy', { item: m.itemNumber })]
-                            .filter(Boolean)
-                            .join(', ')}
-                        </span>
-                      ))}
-                    </span>
-                    <span className="amount">{formatDkk(claim.amountOre)}</span>
-                  </label>
-                </li>
-              ))}
+              {group.claims.map((claim) => {
+                const note = notes.get(claim.id);
+                const choosable = group.key !== 'info' && !blocked(claim);
+                return (
+                  <li key={claim.id} data-claim={claim.feeId} data-note={note?.kind ?? ''}>
+                    <label className={choosable ? 'claim' : 'claim info'}>
+                      {choosable && (
+                        <input type="checkbox" checked={selected.has(claim.id)} onChange={() => toggle(claim)} />
+                      )}
+                      <span className="claim-text">
+                        <span className="reason">{claim.reason}</span>
+                        {claim.materials.map((m) => (
+                          <span key={m.itemNumber} className="material">
+                            {[m.materialGroup, m.periodical, t('claims.copy', { item: m.itemNumber })]
+                              .filter(Boolean)
+                              .join(', ')}
+                          </span>
+                        ))}
+                        {note && (
+                          <span className={`claim-note ${note.kind}`} data-testid="claim-note">
+                            {t(`claims.note.${note.kind}`)}
+                          </span>
+                        )}
+                      </span>
+                      <span className="amount">{formatDkk(claim.amountOre)}</span>
+                    </label>
+                  </li>
+                );
+              })}
             </ul>
           </section>
         ))}
@@ -129,7 +149,11 @@ export function Claims({ view, send }: { view: ViewOf<'claims'>; send: Send }) {
         <span>{t('claims.total')}</span>
         <span className="amount">{formatDkk(view.totalOre)}</span>
       </p>
-      {view.selected.length === 0 && <p className="warning">{t('claims.chooseOne')}</p>}
+      {nothingSelectable ? (
+        <p className="warning">{t('claims.nothingSelectable')}</p>
+      ) : (
+        view.selected.length === 0 && <p className="warning">{t('claims.chooseOne')}</p>
+      )}
       <button
         type="button"
         className="primary wide"

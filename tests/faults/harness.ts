@@ -14,6 +14,7 @@ import { FbsSandbox } from '../../integrations/fbs/sandbox/server.js';
 import { DATABASE_FILE } from '../../main/core.js';
 import { tempDir } from '../support/fixtures.js';
 import { startOeirFixture, type OeirFixture } from '../support/oeir-fixture.js';
+import { startStallingProxy, type StallingProxy } from '../support/stalling-proxy.js';
 
 const CORE_CHILD = fileURLToPath(new URL('../crash/core-child.ts', import.meta.url));
 export const TERMINAL_PASSPHRASE = 'crash test passphrase';
@@ -54,17 +55,22 @@ export interface Sandboxes {
   readonly terminal: TerminalSimulator;
   readonly oeir: OeirFixture;
   readonly fbs: FbsSandbox;
+  /** A stalled link to the terminal, when a run asks for it (env's `viaProxy`). */
+  readonly proxy: StallingProxy;
   /** Everything back to its seeded state before a run. */
   reset(): void;
   /** The environment the core child needs to reach the sandboxes, with its data folder. */
-  env(dataDir: string): Record<string, string>;
+  env(dataDir: string, options?: { viaProxy?: boolean }): Record<string, string>;
   close(): Promise<void>;
 }
+
+/** The terminal simulator's timings in the crash tests (the core child's driver matches them). */
+export const SIMULATOR_TIMING = { stepMs: 30, terminalTimeoutMs: 800, slowMs: 1_600 } as const;
 
 export async function startSandboxes(): Promise<Sandboxes> {
   const terminal = new TerminalSimulator({
     key: { keyIdentifier: 'CrashKey', keyVersion: 1, passphrase: TERMINAL_PASSPHRASE },
-    timing: { stepMs: 30, terminalTimeoutMs: 800, slowMs: 1_600 },
+    timing: SIMULATOR_TIMING,
   });
   const fbs = new FbsSandbox();
   const pki = tempDir('kiosk-crash-pki-');
@@ -74,20 +80,23 @@ export async function startSandboxes(): Promise<Sandboxes> {
   writeFileSync(join(pki.path, 'ca.pem'), oeir.ca.certPem);
   writeFileSync(join(pki.path, 'terminal-ca.pem'), terminal.caPem);
   await fbs.start();
+  const proxy = await startStallingProxy(terminal.url, terminal.caPem);
+  writeFileSync(join(pki.path, 'proxy-ca.pem'), proxy.caPem);
   return {
     terminal,
     oeir,
     fbs,
+    proxy,
     reset() {
       terminal.reset();
       oeir.sandbox.reset();
       fbs.reset();
     },
-    env: (dataDir) => ({
+    env: (dataDir, options = {}) => ({
       KIOSK_DATA_DIR: dataDir,
-      TERMINAL_URL: terminal.url,
+      TERMINAL_URL: options.viaProxy ? proxy.url : terminal.url,
       TERMINAL_POIID: terminal.poiId,
-      TERMINAL_CA: join(pki.path, 'terminal-ca.pem'),
+      TERMINAL_CA: join(pki.path, options.viaProxy ? 'proxy-ca.pem' : 'terminal-ca.pem'),
       TERMINAL_PASSPHRASE,
       FBS_URL: fbs.url,
       OEIR_URL: oeir.sandbox.url,
@@ -96,6 +105,7 @@ export async function startSandboxes(): Promise<Sandboxes> {
       OEIR_CA: join(pki.path, 'ca.pem'),
     }),
     async close() {
+      await proxy.close();
       await terminal.close();
       await oeir.close();
       await fbs.close();
@@ -111,7 +121,14 @@ export async function startSandboxes(): Promise<Sandboxes> {
  */
 export function runChild(
   env: Record<string, string>,
-  options: { script?: string; killAfterMs?: number; killAfterStartedMs?: number; timeoutMs?: number } = {},
+  options: {
+    script?: string;
+    killAfterMs?: number;
+    killAfterStartedMs?: number;
+    /** Killed with SIGKILL the moment this resolves (e.g. a stalling proxy holds its request). */
+    killOn?: Promise<unknown>;
+    timeoutMs?: number;
+  } = {},
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', options.script ?? CORE_CHILD], {
@@ -131,6 +148,7 @@ export function runChild(
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
     const kill =
       options.killAfterMs === undefined ? null : setTimeout(() => child.kill('SIGKILL'), options.killAfterMs);
+    void options.killOn?.then(() => child.kill('SIGKILL'));
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
@@ -198,13 +216,44 @@ export function checkInvariants(dataDir: string, sandboxes: Sandboxes): string[]
     const captured = requests.filter((e) => e.captured);
     const capturedIds = captured.map((c) => c.saleTransactionId);
     if (new Set(capturedIds).size !== capturedIds.length) fail(`a payment was captured twice: ${capturedIds}`);
+    const reasonOf = (id: string): string =>
+      (
+        db
+          .prepare('SELECT reason FROM payment_transitions WHERE payment_id = ? ORDER BY rowid DESC LIMIT 1')
+          .get(id) as {
+          reason: string | null;
+        }
+      ).reason ?? '';
     for (const charge of captured) {
       const p = byId.get(charge.saleTransactionId!);
       if (!p) fail(`terminal captured ${charge.saleTransactionId}; the journal has no such payment`);
-      else if (p.state !== 'settled') fail(`captured payment ${p.id} is ${p.state}, not settled`);
+      // Settled; or a request that reached the terminal after the kiosk had concluded it never
+      // would, found by the terminal check and handed to staff with the terminal's reference.
+      else if (
+        p.state !== 'settled' &&
+        !(p.state === 'needs_attention' && reasonOf(p.id).startsWith('terminal-capture:'))
+      )
+        fail(`captured payment ${p.id} is ${p.state} (${reasonOf(p.id)}), not settled or flagged for staff`);
       else if (p.terminal_transaction_ref !== charge.poiTransactionId)
         fail(`payment ${p.id} has terminal reference ${p.terminal_transaction_ref}, not ${charge.poiTransactionId}`);
     }
+    // No claim charged twice: the fees of all captured payments are distinct.
+    const capturedFees = captured.flatMap((c) =>
+      (
+        db.prepare('SELECT fee_id FROM payment_lines WHERE payment_id = ?').all(c.saleTransactionId) as {
+          fee_id: string;
+        }[]
+      ).map((l) => l.fee_id),
+    );
+    const twice = capturedFees.filter((fee, i) => capturedFees.indexOf(fee) !== i);
+    if (twice.length > 0) fail(`claims charged twice at the terminal: ${[...new Set(twice)].join(', ')}`);
+    // The day's card total in the journal equals what the terminal took.
+    const journalCard = payments
+      .filter((p) => p.terminal_transaction_ref !== null && p.state !== 'voided' && p.state !== 'declined')
+      .reduce((sum, p) => sum + p.amount_ore, 0);
+    const terminalCard = captured.reduce((sum, c) => sum + (c.amountOre ?? 0), 0);
+    if (journalCard !== terminalCard)
+      fail(`the journal's card total ${journalCard} øre differs from the terminal's ${terminalCard} øre`);
     for (const p of payments) {
       if (['approved', 'settled', 'needs_attention'].includes(p.state) && !capturedIds.includes(p.id))
         fail(`payment ${p.id} is ${p.state} but the terminal took no money for it`);

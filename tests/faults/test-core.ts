@@ -16,11 +16,22 @@ import { readPkcs12 } from '../../integrations/oeir/certificates.js';
 import { OeirClient } from '../../integrations/oeir/client.js';
 import { OeirLink } from '../../integrations/oeir/link.js';
 import { oeirPaymentTarget } from '../../integrations/oeir/payment-target.js';
+import { lookUpDebtorClaims } from '../../integrations/oeir/precharge.js';
+import { UnconfirmedDebtorPolicy } from '../../contract/index.js';
+import { claimSourcesFor } from '../../main/claim-sources.js';
 import { DEFAULT_WSDL, DEMO_MUNICIPALITY_CVR } from '../../integrations/oeir/sandbox/server.js';
 import type { KioskConfig } from '../../main/config.js';
 import { Core } from '../../main/core.js';
 import type { Logger } from '../../main/log.js';
 import { testConfig } from '../support/fixtures.js';
+
+/**
+ * The longest a payment request may stall on its way to the terminal in the crash tests: with
+ * the terminal's 800 ms, "not found" proves nothing for 2.3 s after sending. The stalling proxy
+ * of the fault matrix holds requests for up to 1.5 times that (beyond it, the terminal check must
+ * find the capture).
+ */
+export const MAX_TRANSIT_MS = Number(process.env.TERMINAL_MAX_TRANSIT_MS ?? 1_500);
 
 export interface TestCore {
   readonly core: Core;
@@ -48,7 +59,8 @@ export async function startTestCore(
     { failuresToOpen: 5, halfOpenAfterMs: 100 },
     log,
   );
-  const caPem = readFileSync(env.TERMINAL_CA!, 'utf8');
+  // The terminal's CA, or a stalling proxy's in front of it (tests/support/stalling-proxy.ts).
+  const caPem = env.TERMINAL_CA_PEM ?? readFileSync(env.TERMINAL_CA!, 'utf8');
   const terminal = new NexoTerminal({
     url: env.TERMINAL_URL!,
     poiId: env.TERMINAL_POIID!,
@@ -58,6 +70,8 @@ export async function startTestCore(
     terminalTimeoutMs: 800,
     clientTimeoutMs: 1_200,
     requestTimeoutMs: 1_000,
+    // A request stalls on loopback for at most this long in these tests (the stall tests set it).
+    maxTransitMs: MAX_TRANSIT_MS,
     log,
   });
   // The terminal's display notifications come here; tell the terminal where (its event URL).
@@ -88,6 +102,18 @@ export async function startTestCore(
       'fbs.payment': fbsPaymentTarget(fbs),
       'oeir.indbetaling': oeirPaymentTarget(oeir),
     },
+    // The same checks before charging as the kiosk's: its own journal, FBS, the debtor system.
+    // OEIR_POLICY: what to do with debtor-route claims the debtor system cannot confirm (the
+    // fault matrix takes them anyway, so only the journal stands between a borrower and a second
+    // charge while ØiR is down).
+    claimSources: claimSourcesFor(
+      fbs,
+      { lookUp: (claims) => lookUpDebtorClaims(oeir, claims) },
+      {
+        offlinePolicy: UnconfirmedDebtorPolicy.parse(env.OEIR_POLICY ?? 'accept-and-queue'),
+        confirmationValidMinutes: 10,
+      },
+    ),
     packaged: false,
     log,
     ...(options.now ? { now: options.now } : {}),

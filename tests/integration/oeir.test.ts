@@ -6,7 +6,7 @@ import { createSecureContext } from 'node:tls';
 import { certificateProblems, readPkcs12 } from '../../integrations/oeir/certificates.js';
 import { OeirLink } from '../../integrations/oeir/link.js';
 import { oeirPaymentTarget } from '../../integrations/oeir/payment-target.js';
-import { checkDebtorClaims } from '../../integrations/oeir/precharge.js';
+import { DebtorSystemUnreachableError, lookUpDebtorClaims } from '../../integrations/oeir/precharge.js';
 import { DEFAULT_WSDL } from '../../integrations/oeir/sandbox/server.js';
 import { createCertificateAuthority, toPkcs12 } from '../../integrations/sandbox-pki.js';
 import { rejectionOf } from '../support/rejection.js';
@@ -324,33 +324,21 @@ describe('the oeir.indbetaling target, the circuit breaker and the pre-charge ch
     expect(link.status.online).toBe(true);
   });
 
-  it('before charging: confirms debtor-route claims, and applies the offline policy', async () => {
+  it('looks up debtor-route claims: open, paid in part, unknown; unreachable is its own error', async () => {
     const link = await newLink(10);
-    const line = (feeId: string, amountOre: number, route: 'fbs' | 'debtor' = 'debtor') => ({
-      claimId: `fbs:${feeId}`,
-      feeId,
-      route,
-      type: 'fee',
-      reason: 'x',
-      materials: [],
-      amountOre,
-    });
-    const log = memoryLogger().log;
-    expect(
-      await checkDebtorClaims(
-        link,
-        [line('7002', 12025), line('6001', 24995), line('5001', 3000, 'fbs')],
-        'refuse',
-        log,
-      ),
-    ).toEqual([]);
-    await client.foretagIndbetaling(payment({ amountOre: 2025, claims: [{ feeId: '7002', amountOre: 2025 }] }));
-    expect(await checkDebtorClaims(link, [line('7002', 12025), line('999', 100)], 'refuse', log)).toEqual([
-      { claimId: 'fbs:7002', kind: 'amount-changed' },
-      { claimId: 'fbs:999', kind: 'unknown-in-debtor-system' },
+    const shown = (feeId: string, amountOre: number) => ({ claimId: `fbs:${feeId}`, feeId, amountOre });
+    expect(await lookUpDebtorClaims(link, [shown('7002', 12025), shown('6001', 24995)])).toEqual([
+      { claimId: 'fbs:7002', feeId: '7002', state: 'open' },
+      { claimId: 'fbs:6001', feeId: '6001', state: 'open' },
     ]);
-    f.sandbox.setFaults({ status: { code: 503, times: 2 } });
-    expect(await checkDebtorClaims(link, [line('6001', 24995)], 'accept-and-queue', log)).toEqual([]);
-    await expect(checkDebtorClaims(link, [line('6001', 24995)], 'refuse', log)).rejects.toThrow(/cannot be confirmed/);
+    await client.foretagIndbetaling(payment({ amountOre: 2025, claims: [{ feeId: '7002', amountOre: 2025 }] }));
+    await client.foretagIndbetaling(payment({ amountOre: 24995, claims: [{ feeId: '6001', amountOre: 24995 }] }));
+    expect(await lookUpDebtorClaims(link, [shown('7002', 12025), shown('6001', 24995), shown('999', 100)])).toEqual([
+      { claimId: 'fbs:7002', feeId: '7002', state: 'amount-changed' },
+      { claimId: 'fbs:6001', feeId: '6001', state: 'paid' },
+      { claimId: 'fbs:999', feeId: '999', state: 'unknown' },
+    ]);
+    f.sandbox.setFaults({ status: { code: 503, times: 1 } });
+    await expect(lookUpDebtorClaims(link, [shown('7002', 10000)])).rejects.toBeInstanceOf(DebtorSystemUnreachableError);
   });
 });

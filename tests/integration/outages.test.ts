@@ -66,11 +66,14 @@ describe('outages, recovered without a restart', () => {
   it('ØiR down for a whole (simulated) day: payments go on, every one is registered once when it returns', async () => {
     // Production-like backoff: 1 minute doubling to 10 minutes; the clock is moved an hour at a time.
     const core = await startCore({ baseBackoffMs: 60_000, maxBackoffMs: 600_000 });
+    // 48 borrowers' claims (the same claim twice would be refused: it is already paid here).
+    const fees = Array.from({ length: 48 }, (_, i) => String(9_000 + i));
+    sandboxes.oeir.sandbox.addClaims(Object.fromEntries(fees.map((fee) => [fee, 100])));
     sandboxes.oeir.sandbox.setFaults({ reset: { times: 1_000_000 } });
     const paid: Payment[] = [];
     for (let hour = 0; hour < 24; hour++) {
       for (let i = 0; i < 2; i++) {
-        const payment = await pay(core, '100004', [line('7002', 100, 'debtor')]);
+        const payment = await pay(core, '100004', [line(fees[hour * 2 + i]!, 100, 'debtor')]);
         expect(payment.state).toBe('approved');
         paid.push(payment);
       }

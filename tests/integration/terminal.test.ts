@@ -235,6 +235,7 @@ function driverOptions() {
     terminalTimeoutMs: 800,
     clientTimeoutMs: 1_200,
     requestTimeoutMs: 1_000,
+    maxTransitMs: 400,
     log: t.log,
   };
 }
@@ -257,11 +258,13 @@ describe('checkout with the nexo driver and the journal', () => {
   });
   afterEach(() => s.close());
 
-  const request = (amountOre = 4500) => ({
+  // Each test's payments are for one claim; a test that pays again after an approval pays another
+  // claim (the kiosk never charges a claim it was already paid for).
+  const request = (amountOre = 4500, feeId = '7001') => ({
     channel: 'kiosk' as const,
     patronId: '100004',
     actor: 'kiosk',
-    lines: [line('7001', amountOre)],
+    lines: [line(feeId, amountOre)],
   });
   const transitions = (id: string) =>
     (
@@ -374,7 +377,7 @@ describe('checkout with the nexo driver and the journal', () => {
 
     // Room enough for the small write that closes it: closed at once.
     vi.spyOn(s.journal, 'markAuthorizing').mockImplementationOnce(diskFull);
-    await expect(checkout.pay(request())).rejects.toMatchObject({ name: 'StorageFullError' });
+    await expect(checkout.pay(request(4500, '7003'))).rejects.toMatchObject({ name: 'StorageFullError' });
     const closedAtOnce = paymentIds()[2]!;
     expect(transitions(closedAtOnce)).toEqual(['created', 'declined']);
     expect(s.journal.latestReason(closedAtOnce)).toMatch(/^not sent: /);
@@ -414,7 +417,7 @@ describe('start-up recovery', () => {
       const charge = t.terminal
         .pay({ paymentId: sent.id, requestRef: sentRef, amountOre: sent.amountOre, currency: 'DKK' })
         .catch(() => null);
-      const lost = first.journal.createIntent(request(1000));
+      const lost = first.journal.createIntent(request(1000, '7003'));
       first.journal.markAuthorizing(lost.id, { requestRef: t.terminal.newRequestRef() });
       await first.stop();
 
@@ -432,7 +435,13 @@ describe('start-up recovery', () => {
       );
       expect(t.simulator.paymentsFor(sent.id)).toHaveLength(1);
       expect(t.simulator.paymentsFor(lost.id)).toEqual([]);
-      expect((await core.checkout.pay(request())).state).toBe('approved');
+      // The claim the crashed kiosk was paid for is not charged again; the one whose request never
+      // reached the terminal is free again (declined) and is paid now.
+      await expect(core.checkout.pay(request())).rejects.toMatchObject({
+        name: 'ClaimsChangedError',
+        changes: [{ claimId: 'fbs:7001', kind: 'paid-here' }],
+      });
+      expect((await core.checkout.pay(request(4500, '7003'))).state).toBe('approved');
       await charge;
       await core.stop();
     } finally {
@@ -440,7 +449,7 @@ describe('start-up recovery', () => {
     }
   });
 
-  function request(amountOre = 4500) {
-    return { channel: 'kiosk' as const, patronId: '100004', actor: 'kiosk', lines: [line('7001', amountOre)] };
+  function request(amountOre = 4500, feeId = '7001') {
+    return { channel: 'kiosk' as const, patronId: '100004', actor: 'kiosk', lines: [line(feeId, amountOre)] };
   }
 });

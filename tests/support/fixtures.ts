@@ -40,7 +40,8 @@ export function testConfig(
     },
     // The core's side of the terminal: recovery and health checks, fast. The driver's own
     // timeouts are set where a test builds it (tests/support/terminal-fixture.ts).
-    terminal: { statusPollMs: 50, resolveGiveUpMs: 2_000, healthIntervalMs: 60_000 },
+    // The terminal check runs every second, so a late "not found" is asked again soon.
+    terminal: { statusPollMs: 50, resolveGiveUpMs: 2_000, healthIntervalMs: 60_000, auditIntervalMs: 1_000 },
   });
   return { ...config, dataDir };
 }

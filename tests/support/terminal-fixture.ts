@@ -11,6 +11,8 @@ export const TEST_KEY: NexoKey = { keyIdentifier: 'TestKey', keyVersion: 1, pass
 /** Fast terminal timings: the terminal gives up after 800 ms, the driver after 1.2 s. */
 export const FAST_TIMING: SimulatorTiming = { stepMs: 10, terminalTimeoutMs: 800, slowMs: 1_600 };
 export const CLIENT_TIMEOUT_MS = 1_200;
+/** The longest a request may stall on loopback in these tests: "not found" is proof 800 + 400 ms after sending. */
+export const MAX_TRANSIT_MS = 400;
 
 export interface TerminalFixture {
   readonly simulator: TerminalSimulator;
@@ -42,6 +44,8 @@ export async function startTerminalFixture(
     terminalTimeoutMs: simulator.timing.terminalTimeoutMs,
     clientTimeoutMs: CLIENT_TIMEOUT_MS,
     requestTimeoutMs: 1_000,
+    // A request stalls on loopback for at most this long in these tests (the stall tests set it).
+    maxTransitMs: MAX_TRANSIT_MS,
     log,
   });
   const listener = await listenForNotifications({

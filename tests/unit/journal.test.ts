@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '../../db/audit.js';
-import { IllegalTransitionError } from '../../db/journal.js';
+import { ClaimAlreadyChargedError, IllegalTransitionError } from '../../db/journal.js';
+import { terminalDisagreements } from '../../db/terminal-checks.js';
 import { planDeliveries } from '../../main/deliveries.js';
 import { line } from '../support/fixtures.js';
 import { openStores, type Stores } from '../support/stores.js';
@@ -121,5 +122,93 @@ describe('payment journal', () => {
       { action: 'payment.approved' },
     ]);
     expect(verifyAuditChain(s.db)).toEqual({ ok: true, rows: 3 });
+  });
+});
+
+describe('claims the journal holds (never charged twice)', () => {
+  const intent = (lines: ReturnType<typeof line>[]) =>
+    s.journal.createIntent({ channel: 'kiosk', patronId: 'patron-1', lines, actor: 'kiosk' });
+
+  it('refuses a second intent for a claim while a payment holds it, in every holding state', () => {
+    const first = intent([line('101', 2500)]);
+    const again = () => intent([line('303', 100), line('101', 2500)]);
+    for (const step of [
+      () => undefined, // created
+      () => s.journal.markAuthorizing(first.id),
+      () => s.journal.markUnknown(first.id, 'answer lost'),
+      () => s.journal.approve(first.id, 'TX-1', planDeliveries(first, 'TX-1', new Date())),
+    ]) {
+      step();
+      const state = s.journal.get(first.id).state;
+      const error = (() => {
+        try {
+          again();
+        } catch (e) {
+          return e;
+        }
+        return null;
+      })();
+      expect(error, state).toBeInstanceOf(ClaimAlreadyChargedError);
+      expect((error as ClaimAlreadyChargedError).charges).toEqual([
+        expect.objectContaining({ feeId: '101', paymentId: first.id, state }),
+      ]);
+    }
+    // Nothing of the refused intents was written: one payment, one line.
+    expect(s.db.prepare('SELECT COUNT(*) AS n FROM payment_lines').get()).toEqual({ n: 1 });
+  });
+
+  it('says whether a held claim is charged and registered', () => {
+    const p = approvedPayment([line('101', 2500, 'fbs')]);
+    expect(s.journal.chargesForFees(['101', '999'])).toEqual([
+      {
+        feeId: '101',
+        claimId: 'fbs:101',
+        paymentId: p.id,
+        state: 'approved',
+        charged: true,
+        registered: false,
+        at: p.createdAt,
+      },
+    ]);
+    const [row] = s.outbox.leaseDue(1, 60_000);
+    s.outbox.markDelivered(row!, { ok: true });
+    expect(s.journal.chargesForFees(['101'])).toEqual([
+      expect.objectContaining({ state: 'settled', charged: true, registered: true }),
+    ]);
+  });
+
+  it('releases a claim when its payment is declined or voided', () => {
+    const declined = intent([line('101', 2500)]);
+    s.journal.markAuthorizing(declined.id);
+    s.journal.decline(declined.id, 'refused');
+    const approved = intent([line('101', 2500)]);
+    s.journal.markAuthorizing(approved.id);
+    s.journal.approve(approved.id, 'TX-2', planDeliveries(approved, 'TX-2', new Date()));
+    s.journal.holdForVoid(approved.id, 'staff:1');
+    s.journal.void(approved.id, 'staff: reversed', 'staff:1');
+    expect(s.journal.chargesForFees(['101'])).toEqual([]);
+    expect(intent([line('101', 2500)]).state).toBe('created');
+  });
+
+  it('sends a capture the terminal reports for a declined payment to staff, with its reference', () => {
+    const p = intent([line('101', 2500)]);
+    s.journal.markAuthorizing(p.id, { requestRef: 'Ref0000001' });
+    s.journal.decline(p.id, 'not-received: the terminal never received the request');
+    expect(s.journal.chargesForFees(['101'])).toEqual([]);
+    const at = new Date().toISOString();
+    const flagged = s.journal.recordTerminalCheck({
+      paymentId: p.id,
+      outcome: 'captured',
+      capturedOre: 2500,
+      transactionRef: 'TX-LATE',
+      checkedAt: at,
+    });
+    expect(flagged).toMatchObject({ state: 'needs_attention', terminalTransactionRef: 'TX-LATE' });
+    expect(s.journal.latestReason(p.id)).toMatch(/^terminal-capture: the terminal took 2500 øre \(reference TX-LATE\)/);
+    // Now it holds its claim again: the money was taken.
+    expect(s.journal.chargesForFees(['101'])).toEqual([expect.objectContaining({ paymentId: p.id, charged: true })]);
+    expect(terminalDisagreements(s.db)).toEqual({ capturedNotRecorded: 1, recordedNotCaptured: 0 });
+    expect(s.journal.terminalChecks.get(p.id)).toMatchObject({ outcome: 'captured', capturedOre: 2500 });
+    expect(verifyAuditChain(s.db).ok).toBe(true);
   });
 });

@@ -22,14 +22,17 @@ describe('payment state machine', () => {
         'needs_attention→voided',
         'needs_attention→approved',
         'needs_attention→declined',
+        'declined→needs_attention',
       ].sort(),
     );
   });
 
   it('has terminal states with no way out, and no way back to created', () => {
-    for (const state of ['declined', 'settled', 'voided'] as const) {
+    for (const state of ['settled', 'voided'] as const) {
       for (const to of PaymentState.options) expect(canTransition(state, to)).toBe(false);
     }
+    // A decline is final for the kiosk; only the terminal's own record of a capture reopens it, for staff.
+    expect(PaymentState.options.filter((to) => canTransition('declined', to))).toEqual(['needs_attention']);
     for (const from of PaymentState.options) expect(canTransition(from, 'created')).toBe(false);
     // Money is never approved without going through the terminal.
     expect(canTransition('created', 'approved')).toBe(false);

@@ -43,6 +43,12 @@ export interface NexoTerminalOptions {
   readonly clientTimeoutMs: number;
   /** Time limit for the short requests (status, abort, login, reversal). */
   readonly requestTimeoutMs: number;
+  /**
+   * The longest a request we sent may take to reach the terminal (a stalled network, a request
+   * still in a dead kiosk's socket buffers). With the terminal's own timeout it bounds how long
+   * "not found" proves nothing (PaymentTerminal.inFlightWindowMs).
+   */
+  readonly maxTransitMs: number;
   readonly log: Logger;
 }
 
@@ -83,6 +89,10 @@ export class NexoTerminal implements PaymentTerminal {
       connections: 4,
       connect: options.caPem ? { ca: options.caPem } : {},
     });
+  }
+
+  get inFlightWindowMs(): number {
+    return this.options.maxTransitMs + this.options.terminalTimeoutMs;
   }
 
   newRequestRef(): string {

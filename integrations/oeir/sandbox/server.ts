@@ -90,6 +90,11 @@ export class OeirSandbox {
     this.receipts = 0;
   }
 
+  /** More open sub-claims (FBS fee id → øre left), e.g. for tests with many borrowers. Kept until reset. */
+  addClaims(claims: Readonly<Record<string, number>>): void {
+    for (const [feeId, ore] of Object.entries(claims)) this.remaining.set(feeId, ore);
+  }
+
   /** Each payment the debtor system takes, as it happens (the demo prints them). */
   onRegistered(listener: (entry: OeirLedgerEntry) => void): () => void {
     this.registeredListeners.add(listener);

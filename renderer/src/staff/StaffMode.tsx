@@ -2,6 +2,7 @@ import { useEffect, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import {
   formatDkk,
+  UnconfirmedDebtorPolicy,
   type DayReport,
   type DiagnosticCheck,
   type PaymentEntry,
@@ -336,6 +337,14 @@ function Report({ ask }: { ask: Ask }) {
         {t('desk.report.declined', { count: x.declined.count })} ·{' '}
         {t('desk.report.inDoubt', { count: x.inDoubt.count })}
       </p>
+      <p data-testid="terminal-totals">
+        {t('desk.report.terminal', {
+          captured: formatDkk(x.terminal.capturedOre),
+          journal: formatDkk(x.terminal.journalOre),
+          checked: x.terminal.checked,
+          unchecked: x.terminal.unchecked,
+        })}
+      </p>
       {report.balanced ? (
         <p className="notice" data-testid="balanced">
           {t('desk.report.balanced')}
@@ -594,12 +603,14 @@ function Settings({ ask, canChange }: { ask: Ask; canChange: boolean }) {
           {t('desk.settings.offlinePolicy')}
           <select
             value={draft.offlinePolicy}
-            onChange={(e) =>
-              setDraft({ ...draft, offlinePolicy: e.target.value === 'refuse' ? 'refuse' : 'accept-and-queue' })
-            }
+            onChange={(e) => {
+              const chosen = UnconfirmedDebtorPolicy.safeParse(e.target.value);
+              if (chosen.success) setDraft({ ...draft, offlinePolicy: chosen.data });
+            }}
           >
-            <option value="accept-and-queue">{t('desk.settings.acceptAndQueue')}</option>
+            <option value="counter-only">{t('desk.settings.counterOnly')}</option>
             <option value="refuse">{t('desk.settings.refuse')}</option>
+            <option value="accept-and-queue">{t('desk.settings.acceptAndQueue')}</option>
           </select>
         </label>
         <label>

@@ -1,0 +1,265 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Payment } from '../../contract/index.js';
+import type { PaymentJournal } from '../../db/journal.js';
+import type { Db } from '../../db/open.js';
+import type { PaymentTerminal, TerminalStatus } from '../../devices/terminal/terminal.js';
+import { runDiagnostics } from '../../main/diagnostics.js';
+import { Reconciliation } from '../../main/reconciliation.js';
+import { TerminalRecovery } from '../../main/terminal-recovery.js';
+import { checkInvariants, PAYMENTS, runChild, startSandboxes, type Sandboxes } from '../faults/harness.js';
+import { MAX_TRANSIT_MS, startTestCore } from '../faults/test-core.js';
+import { line, memoryLogger, tempDir } from '../support/fixtures.js';
+import { startStallingProxy, type StallingProxy } from '../support/stalling-proxy.js';
+import { openStores } from '../support/stores.js';
+
+/**
+ * A payment request stalled on the wire while the kiosk dies (the independent crash harness's
+ * finding): the kiosk is killed while its request is held by a stalling proxy in front of the
+ * terminal simulator; the restarted kiosk asks the terminal about it on a new connection, is told
+ * "not found" — and the stalled request then arrives and the terminal charges the card.
+ * "Not found" right after a restart proves nothing: the payment stays in doubt until the request
+ * can no longer arrive. A request stalled even longer than that is caught by the terminal check.
+ */
+const TERMINAL_TIMEOUT_MS = 800; // the simulator's in the harness
+const WINDOW_MS = MAX_TRANSIT_MS + TERMINAL_TIMEOUT_MS;
+
+let sandboxes: Sandboxes;
+let proxy: StallingProxy;
+beforeAll(async () => {
+  sandboxes = await startSandboxes();
+  proxy = await startStallingProxy(sandboxes.terminal.url, sandboxes.terminal.caPem);
+});
+afterAll(async () => {
+  await proxy.close();
+  await sandboxes.close();
+});
+
+describe('a payment request stalled on the wire past a restart', () => {
+  it('shorter than the in-flight window: kept in doubt, then approved from the terminal — never recorded as declined', async () => {
+    const dir = tempDir('kiosk-stall-');
+    try {
+      sandboxes.reset();
+      const env = { ...sandboxes.env(dir.path), TERMINAL_URL: proxy.url, TERMINAL_CA_PEM: proxy.caPem };
+      proxy.stallNext('Payment', Math.round(WINDOW_MS * 0.6));
+      const held = proxy.held();
+      const crashed = runChild({ ...env, PAYMENTS: JSON.stringify([PAYMENTS[2]]) }, { killOn: held });
+      expect((await crashed).signal).toBe('SIGKILL');
+      expect(sandboxes.terminal.entries('Payment')).toEqual([]); // still on the wire
+
+      const { log } = memoryLogger('fatal');
+      const restarted = await startTestCore(env, log);
+      try {
+        const report = restarted.core.start();
+        expect(report.inDoubt).toHaveLength(1);
+        const [recovered] = await restarted.core.recovered;
+        expect(recovered!.state).toBe('approved');
+        const states = transitions(restarted.core.db, recovered!.id);
+        expect(states).toEqual(['created', 'authorizing', 'approved']);
+        // It was asked while the terminal did not know the request yet, and did not conclude.
+        const audit = restarted.core.db
+          .prepare("SELECT action FROM audit_log WHERE subject = ? AND action LIKE 'recovery.%'")
+          .all(recovered!.id);
+        expect(audit).toEqual(expect.arrayContaining([{ action: 'recovery.not-found-too-early' }]));
+        expect(sandboxes.terminal.paymentsFor(recovered!.id)).toEqual([expect.objectContaining({ captured: true })]);
+        await until(() => restarted.core.journal.get(recovered!.id).state === 'settled');
+      } finally {
+        await restarted.close();
+      }
+      await proxy.drained();
+      expect(checkInvariants(dir.path, sandboxes)).toEqual([]);
+    } finally {
+      dir.remove();
+    }
+  }, 60_000);
+
+  it('longer than the window: declined when it could no longer arrive, then the terminal check finds the capture and sends it to staff', async () => {
+    const dir = tempDir('kiosk-stall-late-');
+    try {
+      sandboxes.reset();
+      const env = { ...sandboxes.env(dir.path), TERMINAL_URL: proxy.url, TERMINAL_CA_PEM: proxy.caPem };
+      proxy.stallNext('Payment', WINDOW_MS + 1_500);
+      const held = proxy.held();
+      expect((await runChild({ ...env, PAYMENTS: JSON.stringify([PAYMENTS[2]]) }, { killOn: held })).signal).toBe(
+        'SIGKILL',
+      );
+      const { log } = memoryLogger('fatal');
+      const restarted = await startTestCore(env, log);
+      try {
+        restarted.core.start();
+        const [recovered] = await restarted.core.recovered;
+        expect(recovered!.state).toBe('declined');
+        expect(restarted.core.journal.latestReason(recovered!.id)).toMatch(/could no longer arrive/);
+        // The request arrives after all; the terminal charges the card.
+        await proxy.drained();
+        await until(() => sandboxes.terminal.paymentsFor(recovered!.id)[0]?.captured === true);
+        const capture = sandboxes.terminal.paymentsFor(recovered!.id)[0]!;
+
+        const result = await restarted.core.terminalAudit.runDue();
+        expect(result.flagged).toEqual([recovered!.id]);
+        const flagged = restarted.core.journal.get(recovered!.id);
+        expect(flagged).toMatchObject({ state: 'needs_attention', terminalTransactionRef: capture.poiTransactionId });
+
+        // The day report: the capture is counted and listed for staff; card total = the terminal's.
+        const reconciliation = new Reconciliation(
+          restarted.core.db,
+          restarted.core.journal,
+          restarted.core.outbox,
+          'Europe/Copenhagen',
+        );
+        const day = reconciliation.day(reconciliation.today());
+        expect(day.balanced).toBe(false);
+        expect(day.mismatches.map((m) => m.kind)).toEqual(['needs-attention']);
+        expect(day.totals.netCardOre).toBe(capture.amountOre);
+        expect(day.totals.terminal).toEqual({
+          checked: 1,
+          unchecked: 0,
+          capturedOre: capture.amountOre,
+          journalOre: capture.amountOre,
+        });
+        const entry = day.payments[0]!;
+        expect(entry.actions).toEqual(expect.arrayContaining(['void', 'resolve-charged']));
+
+        // kiosk doctor fails on it until staff settle it.
+        const checks = await runDiagnostics({
+          db: restarted.core.db,
+          dataDir: dir.path,
+          minFreeDiskMb: 1,
+          fbs: { description: 'x', check: () => Promise.resolve('ok') },
+          oeir: { link: null, problems: [], certificate: null } as never,
+          terminal: { description: 'x', health: () => Promise.resolve({ available: true }) },
+          printer: { description: 'x', status: () => Promise.resolve({ state: 'ready', detail: '' }) as never },
+          scanners: () => [],
+        });
+        expect(checks.find((c) => c.part === 'reconciliation')).toMatchObject({ level: 'broken' });
+      } finally {
+        await restarted.close();
+      }
+    } finally {
+      dir.remove();
+    }
+  }, 60_000);
+});
+
+describe('recovery rules for "not found"', () => {
+  const stores = () => openStores();
+
+  function terminalAnswering(answers: TerminalStatus[], options: { windowMs: number; fence?: boolean }) {
+    const asked: string[] = [];
+    const terminal: PaymentTerminal = {
+      inFlightWindowMs: options.windowMs,
+      newRequestRef: () => 'Ref0000001',
+      health: () => Promise.resolve({ available: true }),
+      pay: () => Promise.reject(new Error('never sent again')),
+      abort: () => Promise.resolve(),
+      status: () => {
+        asked.push('status');
+        return Promise.resolve(answers.length > 1 ? answers.shift()! : answers[0]!);
+      },
+      reverse: () => Promise.resolve({ outcome: 'refused', detail: 'n/a' }),
+      close: () => Promise.resolve(),
+      ...(options.fence
+        ? {
+            preventStart: () => {
+              asked.push('prevent-start');
+              return Promise.resolve('fenced' as const);
+            },
+          }
+        : {}),
+    };
+    return { terminal, asked };
+  }
+
+  function inDoubt(journal: PaymentJournal): Payment {
+    const intent = journal.createIntent({ channel: 'kiosk', patronId: 'p', lines: [line('1', 100)], actor: 'kiosk' });
+    return journal.markAuthorizing(intent.id, { requestRef: 'Ref0000001' });
+  }
+
+  it('"not found" within the window is asked again once the window has closed', async () => {
+    const s = stores();
+    try {
+      const { terminal, asked } = terminalAnswering([{ state: 'not-found' }], { windowMs: 300 });
+      const recovery = new TerminalRecovery(s.journal, terminal, memoryLogger().log, {
+        pollIntervalMs: 20,
+        giveUpAfterMs: 5_000,
+      });
+      const payment = inDoubt(s.journal);
+      const started = Date.now();
+      const resolved = await recovery.resolve(payment);
+      expect(resolved.state).toBe('declined');
+      expect(asked).toEqual(['status', 'status']);
+      expect(Date.now() - Date.parse(s.journal.authorizingAt(payment.id)!)).toBeGreaterThanOrEqual(300);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      s.close();
+    }
+  });
+
+  it('a driver that can prevent the request from starting: fenced first, then "not found" is proof at once', async () => {
+    const s = stores();
+    try {
+      const { terminal, asked } = terminalAnswering([{ state: 'not-found' }], { windowMs: 60_000, fence: true });
+      const audit: string[] = [];
+      const recovery = new TerminalRecovery(
+        s.journal,
+        terminal,
+        memoryLogger().log,
+        { pollIntervalMs: 20, giveUpAfterMs: 5_000 },
+        Date.now,
+        (entry) => audit.push(entry.action),
+      );
+      const resolved = await recovery.resolve(inDoubt(s.journal));
+      expect(resolved.state).toBe('declined');
+      expect(asked).toEqual(['status', 'prevent-start', 'status']);
+      expect(audit).toEqual(['recovery.start-prevented']);
+      expect(s.journal.latestReason(resolved.id)).toMatch(/start prevented first/);
+    } finally {
+      s.close();
+    }
+  });
+
+  it('a request that turns up while it is kept in doubt is recorded as the terminal says', async () => {
+    const s = stores();
+    try {
+      const { terminal } = terminalAnswering(
+        [
+          { state: 'not-found' },
+          { state: 'in-progress' },
+          {
+            state: 'final',
+            outcome: {
+              outcome: 'approved',
+              transactionRef: `TX-${randomUUID()}`,
+              authorizedOre: 100,
+              card: { scheme: null, last4: null, approvalCode: null },
+            },
+          },
+        ],
+        { windowMs: 200 },
+      );
+      const recovery = new TerminalRecovery(s.journal, terminal, memoryLogger().log, {
+        pollIntervalMs: 20,
+        giveUpAfterMs: 5_000,
+      });
+      expect((await recovery.resolve(inDoubt(s.journal))).state).toBe('approved');
+    } finally {
+      s.close();
+    }
+  });
+});
+
+function transitions(db: Db, id: string): string[] {
+  return (
+    db.prepare('SELECT to_state FROM payment_transitions WHERE payment_id = ? ORDER BY rowid').all(id) as {
+      to_state: string;
+    }[]
+  ).map((r) => r.to_state);
+}
+
+async function until(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
