@@ -336,11 +336,33 @@ export class PaymentJournal {
    * it), the payment goes to staff in the same transaction, with the terminal's reference, so
    * staff can refund it (void) or register it.
    */
-  recordTerminalCheck(check: TerminalCheck): Payment {
+  recordTerminalCheck(
+    check: TerminalCheck,
+    resolve?: { readonly approveWith: readonly OutboxSpec[] } | { readonly decline: true },
+  ): Payment {
     this.db
       .transaction(() => {
         this.terminalChecks.record(check);
         const payment = this.get(check.paymentId);
+        // A payment the recovery handed to staff because the terminal could not say in time
+        // (no reference, so no money counted): the terminal's own final answer settles it, as it
+        // would have settled it had it come in time. Its claims were held all along.
+        const undecided = payment.state === 'needs_attention' && payment.terminalTransactionRef === null;
+        if (undecided && resolve && 'approveWith' in resolve && check.outcome === 'captured' && check.transactionRef) {
+          this.approve(
+            payment.id,
+            check.transactionRef,
+            resolve.approveWith,
+            'system',
+            null,
+            `terminal-check: the terminal's own record shows it took the money (reference ${check.transactionRef})`,
+          );
+          return;
+        }
+        if (undecided && resolve && 'decline' in resolve && check.outcome === 'not-captured') {
+          this.decline(payment.id, "terminal-check: the terminal's own record shows the payment failed", 'system');
+          return;
+        }
         if (check.outcome === 'captured' && payment.state === 'declined') {
           this.transition(payment.id, 'needs_attention', {
             actor: 'system',

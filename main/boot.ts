@@ -67,6 +67,8 @@ export async function bootKiosk(
     packaged: boolean;
     log?: Logger;
     /** Where technicians' settings are saved; default: $KIOSK_CONFIG. */ configFile?: string;
+    /** The core's wall clock (tests move it: the scenario explorer's clock jumps). */
+    now?: () => number;
   },
 ): Promise<Kiosk> {
   const log =
@@ -107,6 +109,7 @@ export async function bootKiosk(
       claimSources: claimSourcesFor(fbs, oeir, config.oeir),
       packaged: options.packaged,
       log,
+      ...(options.now ? { now: options.now } : {}),
     });
   } catch (error) {
     // A journal that cannot be opened stops the kiosk; leave nothing running behind it.

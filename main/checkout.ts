@@ -136,6 +136,11 @@ export class Checkout {
     }
   }
 
+  /** A payment is with the terminal now (or being started, or an earlier one being resolved). */
+  busy(): boolean {
+    return this.inFlight !== null || this.recovering !== null;
+  }
+
   /** Start over / idle reset while paying: asks the terminal to stop this payment. */
   async abort(): Promise<void> {
     const paymentId = this.inFlight;

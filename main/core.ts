@@ -98,6 +98,8 @@ export class Core {
       log: this.log.child({ part: 'terminal-check' }),
       intervalMs: terminalConfig.auditIntervalMs,
       now,
+      onApproved: () => this.worker.wake(),
+      terminalBusy: () => this.checkout.busy(),
     });
     this.standing = new ClaimStanding({
       journal: this.journal,

@@ -1,7 +1,9 @@
 import type { Payment } from '../contract/index.js';
 import type { PaymentJournal } from '../db/journal.js';
+import type { OutboxSpec } from '../db/outbox.js';
 import type { TerminalCheck } from '../db/terminal-checks.js';
 import type { PaymentTerminal, TerminalStatus } from '../devices/terminal/terminal.js';
+import { planDeliveries } from './deliveries.js';
 import type { Logger } from './log.js';
 
 /** A terminal keeps its requests for 48 hours; older ones cannot be checked. */
@@ -19,6 +21,11 @@ export interface TerminalAuditResult {
   readonly checked: number;
   /** Payments the terminal captured that the kiosk had recorded as declined: now with staff. */
   readonly flagged: readonly string[];
+  /**
+   * Payments the recovery had handed to staff because the terminal could not say in time, now
+   * settled by the terminal's own final answer (approved and registered, or declined).
+   */
+  readonly resolved: readonly string[];
 }
 
 /**
@@ -44,6 +51,13 @@ export class TerminalAudit {
       readonly now: () => number;
       /** A payment went to staff (the outbox or the screen may want to know). */
       readonly onFlagged?: (payment: Payment) => void;
+      /** A payment was approved from the terminal's record: its registrations wait in the outbox. */
+      readonly onApproved?: () => void;
+      /**
+       * True while a payment is with the terminal: the check waits (a terminal has one
+       * conversation at a time; some refuse a status request during a payment).
+       */
+      readonly terminalBusy?: () => boolean;
     },
   ) {}
 
@@ -93,9 +107,10 @@ export class TerminalAudit {
       limit: PER_ROUND,
     });
     const flagged: string[] = [];
+    const resolved: string[] = [];
     let checked = 0;
     for (const { paymentId, requestRef } of due) {
-      if (this.stopped) break;
+      if (this.stopped || this.parts.terminalBusy?.()) break;
       let status: TerminalStatus;
       try {
         status = await terminal.status({ paymentId, requestRef });
@@ -107,9 +122,16 @@ export class TerminalAudit {
       if (status.state === 'in-progress') continue;
       const payment = journal.get(paymentId);
       const check = checkFrom(payment, status, new Date(now()).toISOString());
-      const after = journal.recordTerminalCheck(check);
+      const after = journal.recordTerminalCheck(check, this.resolution(payment, status, check));
       checked += 1;
-      if (after.state !== payment.state && after.state === 'needs_attention') {
+      if (payment.state === 'needs_attention' && after.state !== 'needs_attention') {
+        resolved.push(paymentId);
+        log.warn(
+          { paymentId, state: after.state, terminalTransactionRef: check.transactionRef },
+          "a payment the terminal could not account for in time is settled by the terminal's own record",
+        );
+        if (after.state === 'approved') this.parts.onApproved?.();
+      } else if (after.state !== payment.state && after.state === 'needs_attention') {
         flagged.push(paymentId);
         log.error(
           { paymentId, amountOre: check.capturedOre, terminalTransactionRef: check.transactionRef },
@@ -123,7 +145,24 @@ export class TerminalAudit {
         );
       }
     }
-    return { checked, flagged };
+    return { checked, flagged, resolved };
+  }
+
+  /**
+   * For a payment with staff because the terminal could not say in time: the terminal's final
+   * answer, when it is clear — captured for exactly the amount asked (registrations planned), or
+   * failed. Anything else (another amount, "not found") stays with staff.
+   */
+  private resolution(
+    payment: Payment,
+    status: Exclude<TerminalStatus, { state: 'in-progress' }>,
+    check: TerminalCheck,
+  ): { approveWith: OutboxSpec[] } | { decline: true } | undefined {
+    if (payment.state !== 'needs_attention' || payment.terminalTransactionRef !== null) return undefined;
+    if (status.state !== 'final') return undefined;
+    if (status.outcome.outcome === 'declined') return { decline: true };
+    if (check.capturedOre !== payment.amountOre || !check.transactionRef) return undefined;
+    return { approveWith: planDeliveries(payment, check.transactionRef, new Date(this.parts.now())) };
   }
 }
 

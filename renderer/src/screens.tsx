@@ -211,7 +211,11 @@ export function Approved({ view, send, timeZone }: { view: ViewOf<'approved'>; s
             ? t('approved.printed')
             : t('approved.notPrinted')}
       </p>
-      {view.queued && <p className="notice">{t('approved.queued')}</p>}
+      {view.queued && (
+        <p className="notice" data-testid="queued">
+          {t('approved.queued')}
+        </p>
+      )}
       {view.printed === false && <ReceiptView receipt={view.receipt} timeZone={timeZone} />}
       <p>{t('approved.note')}</p>
       <button type="button" className="primary wide" onClick={() => send({ type: 'session.reset' })}>

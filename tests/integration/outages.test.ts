@@ -68,6 +68,18 @@ describe('outages, recovered without a restart', () => {
     const core = await startCore({ baseBackoffMs: 60_000, maxBackoffMs: 600_000 });
     // 48 borrowers' claims (the same claim twice would be refused: it is already paid here).
     const fees = Array.from({ length: 48 }, (_, i) => String(9_000 + i));
+    sandboxes.fbs.addFees(
+      '100004',
+      fees.map((feeId) => ({
+        feeId,
+        type: 'fee',
+        reasonMessage: 'Gebyr',
+        amount: '1',
+        creationDate: '2026-01-02',
+        payableByClient: false,
+        materials: [],
+      })),
+    );
     sandboxes.oeir.sandbox.addClaims(Object.fromEntries(fees.map((fee) => [fee, 100])));
     sandboxes.oeir.sandbox.setFaults({ reset: { times: 1_000_000 } });
     const paid: Payment[] = [];
@@ -111,7 +123,8 @@ describe('outages, recovered without a restart', () => {
 
   it('FBS down: its registrations wait while ØiR registrations go through; then FBS catches up', async () => {
     const core = await startCore();
-    sandboxes.fbs.setFaults({ status: { code: 503, times: 1_000_000 } });
+    // Registration down; reads answer (FBS wholly down: no borrower gets as far as paying).
+    sandboxes.fbs.setFaults({ status: { code: 503, times: 1_000_000 }, pathIncludes: '/payment/v2' });
     const fbsPayment = await pay(core, '100002', [line('5001', 3000, 'fbs'), line('5002', 5550, 'fbs')]);
     const oeirPayment = await pay(core, '100003', [line('6001', 24995, 'debtor')]);
     expect([fbsPayment.state, oeirPayment.state]).toEqual(['approved', 'approved']);

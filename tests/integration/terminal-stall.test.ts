@@ -6,6 +6,7 @@ import type { Db } from '../../db/open.js';
 import type { PaymentTerminal, TerminalStatus } from '../../devices/terminal/terminal.js';
 import { runDiagnostics } from '../../main/diagnostics.js';
 import { Reconciliation } from '../../main/reconciliation.js';
+import { TerminalAudit } from '../../main/terminal-audit.js';
 import { TerminalRecovery } from '../../main/terminal-recovery.js';
 import { checkInvariants, PAYMENTS, runChild, startSandboxes, type Sandboxes } from '../faults/harness.js';
 import { MAX_TRANSIT_MS, startTestCore } from '../faults/test-core.js';
@@ -242,6 +243,71 @@ describe('recovery rules for "not found"', () => {
         giveUpAfterMs: 5_000,
       });
       expect((await recovery.resolve(inDoubt(s.journal))).state).toBe('approved');
+    } finally {
+      s.close();
+    }
+  });
+});
+
+describe('the terminal check settles what the recovery could not', () => {
+  const approvedBy = (ref: string, authorizedOre: number): TerminalStatus => ({
+    state: 'final',
+    outcome: {
+      outcome: 'approved',
+      transactionRef: ref,
+      authorizedOre,
+      card: { scheme: null, last4: null, approvalCode: null },
+    },
+  });
+
+  it('a payment with staff because the terminal could not say in time: approved and registered, declined, or left with staff', async () => {
+    const s = openStores();
+    try {
+      const answers = new Map<string, TerminalStatus>();
+      const terminal: PaymentTerminal = {
+        inFlightWindowMs: 0,
+        newRequestRef: () => 'x',
+        health: () => Promise.resolve({ available: true }),
+        pay: () => Promise.reject(new Error('never')),
+        abort: () => Promise.resolve(),
+        status: ({ paymentId }) => Promise.resolve(answers.get(paymentId) ?? { state: 'not-found' }),
+        reverse: () => Promise.resolve({ outcome: 'refused', detail: 'n/a' }),
+        close: () => Promise.resolve(),
+      };
+      const couldNotSay = (feeId: string, amountOre: number): Payment => {
+        const intent = s.journal.createIntent({
+          channel: 'kiosk',
+          patronId: '100002',
+          lines: [line(feeId, amountOre)],
+          actor: 'kiosk',
+        });
+        s.journal.markAuthorizing(intent.id, { requestRef: `R${feeId}` });
+        return s.journal.flagForStaff(intent.id, 'the terminal could not say what happened: still in progress');
+      };
+      const captured = couldNotSay('1', 3000);
+      const failed = couldNotSay('2', 4000);
+      const partial = couldNotSay('3', 5000);
+      answers.set(captured.id, approvedBy('TX-LATE-1', 3000));
+      answers.set(failed.id, { state: 'final', outcome: { outcome: 'declined', reason: 'refused' } });
+      answers.set(partial.id, approvedBy('TX-PART-3', 2500));
+      let woken = 0;
+      const audit = new TerminalAudit({
+        journal: s.journal,
+        terminal,
+        log: memoryLogger('fatal').log,
+        intervalMs: 60_000,
+        now: Date.now,
+        onApproved: () => (woken += 1),
+      });
+      const result = await audit.runDue();
+      expect([...result.resolved].sort()).toEqual([captured.id, failed.id].sort());
+      expect(s.journal.get(captured.id)).toMatchObject({ state: 'approved', terminalTransactionRef: 'TX-LATE-1' });
+      expect(s.outbox.listForPayment(captured.id).map((r) => r.target)).toEqual(['fbs.payment']);
+      expect(woken).toBe(1);
+      expect(s.journal.get(failed.id).state).toBe('declined');
+      // Another amount than asked: not guessed at, still with staff (and on the day report).
+      expect(s.journal.get(partial.id).state).toBe('needs_attention');
+      expect(s.journal.terminalChecks.get(partial.id)).toMatchObject({ outcome: 'captured', capturedOre: 2500 });
     } finally {
       s.close();
     }

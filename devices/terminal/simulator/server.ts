@@ -174,8 +174,9 @@ export class TerminalSimulator {
     return [...this.ledger.values()].filter((e) => category === undefined || e.category === category);
   }
 
-  reset(): void {
-    this.ledger.clear();
+  /** Back to a fresh terminal; `keepLedger`: queued scenarios and states go, the transactions stay. */
+  reset(options: { keepLedger?: boolean } = {}): void {
+    if (!options.keepLedger) this.ledger.clear();
     this.queue.length = 0;
     this.loggedOut = false;
     this.tamperNext = false;
@@ -525,7 +526,8 @@ export class TerminalSimulator {
         return json(200, { loggedOut: this.loggedOut, notificationUrl: this.notificationUrl });
       }
       if (method === 'POST' && path === '/control/reset') {
-        this.reset();
+        const options = (body ? JSON.parse(body) : {}) as { keepLedger?: unknown };
+        this.reset({ keepLedger: options.keepLedger === true });
         return json(200, {});
       }
       json(404, { error: 'no such control' });

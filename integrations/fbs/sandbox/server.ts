@@ -105,8 +105,21 @@ export class FbsSandbox {
     this.server = null;
   }
 
-  /** Back to the seeded state: fees unpaid, ledger empty, no faults, no sessions. */
-  reset(): void {
+  /**
+   * Back to the seeded state: fees unpaid, ledger empty, no faults, no sessions. `keepLedger`:
+   * only the faults, sessions and PIN lock-outs go; what was paid and registered stays (a crash
+   * test by hand clears its faults between rounds and checks the ledger at the end).
+   */
+  reset(options: { keepLedger?: boolean } = {}): void {
+    if (options.keepLedger) {
+      this.faults = {};
+      this.sessions.clear();
+      for (const b of this.borrowers) {
+        b.wrongPins = 0;
+        b.lockedOut = this.seed.find((s) => s.patronId === b.patronId)?.lockedOut ?? false;
+      }
+      return;
+    }
     this.borrowers = this.seed.map((b) => ({
       ...b,
       fees: b.fees.map((f) => ({ ...f })),
@@ -139,6 +152,13 @@ export class FbsSandbox {
     const fee = this.fee(feeId);
     fee.paidDate = today();
     fee.paidByOrderId = `elsewhere-${feeId}`;
+  }
+
+  /** More fees for a seeded borrower (tests with many claims); gone again at the next full reset. */
+  addFees(patronId: string, fees: readonly SeedFee[]): void {
+    const borrower = this.borrowers.find((b) => b.patronId === patronId);
+    if (!borrower) throw new Error(`no borrower ${patronId} in the sandbox`);
+    borrower.fees.push(...fees.map((f) => ({ ...f })));
   }
 
   setAmount(feeId: string, amount: string): void {
@@ -368,7 +388,8 @@ export class FbsSandbox {
         return reply(200, {});
       }
       if (method === 'POST' && path === '/_sandbox/reset') {
-        this.reset();
+        const body = (text ? JSON.parse(text) : {}) as { keepLedger?: unknown };
+        this.reset({ keepLedger: body.keepLedger === true });
         return reply(200, {});
       }
       reply(404, { message: 'no such control' });

@@ -82,12 +82,22 @@ export class OeirSandbox {
     this.reset();
   }
 
-  reset(): void {
+  /** Back to the seeded claims, no ledger, no faults; `keepLedger`: only the faults go. */
+  reset(options: { keepLedger?: boolean } = {}): void {
+    if (options.keepLedger) {
+      this.faults = {};
+      return;
+    }
     this.remaining = new Map(Object.entries(this.options.claims));
     this.ledger.clear();
     this.requests.length = 0;
     this.faults = {};
     this.receipts = 0;
+  }
+
+  /** What is left to pay on each sub-claim the sandbox knows (FBS fee id → øre). */
+  balances(): Record<string, number> {
+    return Object.fromEntries(this.remaining);
   }
 
   /** More open sub-claims (FBS fee id → øre left), e.g. for tests with many borrowers. Kept until reset. */
