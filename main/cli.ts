@@ -201,6 +201,8 @@ function formatReport(day: DayReport): string {
     row('rejected', t.rejectedOre),
     row('resolved by staff', t.resolvedByStaffOre),
     `declined: ${t.declined.count}, in doubt: ${t.inDoubt.count}`,
+    `terminal's own record: ${formatDkk(t.terminal.capturedOre)} taken, the kiosk counts ${formatDkk(t.terminal.journalOre)} ` +
+      `(${t.terminal.checked} payment(s) checked, ${t.terminal.unchecked} not yet)`,
     day.balanced ? 'The day balances.' : `Mismatches (${day.mismatches.length}):`,
     ...day.mismatches.map((m) => `  ${m.kind.padEnd(22)} ${m.paymentId} ${formatDkk(m.amountOre)}  ${m.detail}`),
   ].join('\n');

@@ -160,6 +160,23 @@ async function runSequence(seed: number, peers: Peers, proxies: StallingProxy[],
   const between = (low: number, high: number): number => low + Math.floor(random() * (high - low + 1));
 
   await fetch(`${peers.controlUrl}/reset`, { method: 'POST', body: '{}' });
+  // More claims than the demo's, on both routes, so a sequence has money to move after the first
+  // payments (a claim paid is never payable again).
+  for (const [n, patronId] of ['100002', '100003', '100004'].entries()) {
+    const fees = Array.from({ length: 4 }, (_, i) => ({
+      feeId: String(80_000 + n * 10 + i),
+      type: 'fee',
+      reasonMessage: 'Gebyr',
+      amount: String(10 + i),
+      creationDate: '2026-01-02',
+      payableByClient: i % 2 === 0,
+      materials: [],
+    }));
+    peers.fbs.addFees(patronId, fees);
+    peers.oeir.addClaims(
+      Object.fromEntries(fees.filter((f) => !f.payableByClient).map((f) => [f.feeId, Number(f.amount) * 100])),
+    );
+  }
   const policy = pick(['counter-only', 'counter-only', 'accept-and-queue', 'refuse'] as const);
   const kiosks = peers.kiosks.map((peer, i) => {
     const dataDir = join(dir, `seed-${seed}`, `kiosk-${peer.index}`);
