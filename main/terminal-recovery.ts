@@ -96,8 +96,9 @@ export class TerminalRecovery {
     }
     const sentAt = Date.parse(this.journal.authorizingAt(payment.id) ?? payment.createdAt);
     let provenAfter = sentAt + this.terminal.inFlightWindowMs;
-    const deadline =
-      Math.max(this.now(), provenAfter) + Math.max(this.options.giveUpAfterMs, 2 * this.options.pollIntervalMs);
+    // A terminal that cannot be asked (unreachable, busy) hands the payment to staff after
+    // giveUpAfterMs; one that says "not found" too early is asked again after the window.
+    let deadline = this.now() + this.options.giveUpAfterMs;
     let last = 'no answer yet';
     let fenced = false;
     let heldInDoubt = false;
@@ -158,7 +159,8 @@ export class TerminalRecovery {
           });
         }
         last = 'the terminal did not know the request yet';
-        pause = Math.max(1, Math.min(provenAfter - now, this.options.giveUpAfterMs));
+        deadline = Math.max(deadline, provenAfter + 2 * this.options.pollIntervalMs);
+        pause = Math.max(1, provenAfter - now);
       } else if (status?.state === 'in-progress') last = 'the terminal still reports the payment in progress';
       if (this.stopping) {
         this.log.warn({ paymentId: payment.id }, 'kiosk stopping: the payment stays in doubt until the next start');

@@ -30,6 +30,7 @@ import type { Scenario } from '../../devices/terminal/simulator/server.js';
 import { DATABASE_FILE } from '../../main/core.js';
 import { startPeers, type Peers } from '../../main/peers.js';
 import { startStallingProxy, type StallingProxy } from '../support/stalling-proxy.js';
+import { seededRandom } from '../support/seeded-random.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const CHILD = fileURLToPath(new URL('./kiosk-child.ts', import.meta.url));
@@ -54,17 +55,6 @@ const BORROWERS = [
 ] as const;
 const TERMINAL_TIMEOUT_MS = 800;
 const MAX_TRANSIT_MS = 1_500;
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** One kiosk process, its last screen, and a way to talk to it. */
 class KioskProcess {
@@ -154,7 +144,7 @@ interface SequenceResult {
 }
 
 async function runSequence(seed: number, peers: Peers, proxies: StallingProxy[], dir: string): Promise<SequenceResult> {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
   const chance = (p: number): boolean => random() < p;
   const between = (low: number, high: number): number => low + Math.floor(random() * (high - low + 1));

@@ -7,6 +7,7 @@ import { planDeliveries } from '../../main/deliveries.js';
 import { OutboxWorker, type OutboxWorkerOptions } from '../../main/outbox-worker.js';
 import { line, memoryLogger } from '../support/fixtures.js';
 import { openStores, type Stores } from '../support/stores.js';
+import { until } from '../support/until.js';
 
 /**
  * The wall clock jumps (an NTP correction after a long offline spell, a kiosk that booted with
@@ -68,14 +69,6 @@ function approvedPayment(): string {
   stores.journal.markAuthorizing(intent.id);
   stores.journal.approve(intent.id, 'TX-1', planDeliveries(intent, 'TX-1', new Date(clock())));
   return intent.id;
-}
-
-async function until(what: string, condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 const registeredFees = (): string[] => fbs.ledger.map((l) => l.feeId).sort();

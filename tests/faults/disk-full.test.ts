@@ -11,6 +11,7 @@ import { parseConfig } from '../../main/config.js';
 import { DATABASE_FILE } from '../../main/core.js';
 import { createLogger } from '../../main/log.js';
 import { freeMegabytes } from '../../main/storage.js';
+import { until } from '../support/until.js';
 
 /**
  * Disk full, for real: the demo kiosk's journal on a small tmpfs that the test fills up. The
@@ -76,16 +77,6 @@ afterAll(async () => {
   }
   rmdirSync(mountPoint);
 });
-
-async function until<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /** A borrower at the screen: card, PIN, every claim chosen, pay. Resolves when the payment ends. */
 async function borrowerPays(card: string, pin: string): Promise<SessionView> {

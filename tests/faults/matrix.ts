@@ -35,6 +35,7 @@ import {
   type ChildPayment,
   type Sandboxes,
 } from './harness.js';
+import { seededRandom } from '../support/seeded-random.js';
 
 const TERMINAL_TIMEOUT_MS = SIMULATOR_TIMING.terminalTimeoutMs;
 
@@ -50,18 +51,7 @@ const SEED = Number(args.seed ?? process.env.FAULT_SEED ?? Date.now() % 1_000_00
 if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error(`--runs must be a whole number ≥ 1, not ${args.runs}`);
 if (!Number.isInteger(JOBS) || JOBS < 1) throw new Error(`--jobs must be a whole number ≥ 1, not ${args.jobs}`);
 
-/** mulberry32: small, seeded, good enough to choose timings. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = prng(SEED);
+const random = seededRandom(SEED);
 const between = (low: number, high: number): number => low + Math.floor(random() * (high - low + 1));
 
 interface Outcome {

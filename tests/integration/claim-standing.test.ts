@@ -4,6 +4,7 @@ import type { SessionView } from '../../contract/index.js';
 import { bootKiosk, type Kiosk } from '../../main/boot.js';
 import { parseConfig } from '../../main/config.js';
 import { memoryLogger, tempDir } from '../support/fixtures.js';
+import { until } from '../support/until.js';
 
 /**
  * The kiosk's own journal as a source of truth for what it has been paid, through the borrower's
@@ -35,16 +36,6 @@ async function boot(
   kiosk = await bootKiosk({ ...config, dataDir }, { packaged: false, log: memoryLogger('fatal').log });
   await kiosk.core.recovered;
   return kiosk;
-}
-
-async function until<T>(what: string, probe: () => T | null | undefined | false, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 type ClaimsView = Extract<SessionView, { screen: 'claims' }>;

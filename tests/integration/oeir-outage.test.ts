@@ -6,6 +6,7 @@ import { OutboxWorker } from '../../main/outbox-worker.js';
 import { line, memoryLogger } from '../support/fixtures.js';
 import { startOeirFixture, type OeirFixture } from '../support/oeir-fixture.js';
 import { openStores, type Stores } from '../support/stores.js';
+import { until } from '../support/until.js';
 
 /**
  * ØiR is down while 500 borrowers pay; it comes back; every payment reaches the debtor system
@@ -29,14 +30,6 @@ afterAll(async () => {
   await f.close();
   s.close();
 });
-
-async function until(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('ØiR outage', () => {
   it('queues 500 payments while ØiR is down and delivers each exactly once when it returns', async () => {
@@ -81,10 +74,11 @@ describe('ØiR outage', () => {
     }
     // Every row is tried once and then waits for its (fake-clock) retry time.
     await until(
+      'first attempts',
       () =>
         s.outbox.counts().pending === PAYMENTS &&
         (s.db.prepare('SELECT MIN(attempts) AS m FROM outbox').get() as { m: number }).m >= 1,
-      'first attempts',
+      60_000,
     );
     expect(link.status.online).toBe(false);
     expect(s.outbox.counts()).toMatchObject({ delivered: 0, rejected: 0 });
@@ -94,7 +88,7 @@ describe('ØiR outage', () => {
     await new Promise((r) => setTimeout(r, 250)); // the breaker's real half-open wait
     now += 60 * 60 * 1000; // an hour later on the retry clock: every backoff has run out
     worker.wake();
-    await until(() => s.outbox.counts().delivered === PAYMENTS, 'all deliveries');
+    await until('all deliveries', () => s.outbox.counts().delivered === PAYMENTS, 60_000);
     await worker.stop();
     link.close();
 

@@ -4,6 +4,7 @@ import type { Core } from '../../main/core.js';
 import { line, memoryLogger, tempDir } from '../support/fixtures.js';
 import { checkInvariants, startSandboxes, type Sandboxes } from '../faults/harness.js';
 import { startTestCore, type TestCore } from '../faults/test-core.js';
+import { until } from '../support/until.js';
 
 /**
  * Outages of each system the kiosk depends on, one running core throughout (no restart), against
@@ -39,14 +40,6 @@ async function startCore(outbox: NonNullable<Parameters<typeof startTestCore>[2]
   running.core.start();
   await running.core.recovered;
   return running.core;
-}
-
-async function until(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 /** A payment as a borrower makes it: tried again while the terminal is still busy with the last one. */

@@ -13,6 +13,7 @@ import { MAX_TRANSIT_MS, startTestCore } from '../faults/test-core.js';
 import { line, memoryLogger, tempDir } from '../support/fixtures.js';
 import { startStallingProxy, type StallingProxy } from '../support/stalling-proxy.js';
 import { openStores } from '../support/stores.js';
+import { until } from '../support/until.js';
 
 /**
  * A payment request stalled on the wire while the kiosk dies (the independent crash harness's
@@ -63,7 +64,7 @@ describe('a payment request stalled on the wire past a restart', () => {
           .all(recovered!.id);
         expect(audit).toEqual(expect.arrayContaining([{ action: 'recovery.not-found-too-early' }]));
         expect(sandboxes.terminal.paymentsFor(recovered!.id)).toEqual([expect.objectContaining({ captured: true })]);
-        await until(() => restarted.core.journal.get(recovered!.id).state === 'settled');
+        await until('the payment registered', () => restarted.core.journal.get(recovered!.id).state === 'settled');
       } finally {
         await restarted.close();
       }
@@ -93,7 +94,10 @@ describe('a payment request stalled on the wire past a restart', () => {
         expect(restarted.core.journal.latestReason(recovered!.id)).toMatch(/could no longer arrive/);
         // The request arrives after all; the terminal charges the card.
         await proxy.drained();
-        await until(() => sandboxes.terminal.paymentsFor(recovered!.id)[0]?.captured === true);
+        await until(
+          'the late request captured',
+          () => sandboxes.terminal.paymentsFor(recovered!.id)[0]?.captured === true,
+        );
         const capture = sandboxes.terminal.paymentsFor(recovered!.id)[0]!;
 
         const result = await restarted.core.terminalAudit.runDue();
@@ -320,12 +324,4 @@ function transitions(db: Db, id: string): string[] {
       to_state: string;
     }[]
   ).map((r) => r.to_state);
-}
-
-async function until(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
