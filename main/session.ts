@@ -346,6 +346,7 @@ export class KioskSession {
     const { log } = this.parts;
     log.info({ changes: error.changes }, 'claims changed right before charging: nothing was charged');
     const borrower = this.identified?.borrower;
+    this.show({ screen: 'loading' });
     let claims: Claim[];
     try {
       claims = await this.parts.refreshClaims(patronId);
