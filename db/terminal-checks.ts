@@ -60,8 +60,12 @@ export class TerminalCheckStore {
             AND p.created_at >= @since
             AND (c.payment_id IS NULL
                  OR (c.outcome = 'not-found' AND p.created_at >= @recheckSince AND c.checked_at <= @checkedBefore))
-            AND (SELECT MIN(t.at) FROM payment_transitions t
-                  WHERE t.payment_id = p.id AND t.to_state = 'authorizing') <= @sentBefore
+            AND ((SELECT MIN(t.at) FROM payment_transitions t
+                   WHERE t.payment_id = p.id AND t.to_state = 'authorizing') <= @sentBefore
+                 -- Sent "in the future": the clock has been set back since, so how long ago is
+                 -- unknown. Asked now: a capture is final, "not found" is asked again later.
+                 OR (SELECT MIN(t.at) FROM payment_transitions t
+                   WHERE t.payment_id = p.id AND t.to_state = 'authorizing') > @now)
           ORDER BY c.payment_id IS NOT NULL, p.created_at, p.id
           LIMIT @limit`,
       ),
@@ -81,6 +85,8 @@ export class TerminalCheckStore {
   due(options: {
     /** Sent before this: no longer in flight. */
     readonly sentBefore: string;
+    /** The kiosk's clock now (a send time later than this means the clock went back). */
+    readonly now: string;
     /** Made after this: the terminal still remembers it. */
     readonly since: string;
     /** "Not found" answers for payments made after this are asked again… */

@@ -101,6 +101,7 @@ export class TerminalAudit {
     const at = now();
     const due = journal.terminalChecks.due({
       sentBefore: new Date(at - terminal.inFlightWindowMs).toISOString(),
+      now: new Date(at).toISOString(),
       since: new Date(at - TERMINAL_MEMORY_MS).toISOString(),
       recheckSince: new Date(at - NOT_FOUND_RECHECK_MS).toISOString(),
       checkedBefore: new Date(at - this.parts.intervalMs / 2).toISOString(),

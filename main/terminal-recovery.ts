@@ -94,7 +94,9 @@ export class TerminalRecovery {
     if (requestRef === null) {
       return this.journal.flagForStaff(payment.id, 'no terminal request reference was recorded', actor);
     }
-    const sentAt = Date.parse(this.journal.authorizingAt(payment.id) ?? payment.createdAt);
+    // A send time later than now means the clock was set back since: count from now (waiting
+    // longer is safe; waiting a day for a clock's correction would stop card payments for a day).
+    const sentAt = Math.min(Date.parse(this.journal.authorizingAt(payment.id) ?? payment.createdAt), this.now());
     let provenAfter = sentAt + this.terminal.inFlightWindowMs;
     // A terminal that cannot be asked (unreachable, busy) hands the payment to staff after
     // giveUpAfterMs; one that says "not found" too early is asked again after the window.

@@ -223,6 +223,26 @@ describe('recovery rules for "not found"', () => {
     }
   });
 
+  it('a clock set back since the request was sent: the window counts from now, not from a time in the future', async () => {
+    let offset = 26 * 60 * 60 * 1000; // sent while the clock was a day and two hours ahead
+    const s = openStores(() => Date.now() + offset);
+    try {
+      const { terminal, asked } = terminalAnswering([{ state: 'not-found' }], { windowMs: 300 });
+      const payment = inDoubt(s.journal);
+      offset = 0; // NTP corrects the clock
+      const recovery = new TerminalRecovery(s.journal, terminal, memoryLogger().log, {
+        pollIntervalMs: 20,
+        giveUpAfterMs: 5_000,
+      });
+      const started = Date.now();
+      expect((await recovery.resolve(payment)).state).toBe('declined');
+      expect(asked).toEqual(['status', 'status']);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      s.close();
+    }
+  });
+
   it('a request that turns up while it is kept in doubt is recorded as the terminal says', async () => {
     const s = stores();
     try {
@@ -312,6 +332,43 @@ describe('the terminal check settles what the recovery could not', () => {
       // Another amount than asked: not guessed at, still with staff (and on the day report).
       expect(s.journal.get(partial.id).state).toBe('needs_attention');
       expect(s.journal.terminalChecks.get(partial.id)).toMatchObject({ outcome: 'captured', capturedOre: 2500 });
+    } finally {
+      s.close();
+    }
+  });
+
+  it('a payment made while the clock was ahead is still checked once the clock is corrected', async () => {
+    let offset = 26 * 60 * 60 * 1000;
+    const s = openStores(() => Date.now() + offset);
+    try {
+      const intent = s.journal.createIntent({
+        channel: 'kiosk',
+        patronId: '100002',
+        lines: [line('1', 3000)],
+        actor: 'kiosk',
+      });
+      s.journal.markAuthorizing(intent.id, { requestRef: 'R1' });
+      const couldNotSay = s.journal.flagForStaff(intent.id, 'the terminal could not say what happened');
+      offset = 0;
+      const terminal: PaymentTerminal = {
+        inFlightWindowMs: 60_000,
+        newRequestRef: () => 'x',
+        health: () => Promise.resolve({ available: true }),
+        pay: () => Promise.reject(new Error('never')),
+        abort: () => Promise.resolve(),
+        status: () => Promise.resolve(approvedBy('TX-AHEAD', 3000)),
+        reverse: () => Promise.resolve({ outcome: 'refused', detail: 'n/a' }),
+        close: () => Promise.resolve(),
+      };
+      const audit = new TerminalAudit({
+        journal: s.journal,
+        terminal,
+        log: memoryLogger('fatal').log,
+        intervalMs: 60_000,
+        now: Date.now,
+      });
+      expect((await audit.runDue()).resolved).toEqual([couldNotSay.id]);
+      expect(s.journal.get(couldNotSay.id)).toMatchObject({ state: 'approved', terminalTransactionRef: 'TX-AHEAD' });
     } finally {
       s.close();
     }
