@@ -107,6 +107,30 @@ export class StaffAccountStore {
     })();
   }
 
+  /**
+   * Reads the account and records what `decide` makes of it, in one transaction: a PIN check
+   * that finished while another was running (they take ~100 ms each, off the main thread) sees
+   * the other's count and lock-out instead of overwriting them. Returns what `decide` returned.
+   */
+  settleAttempt<T>(
+    id: string,
+    decide: (current: StaffAccount) => {
+      readonly failedAttempts: number;
+      readonly lockedUntil: string | null;
+      readonly audit: readonly AuditEntry[];
+      readonly result: T;
+    },
+  ): T {
+    return this.db.transaction(() => {
+      const row = this.stmts.byId.get(id) as Row | undefined;
+      if (!row) throw new Error(`no account ${id}`);
+      const outcome = decide(toAccount(row));
+      this.stmts.setFailures.run(outcome.failedAttempts, outcome.lockedUntil, this.now().toISOString(), id);
+      for (const entry of outcome.audit) this.audit.append(entry);
+      return outcome.result;
+    })();
+  }
+
   setPin(id: string, pinHash: string, audit: AuditEntry): void {
     this.db.transaction(() => {
       this.stmts.setPin.run(pinHash, this.now().toISOString(), id);

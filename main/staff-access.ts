@@ -1,4 +1,5 @@
 import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import type { AuditEntry } from '../db/audit.js';
 import type { StaffAccount, StaffAccountStore, StaffRole } from '../db/staff-accounts.js';
 
 /**
@@ -93,6 +94,14 @@ export type LoginResult =
   | { readonly ok: true; readonly session: StaffSession }
   | { readonly ok: false; readonly reason: 'invalid' }
   | { readonly ok: false; readonly reason: 'locked-out'; readonly lockedUntil: string };
+
+/** What one checked PIN does to an account, decided inside the store's transaction. */
+interface AttemptOutcome {
+  readonly failedAttempts: number;
+  readonly lockedUntil: string | null;
+  readonly audit: readonly AuditEntry[];
+  readonly result: { readonly ok: true } | Exclude<LoginResult, { ok: true }>;
+}
 
 export class AccessDeniedError extends Error {
   constructor(
@@ -197,8 +206,10 @@ export class StaffAccess {
       return { ok: false, reason: 'locked-out', lockedUntil: new Date(lockedUntil).toISOString() };
     }
     const actor = `${account.role}:${account.id}`;
-    if (!(await verifyPin(pin, account.pinHash))) return this.failed(account, lockedUntil !== null);
-    this.store.recordAttempt(account.id, 0, null, [{ actor, action: 'staff.login', subject: account.id }]);
+    const right = await verifyPin(pin, account.pinHash);
+    // Decided on the account as it is now, not as it was before the check: PIN checks overlap.
+    const verdict = this.store.settleAttempt(account.id, (current) => this.judge(current, right, actor));
+    if (!verdict.ok) return verdict;
     const session: StaffSession = {
       token: randomBytes(24).toString('base64url'),
       accountId: account.id,
@@ -211,21 +222,49 @@ export class StaffAccess {
     return { ok: true, session };
   }
 
-  private failed(account: StaffAccount, lockExpired: boolean): LoginResult {
-    const actor = `${account.role}:${account.id}`;
-    const attempts = (lockExpired ? 0 : account.failedAttempts) + 1;
-    if (attempts < this.options.maxFailedAttempts) {
-      this.store.recordAttempt(account.id, attempts, null, [
-        { actor, action: 'staff.login-failed', subject: account.id, data: { attempts } },
-      ]);
-      return { ok: false, reason: 'invalid' };
+  /**
+   * What a checked PIN means for the account as it stands: a lock-out that another attempt set
+   * while this one was being checked holds, right PIN or not; otherwise the count goes on from
+   * what is stored (from zero once a lock-out has ended), and reaching the limit locks.
+   */
+  private judge(current: StaffAccount, right: boolean, actor: string): AttemptOutcome {
+    const now = this.now();
+    const lockedUntil = current.lockedUntil ? Date.parse(current.lockedUntil) : null;
+    if (lockedUntil !== null && lockedUntil > now) {
+      return {
+        failedAttempts: current.failedAttempts,
+        lockedUntil: current.lockedUntil,
+        audit: [{ actor, action: 'staff.login-refused', subject: current.id, data: { reason: 'locked out' } }],
+        result: { ok: false, reason: 'locked-out', lockedUntil: current.lockedUntil! },
+      };
     }
-    const lockedUntil = new Date(this.now() + this.options.lockoutMs).toISOString();
-    this.store.recordAttempt(account.id, 0, lockedUntil, [
-      { actor, action: 'staff.login-failed', subject: account.id, data: { attempts } },
-      { actor, action: 'staff.locked-out', subject: account.id, data: { until: lockedUntil } },
-    ]);
-    return { ok: false, reason: 'locked-out', lockedUntil };
+    if (right) {
+      return {
+        failedAttempts: 0,
+        lockedUntil: null,
+        audit: [{ actor, action: 'staff.login', subject: current.id }],
+        result: { ok: true },
+      };
+    }
+    const attempts = (lockedUntil !== null ? 0 : current.failedAttempts) + 1;
+    if (attempts < this.options.maxFailedAttempts) {
+      return {
+        failedAttempts: attempts,
+        lockedUntil: null,
+        audit: [{ actor, action: 'staff.login-failed', subject: current.id, data: { attempts } }],
+        result: { ok: false, reason: 'invalid' },
+      };
+    }
+    const until = new Date(now + this.options.lockoutMs).toISOString();
+    return {
+      failedAttempts: 0,
+      lockedUntil: until,
+      audit: [
+        { actor, action: 'staff.login-failed', subject: current.id, data: { attempts } },
+        { actor, action: 'staff.locked-out', subject: current.id, data: { until } },
+      ],
+      result: { ok: false, reason: 'locked-out', lockedUntil: until },
+    };
   }
 
   /**

@@ -102,6 +102,35 @@ describe('staff log-in', () => {
     expect(verifyAuditChain(s.db)).toMatchObject({ ok: true });
   });
 
+  it('locks out when wrong PINs arrive together (the checks overlap): each counts on the others', async () => {
+    const { access, stores: s } = await setUp();
+    // All started before any check has finished: each must see the others' count.
+    const wrong = await Promise.all(Array.from({ length: 5 }, () => access.login({ accountId: 'anne' }, '11111111')));
+    expect(wrong.filter((r) => !r.ok && r.reason === 'locked-out')).toHaveLength(1);
+    expect(await access.login({ accountId: 'anne' }, STAFF_PIN)).toMatchObject({ ok: false, reason: 'locked-out' });
+
+    expect(auditActions(s).filter((a) => a.startsWith('staff.'))).toEqual([
+      ...Array<string>(5).fill('staff.login-failed'),
+      'staff.locked-out',
+      'staff.login-refused',
+    ]);
+    expect(verifyAuditChain(s.db)).toMatchObject({ ok: true });
+  });
+
+  it('never opens a session after a lock-out that a concurrent check set', async () => {
+    const { access, stores: s } = await setUp();
+    const results = await Promise.all([
+      ...Array.from({ length: 5 }, () => access.login({ accountId: 'anne' }, '11111111')),
+      access.login({ accountId: 'anne' }, STAFF_PIN),
+    ]);
+    const actions = auditActions(s).filter((a) => a.startsWith('staff.'));
+    const lockedAt = actions.indexOf('staff.locked-out');
+    const loggedInAt = actions.indexOf('staff.login');
+    // Whichever finished first, a session exists only if it came before the lock-out.
+    if (results.some((r) => r.ok)) expect(lockedAt === -1 || loggedInAt < lockedAt).toBe(true);
+    else expect(actions.slice(lockedAt + 1)).toEqual(['staff.login-refused']);
+  });
+
   it('logs a session out after two idle minutes; activity keeps it alive', async () => {
     const { access, clock, stores: s } = await setUp();
     const login = await access.login({ accountId: 'anne' }, STAFF_PIN);
