@@ -24,6 +24,26 @@ export interface WedgeOptions {
 
 export const DEFAULT_WEDGE_OPTIONS: WedgeOptions = { maxInterKeyMs: 50, minLength: 6, suffixKey: 'Enter' };
 
+/**
+ * Where the detector's time comes from. In the kiosk: the moment each key was pressed
+ * (`event.timeStamp`, so a busy renderer that handles keys late does not turn a scan into
+ * typing) and the browser's timers. Tests give it a clock they move themselves, so what a test
+ * checks about timing does not depend on how fast the machine is.
+ */
+export interface WedgeClock {
+  keyTime(event: KeyboardEvent): number;
+  /** Calls back after `ms`; returns what cancels it. */
+  after(ms: number, callback: () => void): () => void;
+}
+
+export const BROWSER_CLOCK: WedgeClock = {
+  keyTime: (event) => event.timeStamp,
+  after: (ms, callback) => {
+    const timer = setTimeout(callback, ms);
+    return () => clearTimeout(timer);
+  },
+};
+
 interface HeldKey {
   readonly key: string;
   readonly target: EventTarget | null;
@@ -34,7 +54,7 @@ const MODIFIERS = new Set(['Shift', 'CapsLock', 'AltGraph']);
 export class WedgeDetector {
   private held: HeldKey[] = [];
   private lastKeyAt = 0;
-  private timer: ReturnType<typeof setTimeout> | null = null;
+  private cancelTimer: (() => void) | null = null;
   private readonly replayed = new WeakSet<Event>();
   private readonly listener = (event: KeyboardEvent) => this.onKeyDown(event);
 
@@ -42,6 +62,7 @@ export class WedgeDetector {
     private readonly win: Window,
     private readonly options: WedgeOptions,
     private readonly onScan: (code: string) => void,
+    private readonly clock: WedgeClock = BROWSER_CLOCK,
   ) {
     win.addEventListener('keydown', this.listener, { capture: true });
   }
@@ -58,7 +79,7 @@ export class WedgeDetector {
       this.release();
       return;
     }
-    const gapOk = this.held.length > 0 && event.timeStamp - this.lastKeyAt <= this.options.maxInterKeyMs;
+    const gapOk = this.held.length > 0 && this.clock.keyTime(event) - this.lastKeyAt <= this.options.maxInterKeyMs;
 
     if (event.key === this.options.suffixKey) {
       if (gapOk && this.held.length >= this.options.minLength) {
@@ -81,20 +102,20 @@ export class WedgeDetector {
     event.preventDefault();
     event.stopImmediatePropagation();
     this.held.push({ key: event.key, target: event.target });
-    this.lastKeyAt = event.timeStamp;
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.onSilence(), this.options.maxInterKeyMs + 1);
+    this.lastKeyAt = this.clock.keyTime(event);
+    this.cancelTimer?.();
+    this.cancelTimer = this.clock.after(this.options.maxInterKeyMs + 1, () => this.onSilence());
   }
 
   private onSilence(): void {
-    this.timer = null;
+    this.cancelTimer = null;
     if (this.options.suffixKey === null && this.held.length >= this.options.minLength) this.scanned();
     else this.release();
   }
 
   private scanned(): void {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
+    this.cancelTimer?.();
+    this.cancelTimer = null;
     const code = this.held.map((k) => k.key).join('');
     this.held = [];
     this.onScan(code);
@@ -102,8 +123,8 @@ export class WedgeDetector {
 
   /** Gives held keys back to where they were going, in order. */
   private release(): void {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
+    this.cancelTimer?.();
+    this.cancelTimer = null;
     const keys = this.held;
     this.held = [];
     for (const { key, target } of keys) this.deliver(key, target);
