@@ -15,6 +15,7 @@ import { TerminalMonitor } from '../../main/terminal-monitor.js';
 import { TerminalRecovery } from '../../main/terminal-recovery.js';
 import { line, tempDir, testConfig } from '../support/fixtures.js';
 import { openStores, type Stores } from '../support/stores.js';
+import { until } from '../support/until.js';
 import { startTerminalFixture, type TerminalFixture } from '../support/terminal-fixture.js';
 
 /**
@@ -114,7 +115,7 @@ describe('nexo driver against the simulator', () => {
   it('keeps one payment in flight: a second one is refused before anything is sent', async () => {
     t.simulator.queueScenario('wait-for-pin');
     const first = pay();
-    await new Promise((r) => setTimeout(r, 50));
+    await until('the first payment at the terminal', () => t.simulator.entries('Payment').length === 1);
     await expect(pay().result).rejects.toBeInstanceOf(TerminalBusyError);
     await t.terminal.abort(first.paymentId);
     await first.result;
@@ -150,7 +151,7 @@ describe('nexo driver against the simulator', () => {
     t.simulator.queueScenario('wait-for-pin');
     const steps: string[] = [];
     const p = pay(1000, (progress) => steps.push(progress.step));
-    await new Promise((r) => setTimeout(r, 100));
+    await until('the payment at the terminal', () => t.simulator.entries('Payment').length === 1);
     const forged = JSON.stringify({
       SaleToPOIRequest: {
         MessageHeader: {
@@ -348,7 +349,7 @@ describe('checkout with the nexo driver and the journal', () => {
   it('refuses a second payment while one is in flight', async () => {
     t.simulator.queueScenario('wait-for-pin');
     const first = checkout.pay(request());
-    await new Promise((r) => setTimeout(r, 50));
+    await until('the first payment at the terminal', () => t.simulator.entries('Payment').length === 1);
     await expect(checkout.pay(request())).rejects.toBeInstanceOf(TerminalBusyError);
     await checkout.abort();
     expect((await first).state).toBe('declined');
