@@ -1,9 +1,10 @@
 // @ts-check
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import reactHooks from 'eslint-plugin-react-hooks';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'release/', 'renderer/dist/', '.bench-tmp/'] },
+  { ignores: ['node_modules/', 'dist/', 'release/', 'renderer/dist/', '.bench-tmp/', '.dependency-cruiser.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -23,42 +24,15 @@ export default tseslint.config(
     },
   },
   {
-    // The renderer is untrusted UI: it talks to the core only through the contract.
-    files: ['renderer/**/*.ts', 'renderer/**/*.tsx'],
+    // Effects and hooks in the screens: dependencies complete, hooks called in the same order.
+    files: ['renderer/**/*.tsx', 'renderer/**/*.ts'],
+    plugins: { 'react-hooks': reactHooks },
     rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['node:*', 'fs', 'path', 'child_process', 'electron', 'better-sqlite3'],
-              message: 'The renderer has no Node access.',
-            },
-            {
-              group: ['**/main/**', '**/db/**', '**/devices/**', '**/integrations/**'],
-              message: 'The renderer may import contract/ only.',
-            },
-          ],
-        },
-      ],
+      'react-hooks/rules-of-hooks': 'error',
+      'react-hooks/exhaustive-deps': 'error',
     },
   },
-  {
-    // Contract is shared by every process, the renderer included: no Node, no process code.
-    files: ['contract/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['node:*', '**/main/**', '**/db/**', '**/devices/**', '**/integrations/**', '**/renderer/**'],
-              message: 'contract/ must stay platform-neutral.',
-            },
-          ],
-        },
-      ],
-    },
-  },
+  // Which layer may import which (renderer: contract/ only) is checked by dependency-cruiser
+  // (.dependency-cruiser.cjs, `npm run lint:layers`).
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
 );

@@ -13,10 +13,11 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { bootKiosk } from '../main/boot.js';
-import { screenSettings, startBrowserMode } from '../main/browser-mode.js';
-import { parseConfig } from '../main/config.js';
-import { createLogger } from '../main/log.js';
+import { bootKiosk } from '../app/boot.js';
+import { startBrowserMode } from '../shells/browser/browser-mode.js';
+import { screenSettings } from '../shells/serve/screen-settings.js';
+import { parseConfig } from '../config/config.js';
+import { createLogger } from '../base/log.js';
 import { bareFbsIdentify } from './bare-fbs.js';
 import { ratio, stats } from './stats.js';
 

@@ -2,7 +2,7 @@
  * The ØiR sandbox on mutual TLS in its own process, for the benchmark. Prints one JSON line: its
  * URL, the CA and a client certificate (PKCS#12, base64) made for this run.
  */
-import { createCertificateAuthority, toPkcs12 } from '../integrations/sandbox-pki.js';
+import { createCertificateAuthority, toPkcs12 } from '../base/sandbox-pki.js';
 import { DEMO_MUNICIPALITY_CVR, OeirSandbox } from '../integrations/oeir/sandbox/server.js';
 
 const ca = createCertificateAuthority('Bench CA');

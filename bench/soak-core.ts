@@ -16,10 +16,11 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { writeHeapSnapshot } from 'node:v8';
-import { bootKiosk } from '../main/boot.js';
-import { screenSettings, startBrowserMode } from '../main/browser-mode.js';
-import { parseConfig } from '../main/config.js';
-import { createLogger } from '../main/log.js';
+import { bootKiosk } from '../app/boot.js';
+import { startBrowserMode } from '../shells/browser/browser-mode.js';
+import { screenSettings } from '../shells/serve/screen-settings.js';
+import { parseConfig } from '../config/config.js';
+import { createLogger } from '../base/log.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc');

@@ -4,7 +4,7 @@ import { Ore } from './money.js';
 import { Receipt } from './receipt.js';
 
 /**
- * What the borrower's screen shows, decided by the core's session machine (main/session.ts) and
+ * What the borrower's screen shows, decided by the core's session machine (core/session.ts) and
  * pushed to the renderer whole. The renderer draws it and sends commands; it never decides a
  * money matter itself.
  */

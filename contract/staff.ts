@@ -4,7 +4,7 @@ import { CardSummary, Channel, DeliveryState, PaymentState } from './payment.js'
 
 /**
  * What staff see of the day's payments and of the day's balance. The core decides every number
- * and which actions a payment allows (main/reconciliation.ts); the screen and the command line
+ * and which actions a payment allows (core/reconciliation.ts); the screen and the command line
  * only show them.
  */
 export const StaffPaymentAction = z.enum([

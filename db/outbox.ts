@@ -5,7 +5,7 @@ import type { Db } from './open.js';
 /**
  * Store-and-forward queue of calls to other systems (FBS, ØiR, …). Rows are written in the same
  * transaction as the change that needs them (a payment's approval), then delivered by the
- * worker in main/outbox-worker.ts. The idempotency key is fixed when the row is created and sent
+ * worker in core/outbox-worker.ts. The idempotency key is fixed when the row is created and sent
  * on every attempt, so a retry after a crash is recognised by the receiver as the same call.
  */
 export interface OutboxSpec {

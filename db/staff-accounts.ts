@@ -36,7 +36,7 @@ const toAccount = (row: Row): StaffAccount => ({
 
 /**
  * The staff_accounts table. Every change is one transaction together with its audit entry;
- * the policy (hashing, when to lock) lives in main/staff-access.ts.
+ * the policy (hashing, when to lock) lives in core/staff-access.ts.
  */
 export class StaffAccountStore {
   private readonly stmts;

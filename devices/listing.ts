@@ -1,6 +1,6 @@
 import { loadNodeHid, type HidDeviceInfo } from './scanner/hid-pos.js';
 import type { ScanHub, SourceStatus } from './scanner/scan-hub.js';
-import { loadSerialPort } from './scanner/serial-source.js';
+import { loadSerialPort } from './serial-port.js';
 import type { PrinterStatus, ReceiptPrinter } from './printer/printer.js';
 
 /** What the technician screen shows about the machine's devices. */

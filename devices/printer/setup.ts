@@ -1,5 +1,5 @@
-import type { KioskConfig } from '../../main/config.js';
-import type { Logger } from '../../main/log.js';
+import type { PrinterConfig } from './config.js';
+import type { Logger } from '../../base/log.js';
 import { EscPosPrinter, noPrinter, type ReceiptPrinter } from './printer.js';
 import { PrinterSimulator } from './simulator.js';
 import { serialPrinter, tcpPrinter, usbPrinter, type PrinterTransport } from './transport.js';
@@ -11,7 +11,7 @@ export interface PrinterSetup {
   close(): Promise<void>;
 }
 
-export async function setUpPrinter(config: KioskConfig['printer'], log: Logger): Promise<PrinterSetup> {
+export async function setUpPrinter(config: PrinterConfig, log: Logger): Promise<PrinterSetup> {
   if (config.type === 'none') return { printer: noPrinter(), simulator: null, close: () => Promise.resolve() };
   let simulator: PrinterSimulator | null = null;
   let transport: PrinterTransport;

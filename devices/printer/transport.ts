@@ -1,6 +1,6 @@
 import { open as openFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
-import { loadSerialPort } from '../scanner/serial-source.js';
+import { loadSerialPort } from '../serial-port.js';
 
 /** One open connection to a receipt printer. */
 export interface PrinterLink {

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { CodeFramer, type Suffix } from './framing.js';
 import { PollTimer } from './poll-timer.js';
 import type { ScanSink, ScanSource } from './scan-hub.js';
+import { loadSerialPort, type SerialPortHandle, type SerialPortModule } from '../serial-port.js';
 
 export interface SerialScannerOptions {
   /** A device path (/dev/ttyACM0, COM3), or empty to find the port by vendorId/productId. */
@@ -15,26 +16,6 @@ export interface SerialScannerOptions {
   /** How often to look for the scanner while it is absent, and to check it is still there. */
   readonly pollMs: number;
   readonly log: Logger;
-}
-
-/** What we use of the `serialport` package; loaded on first start so a broken build only disables serial scanners. */
-interface SerialPortModule {
-  SerialPort: {
-    new (options: { path: string; baudRate: number; autoOpen: false }): SerialPortHandle;
-    list(): Promise<{ path: string; vendorId?: string; productId?: string }[]>;
-  };
-}
-interface SerialPortHandle {
-  open(callback: (error: Error | null) => void): void;
-  close(callback?: (error: Error | null) => void): void;
-  on(event: 'data', listener: (chunk: Buffer) => void): this;
-  on(event: 'close', listener: (error?: Error & { disconnected?: boolean }) => void): this;
-  on(event: 'error', listener: (error: Error) => void): this;
-  readonly isOpen: boolean;
-}
-
-export async function loadSerialPort(): Promise<SerialPortModule> {
-  return (await import('serialport')) as unknown as SerialPortModule;
 }
 
 /**

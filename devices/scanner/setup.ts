@@ -1,5 +1,5 @@
-import type { KioskConfig } from '../../main/config.js';
-import type { Logger } from '../../main/log.js';
+import type { ScannerConfig } from './config.js';
+import type { Logger } from '../../base/log.js';
 import { compileCardPatterns, describeScan, parseScan } from './codes.js';
 import { HidPosScannerSource } from './hid-pos.js';
 import { ScanHub } from './scan-hub.js';
@@ -12,7 +12,7 @@ export const WEDGE_SOURCE = 'wedge';
  * The configured scanners, feeding one hub. Each source handles its own device coming and going;
  * one that cannot work here (a missing native library) reports why and leaves the others alone.
  */
-export function setUpScanners(config: KioskConfig['scanner'], log: Logger): ScanHub {
+export function setUpScanners(config: ScannerConfig, log: Logger): ScanHub {
   const hub = new ScanHub({ debounceMs: config.debounceMs });
   const rules = { libraryCardPatterns: compileCardPatterns(config.libraryCardPatterns) };
   // Scans are logged by kind only: a CPR or a card number never reaches a log line.

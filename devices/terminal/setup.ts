@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { KioskConfig } from '../../main/config.js';
-import type { Logger } from '../../main/log.js';
+import type { TerminalConfig } from './config.js';
+import type { Logger } from '../../base/log.js';
 import { encryptedCodec, plainCodec } from './nexo/codec.js';
 import type { NexoKey } from './nexo/crypto.js';
 import { NexoTerminal } from './nexo/driver.js';
 import { listenForNotifications, type NotificationListener } from './nexo/notifications.js';
 import { TerminalSimulator } from './simulator/server.js';
-import { notConfiguredTerminal, type PaymentTerminal } from './terminal.js';
+import { notConfiguredTerminal, type PaymentTerminal } from '../../ports/payment-terminal.js';
 
 export interface TerminalSetup {
   readonly terminal: PaymentTerminal;
@@ -17,8 +17,6 @@ export interface TerminalSetup {
   readonly problems: readonly string[];
   close(): Promise<void>;
 }
-
-type TerminalConfig = KioskConfig['terminal'];
 
 /**
  * The configured card terminal: the nexo driver against a real terminal, or (demo) against the

@@ -2,8 +2,8 @@ import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
 import type { Agent } from 'undici';
 import { z } from 'zod';
 import type { Borrower, Claim } from '../../contract/index.js';
-import type { Logger } from '../../main/log.js';
-import { createHttpAgent, HttpFailure, httpExchange, type HttpResponse } from '../http.js';
+import type { Logger } from '../../base/log.js';
+import { createHttpAgent, HttpFailure, httpExchange, type HttpResponse } from '../../base/http.js';
 import { feesToClaims } from './claims.js';
 import { FbsError } from './errors.js';
 import {

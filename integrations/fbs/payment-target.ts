@@ -1,10 +1,7 @@
-import { RegistrationPayload } from '../../main/deliveries.js';
-import { faultPoint } from '../../main/faults.js';
-import type { DeliveryResult, TargetHandler } from '../../main/outbox-worker.js';
+import { faultPoint } from '../../base/faults.js';
+import { RegistrationPayload, type DeliveryResult, type TargetHandler } from '../../ports/outbox-target.js';
 import type { FbsClient } from './client.js';
 import { FbsError } from './errors.js';
-
-export const FBS_PAYMENT_TARGET = 'fbs.payment';
 
 /**
  * Outbox target `fbs.payment`: registers an FBS-route payment with payment/v2, using the outbox

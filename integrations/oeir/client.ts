@@ -1,5 +1,5 @@
 import * as soap from 'soap';
-import type { Logger } from '../../main/log.js';
+import type { Logger } from '../../base/log.js';
 import type { OrganisationCertificate } from './certificates.js';
 import { OeirError } from './errors.js';
 import {

@@ -6,7 +6,7 @@ import {
   handleWhen,
   type CircuitBreakerPolicy,
 } from 'cockatiel';
-import type { Logger } from '../../main/log.js';
+import type { Logger } from '../../base/log.js';
 import type { OeirClient } from './client.js';
 import { OeirError } from './errors.js';
 import type { DebtorPayment, DebtorReceipt, SubClaimStatus } from './mapping.js';

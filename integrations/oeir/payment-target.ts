@@ -1,10 +1,7 @@
-import { RegistrationPayload } from '../../main/deliveries.js';
-import { faultPoint } from '../../main/faults.js';
-import type { DeliveryResult, TargetHandler } from '../../main/outbox-worker.js';
+import { faultPoint } from '../../base/faults.js';
+import { RegistrationPayload, type DeliveryResult, type TargetHandler } from '../../ports/outbox-target.js';
 import { OeirError } from './errors.js';
 import type { OeirLink } from './link.js';
-
-export const OEIR_PAYMENT_TARGET = 'oeir.indbetaling';
 
 /** Business faults that mean the claim was (partly) paid already (modelled codes, see the WSDL). */
 const ALREADY_PAID: ReadonlySet<string> = new Set(['FordringLukket', 'BeloebOverstigerRestance']);

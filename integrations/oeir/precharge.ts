@@ -29,7 +29,7 @@ export class DebtorSystemUnreachableError extends Error {
 /**
  * SøgDelfordringTilIndbetaling for the claims: the check that counts for debtor-route claims,
  * since FBS hears of debtor-system payments days late. What to do when the debtor system cannot
- * be asked is the core's decision (main/claim-standing.ts), not this adapter's.
+ * be asked is the core's decision (core/claim-standing.ts), not this adapter's.
  */
 export async function lookUpDebtorClaims(
   link: OeirLink,

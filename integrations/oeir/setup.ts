@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import type { KioskConfig } from '../../main/config.js';
-import type { Logger } from '../../main/log.js';
-import type { TargetHandler } from '../../main/outbox-worker.js';
+import type { OeirConfig } from './config.js';
+import type { Logger } from '../../base/log.js';
+import type { TargetHandler } from '../../ports/outbox-target.js';
 import { certificateProblems, readPkcs12, type OrganisationCertificate } from './certificates.js';
 import { OeirClient } from './client.js';
 import { OeirLink, type LinkStatus } from './link.js';
@@ -13,7 +13,7 @@ import {
   type DebtorClaimShown,
   type DebtorClaimStanding,
 } from './precharge.js';
-import { createCertificateAuthority, toPkcs12 } from '../sandbox-pki.js';
+import { createCertificateAuthority, toPkcs12 } from '../../base/sandbox-pki.js';
 import { DEFAULT_WSDL, DEMO_DEBTOR_CLAIMS, DEMO_MUNICIPALITY_CVR, OeirSandbox } from './sandbox/server.js';
 
 /** Serviceplatformen endpoints (modelled: the exact path comes with the integration package). */
@@ -35,8 +35,6 @@ export interface OeirSetup {
   lookUp(claims: readonly DebtorClaimShown[]): Promise<DebtorClaimStanding[]>;
   close(): Promise<void>;
 }
-
-type OeirConfig = KioskConfig['oeir'];
 
 export async function setUpOeir(config: OeirConfig, log: Logger): Promise<OeirSetup> {
   const problems: string[] = [];

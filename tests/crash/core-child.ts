@@ -17,8 +17,8 @@
  * Prints one JSON line per event on stdout; exits 0 once the outbox has nothing left to send.
  */
 import pino from 'pino';
-import { ClaimsChangedError } from '../../main/checkout.js';
-import { createLogger } from '../../main/log.js';
+import { ClaimsChangedError } from '../../core/checkout.js';
+import { createLogger } from '../../base/log.js';
 import { line } from '../support/fixtures.js';
 import { startTestCore } from '../faults/test-core.js';
 

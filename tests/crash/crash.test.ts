@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { armFaultPointFromEnv, disarmFaultPoints, FAULT_POINTS, type FaultPoint } from '../../main/faults.js';
+import { armFaultPointFromEnv, disarmFaultPoints, FAULT_POINTS, type FaultPoint } from '../../base/faults.js';
 import { tempDir } from '../support/fixtures.js';
 import {
   checkInvariants,

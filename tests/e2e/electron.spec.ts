@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findElectronBinary, nativeModulesLoadIn } from '../../main/electron-binary.js';
+import { findElectronBinary, nativeModulesLoadIn } from '../../shells/electron-binary.js';
 import { keypad, wedgeScan } from './kiosk-fixture.js';
 
 /**

@@ -4,10 +4,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bootKiosk, type Kiosk } from '../../main/boot.js';
-import { screenSettings, startBrowserMode, type BrowserMode } from '../../main/browser-mode.js';
-import { parseConfig } from '../../main/config.js';
-import { createLogger } from '../../main/log.js';
+import { bootKiosk, type Kiosk } from '../../app/boot.js';
+import { startBrowserMode, type BrowserMode } from '../../shells/browser/browser-mode.js';
+import { screenSettings } from '../../shells/serve/screen-settings.js';
+import { parseConfig } from '../../config/config.js';
+import { createLogger } from '../../base/log.js';
 
 /**
  * The demo kiosk in browser mode, in the test's own process: sandboxes, simulator and printer on
@@ -92,9 +93,15 @@ export { expect };
 export async function wedgeScan(page: Page, code: string): Promise<void> {
   await page.evaluate(
     (keys) => {
-      const target = document.activeElement ?? document.body;
+      // Runs in the page; DOM types are not in this Node-side project, hence the narrow shapes.
+      type Target = { dispatchEvent(event: unknown): boolean };
+      const page = globalThis as unknown as {
+        document: { activeElement: Target | null; body: Target };
+        KeyboardEvent: new (type: string, init: object) => unknown;
+      };
+      const target = page.document.activeElement ?? page.document.body;
       for (const key of keys)
-        target.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true }));
+        target.dispatchEvent(new page.KeyboardEvent('keydown', { key, bubbles: true, cancelable: true }));
     },
     [...code, 'Enter'],
   );

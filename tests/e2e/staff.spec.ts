@@ -1,5 +1,5 @@
 import { sumOre, formatDkk } from '../../contract/index.js';
-import { createCertificateAuthority, toPkcs12 } from '../../integrations/sandbox-pki.js';
+import { createCertificateAuthority, toPkcs12 } from '../../base/sandbox-pki.js';
 import { checkScreen, expect, keypad, startKiosk, test, wedgeScan } from './kiosk-fixture.js';
 import type { Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';

@@ -6,7 +6,7 @@
  * (FBS or ØiR down, slow, hanging, answering garbage, recovered; the terminal declining, dropping
  * answers, busy), stalls on the wire to the terminal, clock jumps, and kills and restarts — across
  * TWO kiosks (real processes, each the whole kiosk as `npm start` composes it) sharing the same
- * FBS and ØiR (main/peers.ts). After every sequence the faults are cleared, dead kiosks restarted
+ * FBS and ØiR (app/peers.ts). After every sequence the faults are cleared, dead kiosks restarted
  * and everything allowed to settle; then the money invariants are checked against both journals
  * and every ledger (see `checkSequence`).
  *
@@ -27,8 +27,8 @@ import type { KioskCommand, SessionView } from '../../contract/index.js';
 import { BLOCKING_NOTES } from '../../contract/index.js';
 import { verifyAuditChain } from '../../db/audit.js';
 import type { Scenario } from '../../devices/terminal/simulator/server.js';
-import { DATABASE_FILE } from '../../main/core.js';
-import { startPeers, type Peers } from '../../main/peers.js';
+import { DATABASE_FILE } from '../../core/core.js';
+import { startPeers, type Peers } from '../../app/peers.js';
 import { startStallingProxy, type StallingProxy } from '../support/stalling-proxy.js';
 import { seededRandom } from '../support/seeded-random.js';
 

@@ -15,9 +15,9 @@ import { createInterface } from 'node:readline';
 import pino from 'pino';
 import type { KioskCommand } from '../../contract/index.js';
 import { WEDGE_SOURCE } from '../../devices/scanner/setup.js';
-import { bootKiosk } from '../../main/boot.js';
-import { parseConfig } from '../../main/config.js';
-import { createLogger } from '../../main/log.js';
+import { bootKiosk } from '../../app/boot.js';
+import { parseConfig } from '../../config/config.js';
+import { createLogger } from '../../base/log.js';
 
 const say = (event: Record<string, unknown>): void => void process.stdout.write(`${JSON.stringify(event)}\n`);
 

@@ -11,8 +11,8 @@ import { AuditLog } from '../../db/audit.js';
 import { PaymentJournal } from '../../db/journal.js';
 import { openDatabase } from '../../db/open.js';
 import { OutboxStore } from '../../db/outbox.js';
-import { DATABASE_FILE } from '../../main/core.js';
-import { planDeliveries } from '../../main/deliveries.js';
+import { DATABASE_FILE } from '../../core/core.js';
+import { planDeliveries } from '../../core/deliveries.js';
 import { line } from '../support/fixtures.js';
 
 const db = openDatabase(join(process.env.KIOSK_DATA_DIR!, DATABASE_FILE));

@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionView } from '../../contract/index.js';
 import { verifyAuditChain } from '../../db/audit.js';
-import { bootKiosk, type Kiosk } from '../../main/boot.js';
-import { parseConfig } from '../../main/config.js';
-import { DATABASE_FILE } from '../../main/core.js';
-import { createLogger } from '../../main/log.js';
-import { freeMegabytes } from '../../main/storage.js';
+import { bootKiosk, type Kiosk } from '../../app/boot.js';
+import { parseConfig } from '../../config/config.js';
+import { DATABASE_FILE } from '../../core/core.js';
+import { createLogger } from '../../base/log.js';
+import { freeMegabytes } from '../../core/storage.js';
 import { until } from '../support/until.js';
 
 /**

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { verifyAuditChain } from '../../db/audit.js';
 import { TerminalSimulator } from '../../devices/terminal/simulator/server.js';
 import { FbsSandbox } from '../../integrations/fbs/sandbox/server.js';
-import { DATABASE_FILE } from '../../main/core.js';
+import { DATABASE_FILE } from '../../core/core.js';
 import { tempDir } from '../support/fixtures.js';
 import { startOeirFixture, type OeirFixture } from '../support/oeir-fixture.js';
 import { startStallingProxy, type StallingProxy } from '../support/stalling-proxy.js';

@@ -23,8 +23,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { verifyAuditChain } from '../../db/audit.js';
-import { DATABASE_FILE } from '../../main/core.js';
-import { FAULT_POINTS, type FaultPoint } from '../../main/faults.js';
+import { DATABASE_FILE } from '../../core/core.js';
+import { FAULT_POINTS, type FaultPoint } from '../../base/faults.js';
 import { tempDir } from '../support/fixtures.js';
 import {
   checkInvariants,

@@ -18,11 +18,11 @@ import { OeirLink } from '../../integrations/oeir/link.js';
 import { oeirPaymentTarget } from '../../integrations/oeir/payment-target.js';
 import { lookUpDebtorClaims } from '../../integrations/oeir/precharge.js';
 import { UnconfirmedDebtorPolicy } from '../../contract/index.js';
-import { claimSourcesFor } from '../../main/claim-sources.js';
+import { claimSourcesFor } from '../../core/claim-sources.js';
 import { DEFAULT_WSDL, DEMO_MUNICIPALITY_CVR } from '../../integrations/oeir/sandbox/server.js';
-import type { KioskConfig } from '../../main/config.js';
-import { Core } from '../../main/core.js';
-import type { Logger } from '../../main/log.js';
+import type { KioskConfig } from '../../config/config.js';
+import { Core } from '../../core/core.js';
+import type { Logger } from '../../base/log.js';
 import { testConfig } from '../support/fixtures.js';
 
 /**

@@ -11,7 +11,7 @@ import { requestHeader, SaleToPOIResponse } from '../../devices/terminal/nexo/me
 import { FbsError } from '../../integrations/fbs/errors.js';
 import { decodeFbs, parseFbsJson } from '../../integrations/fbs/wire.js';
 import { AuthenticatedPatronV8, FeeList } from '../../integrations/fbs/models.js';
-import { ConfigError, loadConfig, parseConfig } from '../../main/config.js';
+import { ConfigError, loadConfig, parseConfig } from '../../config/config.js';
 import { fuzzRuns } from './budget.js';
 
 /**

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { DatabaseUnusableError } from '../../db/open.js';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { PaymentLine } from '../../contract/index.js';
-import { bootKiosk, type Kiosk } from '../../main/boot.js';
-import { ClaimsChangedError } from '../../main/checkout.js';
-import { parseConfig } from '../../main/config.js';
+import { bootKiosk, type Kiosk } from '../../app/boot.js';
+import { ClaimsChangedError } from '../../core/checkout.js';
+import { parseConfig } from '../../config/config.js';
 import { memoryLogger, tempDir } from '../support/fixtures.js';
 
 let kiosk: Kiosk | null = null;

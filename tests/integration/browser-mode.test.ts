@@ -1,8 +1,8 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBrowserModeServer, type BrowserModeServer } from '../../main/browser-server.js';
-import { findElectronBinary, nativeModulesLoadIn } from '../../main/electron-binary.js';
+import { startBrowserModeServer, type BrowserModeServer } from '../../shells/browser/browser-server.js';
+import { findElectronBinary, nativeModulesLoadIn } from '../../shells/electron-binary.js';
 import { tempDir } from '../support/fixtures.js';
 
 const dir = tempDir();

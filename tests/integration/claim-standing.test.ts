@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { SessionView } from '../../contract/index.js';
-import { bootKiosk, type Kiosk } from '../../main/boot.js';
-import { parseConfig } from '../../main/config.js';
+import { bootKiosk, type Kiosk } from '../../app/boot.js';
+import { parseConfig } from '../../config/config.js';
 import { memoryLogger, tempDir } from '../support/fixtures.js';
 import { until } from '../support/until.js';
 

@@ -10,9 +10,9 @@ import { TerminalSimulator } from '../../devices/terminal/simulator/server.js';
 import { DEMO_BORROWERS, SANDBOX_CLIENT } from '../../integrations/fbs/sandbox/seed.js';
 import { FbsSandbox } from '../../integrations/fbs/sandbox/server.js';
 import { DEMO_MUNICIPALITY_CVR } from '../../integrations/oeir/sandbox/server.js';
-import { toPkcs12 } from '../../integrations/sandbox-pki.js';
-import { ConfigFile } from '../../main/config-file.js';
-import { DATABASE_FILE } from '../../main/core.js';
+import { toPkcs12 } from '../../base/sandbox-pki.js';
+import { ConfigFile } from '../../config/config-file.js';
+import { DATABASE_FILE } from '../../core/core.js';
 import { tempDir } from '../support/fixtures.js';
 import { startOeirFixture, type OeirFixture } from '../support/oeir-fixture.js';
 import { TEST_KEY } from '../support/terminal-fixture.js';
@@ -30,7 +30,7 @@ const FBS_PASSWORD = 'fbs-secret-Æ9x!';
 
 function run(args: readonly string[], configPath: string, dataDir: string) {
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'main/cli.ts', ...args], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'app/cli.ts', ...args], {
       env: { ...process.env, KIOSK_CONFIG: configPath, KIOSK_DATA_DIR: dataDir },
     });
     let stdout = '';

@@ -4,7 +4,7 @@ import { FbsError } from '../../integrations/fbs/errors.js';
 import { checkClaimsFresh } from '../../integrations/fbs/freshness.js';
 import { fbsPaymentTarget } from '../../integrations/fbs/payment-target.js';
 import { FbsSandbox } from '../../integrations/fbs/sandbox/server.js';
-import type { RegistrationPayload } from '../../main/deliveries.js';
+import type { RegistrationPayload } from '../../ports/outbox-target.js';
 import { rejectionOf } from '../support/rejection.js';
 import { memoryLogger } from '../support/fixtures.js';
 

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OeirLink } from '../../integrations/oeir/link.js';
-import { OEIR_PAYMENT_TARGET, oeirPaymentTarget } from '../../integrations/oeir/payment-target.js';
-import { planDeliveries } from '../../main/deliveries.js';
-import { OutboxWorker } from '../../main/outbox-worker.js';
+import { oeirPaymentTarget } from '../../integrations/oeir/payment-target.js';
+import { OEIR_PAYMENT_TARGET } from '../../ports/outbox-target.js';
+import { planDeliveries } from '../../core/deliveries.js';
+import { OutboxWorker } from '../../core/outbox-worker.js';
 import { line, memoryLogger } from '../support/fixtures.js';
 import { startOeirFixture, type OeirFixture } from '../support/oeir-fixture.js';
 import { openStores, type Stores } from '../support/stores.js';

@@ -8,7 +8,7 @@ import { OeirLink } from '../../integrations/oeir/link.js';
 import { oeirPaymentTarget } from '../../integrations/oeir/payment-target.js';
 import { DebtorSystemUnreachableError, lookUpDebtorClaims } from '../../integrations/oeir/precharge.js';
 import { DEFAULT_WSDL } from '../../integrations/oeir/sandbox/server.js';
-import { createCertificateAuthority, toPkcs12 } from '../../integrations/sandbox-pki.js';
+import { createCertificateAuthority, toPkcs12 } from '../../base/sandbox-pki.js';
 import { rejectionOf } from '../support/rejection.js';
 import { memoryLogger, tempDir } from '../support/fixtures.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';

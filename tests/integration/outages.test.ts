@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Payment } from '../../contract/index.js';
-import type { Core } from '../../main/core.js';
+import type { Core } from '../../core/core.js';
 import { line, memoryLogger, tempDir } from '../support/fixtures.js';
 import { checkInvariants, startSandboxes, type Sandboxes } from '../faults/harness.js';
 import { startTestCore, type TestCore } from '../faults/test-core.js';

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { fullJitterBackoff } from '../../main/backoff.js';
-import { planDeliveries } from '../../main/deliveries.js';
-import { OutboxWorker, type OutboxWorkerOptions } from '../../main/outbox-worker.js';
+import { fullJitterBackoff } from '../../base/backoff.js';
+import { planDeliveries } from '../../core/deliveries.js';
+import { OutboxWorker, type OutboxWorkerOptions } from '../../core/outbox-worker.js';
 import { line, memoryLogger } from '../support/fixtures.js';
 import { httpJsonTarget } from '../support/http-target.js';
 import { startJsonServer } from '../support/http-server.js';

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { sumOre, type Claim, type Payment, type PaymentLine } from '../../contract/index.js';
-import { bootKiosk, type Kiosk } from '../../main/boot.js';
-import { parseConfig } from '../../main/config.js';
-import { StaffActionRefusedError } from '../../main/payment-desk.js';
-import { dayBounds, dayReportCsv, localDate } from '../../main/reconciliation.js';
+import { bootKiosk, type Kiosk } from '../../app/boot.js';
+import { parseConfig } from '../../config/config.js';
+import { StaffActionRefusedError } from '../../core/payment-desk.js';
+import { dayBounds, dayReportCsv, localDate } from '../../core/reconciliation.js';
 import { memoryLogger, tempDir } from '../support/fixtures.js';
 
 let kiosk: Kiosk | null = null;

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '../../db/audit.js';
 import { StaffAccountStore } from '../../db/staff-accounts.js';
-import { AccessDeniedError, can, hashPin, ROLE_CAPABILITIES, StaffAccess, verifyPin } from '../../main/staff-access.js';
+import { AccessDeniedError, can, hashPin, ROLE_CAPABILITIES, StaffAccess, verifyPin } from '../../core/staff-access.js';
 import { openStores, type Stores } from '../support/stores.js';
 
 // Real SQLite and real scrypt: what is stored, what is audited, and what survives a restart.

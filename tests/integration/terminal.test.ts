@@ -6,13 +6,13 @@ import {
   TerminalBusyError,
   TerminalNotReachedError,
   type TerminalProgress,
-} from '../../devices/terminal/terminal.js';
+} from '../../ports/payment-terminal.js';
 import { NexoTerminal } from '../../devices/terminal/nexo/driver.js';
 import { plainCodec } from '../../devices/terminal/nexo/codec.js';
-import { CardPaymentUnavailableError, Checkout } from '../../main/checkout.js';
-import { Core } from '../../main/core.js';
-import { TerminalMonitor } from '../../main/terminal-monitor.js';
-import { TerminalRecovery } from '../../main/terminal-recovery.js';
+import { CardPaymentUnavailableError, Checkout } from '../../core/checkout.js';
+import { Core } from '../../core/core.js';
+import { TerminalMonitor } from '../../core/terminal-monitor.js';
+import { TerminalRecovery } from '../../core/terminal-recovery.js';
 import { line, tempDir, testConfig } from '../support/fixtures.js';
 import { openStores, type Stores } from '../support/stores.js';
 import { until } from '../support/until.js';

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { claimIdForFee, type PaymentLine } from '../../contract/index.js';
-import { parseConfig, type KioskConfig } from '../../main/config.js';
-import { createLogger, type Logger } from '../../main/log.js';
+import { parseConfig, type KioskConfig } from '../../config/config.js';
+import { createLogger, type Logger } from '../../base/log.js';
 import { Writable } from 'node:stream';
 
 export function tempDir(prefix = 'kiosk-test-'): { path: string; remove(): void } {

@@ -1,5 +1,5 @@
 import { Agent, request } from 'node:http';
-import type { TargetHandler } from '../../main/outbox-worker.js';
+import type { TargetHandler } from '../../ports/outbox-target.js';
 
 /**
  * An outbox target that POSTs the payload as JSON with an Idempotency-Key header, and classifies

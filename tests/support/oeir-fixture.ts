@@ -7,8 +7,8 @@ import {
   DEMO_MUNICIPALITY_CVR,
   OeirSandbox,
 } from '../../integrations/oeir/sandbox/server.js';
-import { createCertificateAuthority, toPkcs12, type CertificateAuthority } from '../../integrations/sandbox-pki.js';
-import type { Logger } from '../../main/log.js';
+import { createCertificateAuthority, toPkcs12, type CertificateAuthority } from '../../base/sandbox-pki.js';
+import type { Logger } from '../../base/log.js';
 import { memoryLogger } from './fixtures.js';
 
 /** A test PKI (made now, never committed), the ØiR sandbox on mutual TLS, and a client for it. */

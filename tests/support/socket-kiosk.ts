@@ -1,7 +1,8 @@
-import { bootKiosk, type Kiosk } from '../../main/boot.js';
-import { screenSettings, startBrowserMode, type BrowserMode } from '../../main/browser-mode.js';
-import { parseConfig } from '../../main/config.js';
-import type { Logger } from '../../main/log.js';
+import { bootKiosk, type Kiosk } from '../../app/boot.js';
+import { startBrowserMode, type BrowserMode } from '../../shells/browser/browser-mode.js';
+import { screenSettings } from '../../shells/serve/screen-settings.js';
+import { parseConfig } from '../../config/config.js';
+import type { Logger } from '../../base/log.js';
 import { tempDir } from './fixtures.js';
 
 /**

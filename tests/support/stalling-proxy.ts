@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'undici';
-import { closeNow, readRequestBody } from '../../integrations/loopback-server.js';
-import { createCertificateAuthority } from '../../integrations/sandbox-pki.js';
+import { closeNow, readRequestBody } from '../../base/loopback-server.js';
+import { createCertificateAuthority } from '../../base/sandbox-pki.js';
 
 /**
  * A stalled link between the kiosk and the card terminal, for tests: an HTTPS proxy in front of

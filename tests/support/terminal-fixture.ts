@@ -3,7 +3,7 @@ import type { NexoKey } from '../../devices/terminal/nexo/crypto.js';
 import { NexoTerminal } from '../../devices/terminal/nexo/driver.js';
 import { listenForNotifications, type NotificationListener } from '../../devices/terminal/nexo/notifications.js';
 import { TerminalSimulator, type SimulatorTiming } from '../../devices/terminal/simulator/server.js';
-import type { Logger } from '../../main/log.js';
+import type { Logger } from '../../base/log.js';
 import { memoryLogger } from './fixtures.js';
 
 export const TEST_KEY: NexoKey = { keyIdentifier: 'TestKey', keyVersion: 1, passphrase: 'kiosk test passphrase' };

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, parseConfig } from '../../main/config.js';
+import { ConfigError, loadConfig, parseConfig } from '../../config/config.js';
 import { tempDir } from '../support/fixtures.js';
 
 const dirs: { remove(): void }[] = [];

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CrashLoopBreaker, isBlockedShortcut, type KeyInput } from '../../main/electron/window-guards.js';
+import { CrashLoopBreaker, isBlockedShortcut, type KeyInput } from '../../shells/electron/window-guards.js';
 
 // The shell's rules are plain functions so they are tested without Electron; main.ts only wires
 // them to the window's events.
@@ -75,8 +75,8 @@ describe('renderer crash-loop breaker', () => {
 describe('preload bridge', () => {
   it('uses the channels the core listens on (it cannot import them: sandboxed preloads require nothing)', () => {
     // ipc-bridge.ts imports electron, which this machine cannot load; read the constants as text.
-    const bridge = readFileSync(new URL('../../main/electron/ipc-bridge.ts', import.meta.url), 'utf8');
-    const preload = readFileSync(new URL('../../main/electron/preload.cts', import.meta.url), 'utf8');
+    const bridge = readFileSync(new URL('../../shells/electron/ipc-bridge.ts', import.meta.url), 'utf8');
+    const preload = readFileSync(new URL('../../shells/electron/preload.cts', import.meta.url), 'utf8');
     const channels = (source: string): string[] =>
       [...source.matchAll(/const (COMMAND|EVENT)_CHANNEL = '([^']+)'/gu)].map((m) => `${m[1]}=${m[2]}`);
     expect(channels(bridge)).toEqual(['COMMAND=kiosk:command', 'EVENT=kiosk:event']);

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '../../db/audit.js';
 import { ClaimAlreadyChargedError, IllegalTransitionError } from '../../db/journal.js';
 import { terminalDisagreements } from '../../db/terminal-checks.js';
-import { planDeliveries } from '../../main/deliveries.js';
+import { planDeliveries } from '../../core/deliveries.js';
 import { line } from '../support/fixtures.js';
 import { openStores, type Stores } from '../support/stores.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { luhnValid, maskSensitiveText } from '../../main/redact.js';
+import { luhnValid, maskSensitiveText } from '../../base/redact.js';
 import { memoryLogger } from '../support/fixtures.js';
 
 const CPR = '0101901234';

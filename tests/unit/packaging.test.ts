@@ -37,11 +37,11 @@ describe('electron-builder.yml', () => {
 
   it('points Electron at the compiled shell, next to its CommonJS preload', () => {
     const pkg = JSON.parse(readFileSync(`${root}/package.json`, 'utf8')) as { main: string };
-    expect(pkg.main).toBe('dist/main/electron/main.js');
+    expect(pkg.main).toBe('dist/shells/electron/main.js');
     const build = readFileSync(`${root}/tsconfig.build.json`, 'utf8');
     expect(build).toMatch(/"outDir": "dist"/u);
     expect(build).toMatch(/"include": \[[^\]]*"main"/u);
-    const shell = readFileSync(`${root}/main/electron/main.ts`, 'utf8');
+    const shell = readFileSync(`${root}/shells/electron/main.ts`, 'utf8');
     expect(shell).toContain("join(here, 'preload.cjs')");
   });
 });

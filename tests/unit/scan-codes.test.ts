@@ -8,7 +8,7 @@ import {
   MAX_CODE_LENGTH,
   parseScan,
 } from '../../devices/scanner/codes.js';
-import { parseConfig } from '../../main/config.js';
+import { parseConfig } from '../../config/config.js';
 import { memoryLogger } from '../support/fixtures.js';
 
 const rules = { libraryCardPatterns: compileCardPatterns(DEFAULT_LIBRARY_CARD_PATTERNS) };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { shutdownStep } from '../../main/shutdown.js';
+import { shutdownStep } from '../../base/shutdown.js';
 import { memoryLogger } from '../support/fixtures.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

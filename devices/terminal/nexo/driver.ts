@@ -2,8 +2,8 @@ import { PredefinedContentHelper } from '@adyen/api-library/lib/src/utils/tapi/p
 import { randomInt } from 'node:crypto';
 import { Agent } from 'undici';
 import { kronerNumberToOre, oreToKronerText } from '../../../contract/money.js';
-import { HttpFailure, httpExchange } from '../../../integrations/http.js';
-import type { Logger } from '../../../main/log.js';
+import { HttpFailure, httpExchange } from '../../../base/http.js';
+import type { Logger } from '../../../base/log.js';
 import {
   TerminalAnswerLostError,
   TerminalBusyError,
@@ -17,7 +17,7 @@ import {
   type TerminalProgress,
   type TerminalStatus,
   type TerminalStep,
-} from '../terminal.js';
+} from '../../../ports/payment-terminal.js';
 import { NexoMessageError, type NexoCodec } from './codec.js';
 import {
   requestHeader,
@@ -78,7 +78,7 @@ export class NexoTerminal implements PaymentTerminal {
   private inFlight: InFlight | null = null;
 
   constructor(private readonly options: NexoTerminalOptions) {
-    // The configuration asks for a margin of seconds (main/config.ts); here the rule itself.
+    // The configuration asks for a margin of seconds (config/config.ts); here the rule itself.
     if (options.clientTimeoutMs <= options.terminalTimeoutMs) {
       throw new Error(
         `the payment timeout (${options.clientTimeoutMs} ms) must be longer than the terminal's own (${options.terminalTimeoutMs} ms)`,

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { closeNow } from '../../../integrations/loopback-server.js';
-import type { Logger } from '../../../main/log.js';
+import { closeNow } from '../../../base/loopback-server.js';
+import type { Logger } from '../../../base/log.js';
 
 const MAX_BODY_BYTES = 256 * 1024;
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LosslessNumber, parse, stringify } from 'lossless-json';
-import { closeNow, readRequestBody } from '../../loopback-server.js';
+import { closeNow, readRequestBody } from '../../../base/loopback-server.js';
 import { DEMO_BORROWERS, SANDBOX_CLIENT, type SeedBorrower, type SeedFee } from './seed.js';
 
 /**

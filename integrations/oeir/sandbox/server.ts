@@ -4,7 +4,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import * as soap from 'soap';
-import { closeNow } from '../../loopback-server.js';
+import { closeNow } from '../../../base/loopback-server.js';
 import { kronerTextToOre, oreToKronerText } from '../../../contract/index.js';
 
 /**

@@ -1,0 +1,231 @@
+import { listDevices, type DeviceListing } from '../devices/listing.js';
+import { setUpPrinter, type PrinterSetup } from '../devices/printer/setup.js';
+import type { ScanHub } from '../devices/scanner/scan-hub.js';
+import { setUpScanners } from '../devices/scanner/setup.js';
+import { setUpTerminal, type TerminalSetup } from '../devices/terminal/setup.js';
+import { FbsClient } from '../integrations/fbs/client.js';
+import { fbsPaymentTarget } from '../integrations/fbs/payment-target.js';
+import { FbsSandbox } from '../integrations/fbs/sandbox/server.js';
+import { FBS_PAYMENT_TARGET, OEIR_PAYMENT_TARGET } from '../ports/outbox-target.js';
+import { setUpOeir, type OeirSetup } from '../integrations/oeir/setup.js';
+import type { KioskConfig } from '../config/config.js';
+import { Core, type StartupReport } from '../core/core.js';
+import { createLogger, fileAndStdout, logFile, type Logger } from '../base/log.js';
+import { shutdownStep } from '../base/shutdown.js';
+import { Receipts } from '../core/receipts.js';
+import { KioskSession } from '../core/session.js';
+import { StaffAccountStore } from '../db/staff-accounts.js';
+import { seedDemoAccounts, StaffAccess } from '../core/staff-access.js';
+import { compileCardPatterns } from '../devices/scanner/codes.js';
+import { PaymentDesk } from '../core/payment-desk.js';
+import { StaffConsole } from '../core/staff-console.js';
+import { ConfigFile } from '../config/config-file.js';
+import { configPath } from '../config/config.js';
+import { runDiagnostics } from './diagnostics.js';
+import { fbsCheck } from './doctor.js';
+import { Reconciliation } from '../core/reconciliation.js';
+import { claimSourcesFor } from '../core/claim-sources.js';
+
+export interface Kiosk {
+  readonly core: Core;
+  readonly fbs: FbsClient;
+  /** The ØiR link, its status and problems (for diagnostics). */
+  readonly oeir: OeirSetup;
+  readonly terminal: TerminalSetup;
+  /** Every scanner's codes, one stream. */
+  readonly scanners: ScanHub;
+  readonly printer: PrinterSetup;
+  readonly receipts: Receipts;
+  /** Staff and technician log-in, lock-out and permissions. */
+  readonly staff: StaffAccess;
+  /** Staff's work with the day's payments: queue, retry, resolve, void, reprint, reconciliation. */
+  readonly desk: PaymentDesk;
+  /** Staff mode on the screen: log-in, the staff and technician requests, idle log-out. */
+  readonly staffConsole: StaffConsole;
+  /** The borrower's session at the screen: the state machine both shells drive. */
+  readonly session: KioskSession;
+  readonly report: StartupReport;
+  /** Serial ports, HID devices, scanner and printer status, for the technician screen. */
+  devices(): Promise<DeviceListing>;
+  /** Sandboxes started for demo mode, so a technician can find them. */
+  readonly sandboxes: {
+    readonly fbs: FbsSandbox | null;
+    readonly oeir: string | null;
+    readonly terminal: string | null;
+    readonly printer: string | null;
+  };
+  stop(): Promise<void>;
+}
+
+/**
+ * Composition of the whole kiosk, shared by the Electron shell and browser mode: integrations
+ * (or, in demo mode without addresses, their sandboxes), then the core with their outbox targets.
+ */
+export async function bootKiosk(
+  config: KioskConfig & { dataDir: string },
+  options: {
+    packaged: boolean;
+    log?: Logger;
+    /** Where technicians' settings are saved; default: $KIOSK_CONFIG. */ configFile?: string;
+    /** The core's wall clock (tests move it: the scenario explorer's clock jumps). */
+    now?: () => number;
+  },
+): Promise<Kiosk> {
+  const log =
+    options.log ?? createLogger({ level: config.log.level, destination: fileAndStdout(logFile(config.dataDir)) });
+
+  let fbsSandbox: FbsSandbox | null = null;
+  let fbsAccess = config.fbs;
+  if (config.mode === 'demo' && !config.fbs.baseUrl) {
+    fbsSandbox = new FbsSandbox();
+    const baseUrl = await fbsSandbox.start();
+    fbsAccess = { ...config.fbs, baseUrl, ...fbsSandbox.client };
+    log.info({ fbs: baseUrl }, 'demo mode: FBS sandbox started');
+  }
+  const fbs = new FbsClient({ ...fbsAccess, log: log.child({ integration: 'fbs' }) });
+  const oeir = await setUpOeir(config.oeir, log);
+  let terminal: TerminalSetup | null = null;
+  let printer: PrinterSetup | null = null;
+  const scanners = setUpScanners(config.scanner, log);
+
+  const stopIntegrations = async (): Promise<void> => {
+    await shutdownStep(log, 'scanners', () => scanners.stop());
+    await shutdownStep(log, 'printer', () => printer?.close());
+    await shutdownStep(log, 'terminal', () => terminal?.close());
+    await shutdownStep(log, 'fbs client', () => fbs.close());
+    await shutdownStep(log, 'oeir', () => oeir.close());
+    await shutdownStep(log, 'fbs sandbox', () => fbsSandbox?.close());
+  };
+  let core: Core;
+  try {
+    terminal = await setUpTerminal(config.terminal, log.child({ device: 'terminal' }));
+    printer = await setUpPrinter(config.printer, log);
+    for (const problem of terminal.problems) log.warn({ problem }, 'terminal set-up');
+    core = new Core({
+      config,
+      terminal: terminal.terminal,
+      targets: { [FBS_PAYMENT_TARGET]: fbsPaymentTarget(fbs), [OEIR_PAYMENT_TARGET]: oeir.target },
+      // Besides the kiosk's own journal: FBS for every claim, the debtor system for debtor-route ones.
+      claimSources: claimSourcesFor(fbs, oeir, config.oeir),
+      packaged: options.packaged,
+      log,
+      ...(options.now ? { now: options.now } : {}),
+    });
+  } catch (error) {
+    // A journal that cannot be opened stops the kiosk; leave nothing running behind it.
+    await stopIntegrations();
+    throw error;
+  }
+  const report = core.start();
+  const printerSetup = printer as PrinterSetup;
+  const receipts = new Receipts({
+    journal: core.journal,
+    printer: printerSetup.printer,
+    library: config.library,
+    columns: config.printer.columns,
+    audit: (paymentId, printed, status) =>
+      core.audit.append({
+        actor: 'kiosk',
+        action: printed ? 'receipt.printed' : 'receipt.not-printed',
+        subject: paymentId,
+        data: { printer: status.state },
+      }),
+    log,
+  });
+  const staffAccounts = new StaffAccountStore(core.db, core.audit);
+  const staff = new StaffAccess(staffAccounts, config.staff);
+  if (config.mode === 'demo') await seedDemoAccounts(staff, staffAccounts);
+  const desk = new PaymentDesk({
+    journal: core.journal,
+    reconciliation: new Reconciliation(core.db, core.journal, core.outbox, config.library.timeZone),
+    terminal: terminal.terminal,
+    receipts,
+    printer: printerSetup.printer,
+    columns: config.printer.columns,
+    timeZone: config.library.timeZone,
+    libraryName: config.library.name,
+    wake: () => core.worker.wake(),
+    log: log.child({ part: 'desk' }),
+  });
+  const codeRules = { libraryCardPatterns: compileCardPatterns(config.scanner.libraryCardPatterns) };
+  const session: KioskSession = new KioskSession({
+    identify: (cardOrCpr, pin) => fbs.identify(cardOrCpr, pin),
+    // At the counter staff decide about blocked borrowers; at the kiosk the config does.
+    identifyWithoutPin: (cardOrCpr) =>
+      fbs.identifyPreauthenticated(cardOrCpr, {
+        allowBlocked: session.isCounter() || config.fbs.allowBlockedBorrowers,
+      }),
+    pinRequired: config.ui.pinRequired,
+    interceptScan: (event) => staffConsole.interceptScan(event),
+    checkout: core.checkout,
+    standing: core.standing,
+    refreshClaims: (patronId) => fbs.claims(patronId),
+    journal: core.journal,
+    receipts,
+    scanners,
+    codeRules,
+    language: config.ui.language,
+    log: log.child({ part: 'session' }),
+  });
+  const devices = () => listDevices({ scanners, printer: printerSetup.printer });
+  const configFile = new ConfigFile(options.configFile ?? configPath());
+  const staffConsole: StaffConsole = new StaffConsole({
+    access: staff,
+    accounts: staffAccounts,
+    audit: core.audit,
+    desk,
+    session,
+    terminal: terminal.terminal,
+    printer: printerSetup.printer,
+    fbs,
+    config,
+    configFile,
+    codeRules,
+    diagnose: () =>
+      runDiagnostics({
+        config: () => configFile.validate(),
+        db: core.db,
+        dataDir: config.dataDir,
+        minFreeDiskMb: config.diagnostics.minFreeDiskMb,
+        fbs: fbsCheck(fbs, { ...config, fbs: fbsAccess }, fbsSandbox !== null),
+        oeir,
+        terminal: {
+          description: terminal!.simulator ? 'demo: the built-in terminal simulator' : config.terminal.url || 'none',
+          health: () => terminal!.terminal.health(),
+        },
+        printer: { description: printerSetup.printer.description, status: () => printerSetup.printer.status() },
+        scanners: () => scanners.status(),
+      }),
+    devices,
+    log: log.child({ part: 'staff' }),
+  });
+
+  return {
+    core,
+    fbs,
+    oeir,
+    terminal,
+    scanners,
+    printer: printerSetup,
+    receipts,
+    session,
+    staff,
+    desk,
+    report,
+    devices,
+    staffConsole,
+    sandboxes: {
+      fbs: fbsSandbox,
+      oeir: oeir.sandbox?.url ?? null,
+      terminal: terminal.simulator?.url ?? null,
+      printer: printerSetup.simulator ? `tcp://${printerSetup.simulator.host}:${printerSetup.simulator.port}` : null,
+    },
+    async stop() {
+      await shutdownStep(log, 'session (a payment in progress ends first)', () => session.settled());
+      staffConsole.stop();
+      session.stop();
+      await shutdownStep(log, 'core (recovery, outbox calls in flight, journal)', () => core.stop());
+      await stopIntegrations();
+    },
+  };
+}

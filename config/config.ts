@@ -1,0 +1,281 @@
+import envPaths from 'env-paths';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { FbsConfig } from '../integrations/fbs/config.js';
+import { OeirConfig } from '../integrations/oeir/config.js';
+import { ScannerConfig } from '../devices/scanner/config.js';
+import { PrinterConfig } from '../devices/printer/config.js';
+import { TerminalConfig } from '../devices/terminal/config.js';
+import { getPath, isEncrypted, SecretBox, SECRET_PATHS, setPath } from './secrets.js';
+
+function validTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * All configuration in one schema. Every key has a default that runs the demo (sandboxes and
+ * simulated devices), so a kiosk with no config file starts in demo mode.
+ */
+export const KioskConfig = z
+  .object({
+    /** `demo` runs against the built-in sandboxes and simulators; `production` against real systems. */
+    mode: z.enum(['demo', 'production']).default('demo'),
+    /** Where the journal database lives. Empty: the platform's data folder. */
+    dataDir: z.string().default(''),
+    storage: z
+      .object({
+        /**
+         * Below this much free space on the journal's disk, new card payments are refused (before
+         * the terminal is asked) with a message to ask the staff. A payment takes a few kB; the
+         * margin keeps the log, the outbox and staff work writable.
+         */
+        minFreeMbToPay: z.number().min(0).max(100_000).default(50),
+      })
+      .strict()
+      .prefault({}),
+    log: z
+      .object({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+      })
+      .strict()
+      .prefault({}),
+    ui: z
+      .object({
+        language: z.enum(['da', 'en']).default('da'),
+        /** No touch for this long on a borrower's screen: a warning with a countdown… */
+        idleTimeoutMs: z.number().int().min(1_000).max(3_600_000).default(60_000),
+        /** …then, after this, back to the start (never while paying). */
+        idleWarningMs: z.number().int().min(1_000).max(600_000).default(15_000),
+        /** Off: a scanned card goes straight to the claims (FBS look-up without PIN), for libraries that allow it. */
+        pinRequired: z.boolean().default(true),
+      })
+      .strict()
+      .prefault({}),
+    /** Staff and technician log-in. */
+    staff: z
+      .object({
+        /** Wrong PINs in a row before an account locks… */
+        maxFailedAttempts: z.number().int().min(1).max(20).default(5),
+        /** …for this long. */
+        lockoutMs: z
+          .number()
+          .int()
+          .min(1_000)
+          .max(86_400_000)
+          .default(15 * 60_000),
+        /** A staff or technician session with no touch for this long is logged out. */
+        idleLogoutMs: z.number().int().min(10_000).max(3_600_000).default(120_000),
+      })
+      .strict()
+      .prefault({}),
+    outbox: z
+      .object({
+        /** Rows handled at once. */
+        concurrency: z.number().int().min(1).max(64).default(4),
+        /** How long one external call may take before it counts as a transient failure. */
+        callTimeoutMs: z.number().int().min(100).max(300_000).default(30_000),
+        /** A leased row whose worker died is retried after this; must exceed callTimeoutMs. */
+        leaseMs: z.number().int().min(200).max(3_600_000).default(120_000),
+        /** First retry delay; doubles per attempt (full jitter), up to maxBackoffMs. */
+        baseBackoffMs: z.number().int().min(10).max(3_600_000).default(2_000),
+        maxBackoffMs: z.number().int().min(10).max(86_400_000).default(600_000),
+        /** How often to look for due rows when nothing woke the worker. */
+        pollIntervalMs: z.number().int().min(10).max(600_000).default(5_000),
+      })
+      .strict()
+      .prefault({})
+      .refine((o) => o.leaseMs > o.callTimeoutMs, {
+        message: 'leaseMs must be longer than callTimeoutMs, or a slow call would be sent twice at once',
+        path: ['leaseMs'],
+      })
+      .refine((o) => o.maxBackoffMs >= o.baseBackoffMs, {
+        message: 'maxBackoffMs must be at least baseBackoffMs',
+        path: ['maxBackoffMs'],
+      }),
+    fbs: FbsConfig.prefault({}),
+    oeir: OeirConfig.prefault({}),
+    scanner: ScannerConfig.prefault({}),
+    library: z
+      .object({
+        /** Printed at the top of every receipt. */
+        name: z.string().min(1).max(200).default('Demobiblioteket'),
+        /** Printed at the bottom of every receipt (opening hours, a thank-you…). */
+        receiptText: z.string().max(300).default(''),
+        /** Receipt times are shown in this zone. */
+        timeZone: z
+          .string()
+          .refine(validTimeZone, { message: 'not a time zone name (e.g. Europe/Copenhagen)' })
+          .default('Europe/Copenhagen'),
+      })
+      .strict()
+      .prefault({}),
+    printer: PrinterConfig.prefault({}),
+    terminal: TerminalConfig.prefault({}),
+    diagnostics: z
+      .object({
+        /** `kiosk doctor` calls the data disk broken below this much free space. */
+        minFreeDiskMb: z.number().int().min(1).max(10_000_000).default(500),
+        /** A library card FBS should know, looked up (without PIN) to test the FBS access. Empty: log-in only. */
+        fbsTestCard: z.string().max(40).default(''),
+      })
+      .strict()
+      .prefault({}),
+    browserMode: z
+      .object({
+        /** Loopback only: the browser-mode server never listens on a network interface. */
+        host: z.literal('127.0.0.1').default('127.0.0.1'),
+        /** 0 picks a free port. */
+        port: z.number().int().min(0).max(65_535).default(0),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    const required = (path: string[], present: boolean, why: string): void => {
+      if (!present) ctx.addIssue({ code: 'custom', path, message: `required ${why}` });
+    };
+    const oeir = config.oeir;
+    if (oeir.environment !== 'sandbox') {
+      required(['oeir', 'certificatePath'], !!oeir.certificatePath, `for ØiR ${oeir.environment}`);
+      if (oeir.context === 'authority')
+        required(['oeir', 'municipalityCvr'], !!oeir.municipalityCvr, 'with the authority context');
+      if (oeir.context === 'invocation') {
+        for (const key of ['serviceAgreementUuid', 'userSystemUuid', 'userUuid', 'serviceUuid'] as const) {
+          required(['oeir', 'invocation', key], !!oeir.invocation[key], 'with the invocation context');
+        }
+      }
+    }
+    const printer = config.printer;
+    if (printer.type === 'tcp') required(['printer', 'host'], !!printer.host, 'for a network printer');
+    if (printer.type === 'serial' || printer.type === 'usb')
+      required(['printer', 'path'], !!printer.path, `for a ${printer.type} printer`);
+    const terminal = config.terminal;
+    if (terminal.driver === 'nexo') {
+      required(['terminal', 'url'], !!terminal.url, 'for a nexo terminal');
+      required(['terminal', 'poiId'], !!terminal.poiId, 'for a nexo terminal');
+      if (terminal.passphrase) required(['terminal', 'keyIdentifier'], !!terminal.keyIdentifier, 'with a passphrase');
+    }
+    if (config.mode !== 'production') return;
+    if (printer.type === 'simulator') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['printer', 'type'],
+        message: 'the printer simulator cannot be used in production mode (use none, tcp, serial or usb)',
+      });
+    }
+    if (terminal.driver === 'simulator') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['terminal', 'driver'],
+        message: 'the terminal simulator cannot be used in production mode',
+      });
+    }
+    if (terminal.driver === 'nexo') {
+      required(
+        ['terminal', 'passphrase'],
+        !!terminal.passphrase,
+        'in production mode (unencrypted is for lab terminals)',
+      );
+      required(['terminal', 'url'], terminal.url.startsWith('https:'), 'to be https in production mode');
+    }
+    for (const key of ['baseUrl', 'username', 'password'] as const)
+      required(['fbs', key], !!config.fbs[key], 'in production mode');
+    if (oeir.environment === 'sandbox') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['oeir', 'environment'],
+        message: 'the ØiR sandbox cannot be used in production mode',
+      });
+    }
+  });
+export type KioskConfig = z.infer<typeof KioskConfig>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const APP_NAME = 'library-payment-kiosk';
+
+export interface ConfigSource {
+  /** Environment: KIOSK_CONFIG overrides the file's path, KIOSK_DATA_DIR the data folder. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** The config file's path: $KIOSK_CONFIG, or config.json in the platform's config folder. */
+export function configPath(env: NodeJS.ProcessEnv = process.env): string {
+  return env.KIOSK_CONFIG ?? join(envPaths(APP_NAME, { suffix: '' }).config, 'config.json');
+}
+
+export function defaultDataDir(): string {
+  return envPaths(APP_NAME, { suffix: '' }).data;
+}
+
+/** Loads and validates the config. A missing file means all defaults (demo mode). */
+export function loadConfig({ env = process.env }: ConfigSource = {}): KioskConfig & {
+  dataDir: string;
+  source: string;
+} {
+  const path = configPath(env);
+  let raw: unknown = {};
+  let text: string | undefined;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new ConfigError(`cannot read config file ${path}: ${(error as Error).message}`);
+    }
+  }
+  if (text !== undefined) {
+    try {
+      raw = JSON.parse(text);
+    } catch (error) {
+      throw new ConfigError(`config file ${path} is not valid JSON: ${(error as Error).message}`);
+    }
+  }
+  const config = parseConfig(decryptSecrets(raw, path), path);
+  const dataDir = env.KIOSK_DATA_DIR ?? (config.dataDir || defaultDataDir());
+  return { ...config, dataDir, source: text === undefined ? `${path} (not found: defaults)` : path };
+}
+
+/** The config with its encrypted secrets (config/secrets.ts) decrypted, for use in memory only. */
+export function decryptSecrets(raw: unknown, configFile: string): unknown {
+  const encrypted = SECRET_PATHS.filter((key) => {
+    const value = getPath(raw, key);
+    return typeof value === 'string' && isEncrypted(value);
+  });
+  if (encrypted.length === 0) return raw;
+  let box: SecretBox | null;
+  try {
+    box = SecretBox.forConfig(configFile, { create: false });
+  } catch (error) {
+    throw new ConfigError(`cannot read the secret key for ${configFile}: ${(error as Error).message}`);
+  }
+  if (!box) throw new ConfigError(`${configFile} holds encrypted secrets, but secret.key next to it is missing`);
+  const copy = structuredClone(raw) as Record<string, unknown>;
+  for (const key of encrypted) {
+    try {
+      setPath(copy, key, box.decrypt(key, getPath(raw, key) as string));
+    } catch (error) {
+      throw new ConfigError((error as Error).message);
+    }
+  }
+  return copy;
+}
+
+/** Validates a config object; the error names each wrong key and what is wrong with it. */
+export function parseConfig(raw: unknown, source = 'config'): KioskConfig {
+  const result = KioskConfig.safeParse(raw);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const key = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
+    return `  ${key}: ${issue.message}`;
+  });
+  throw new ConfigError(`invalid configuration in ${source}:\n${problems.join('\n')}`);
+}

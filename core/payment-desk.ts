@@ -1,0 +1,235 @@
+import { formatDkk, type DayReport, type Payment, type PaymentEntry } from '../contract/index.js';
+import { StaffActionRefusedError, type PaymentJournal } from '../db/journal.js';
+import { encodeReceipt } from '../devices/printer/escpos.js';
+import type { PrintResult, ReceiptPrinter } from '../devices/printer/printer.js';
+import { formatDateTime, type ReceiptBlock, type ReceiptLanguage } from '../devices/printer/receipt-layout.js';
+import type { PaymentTerminal } from '../ports/payment-terminal.js';
+import { planDeliveries } from './deliveries.js';
+import type { Logger } from '../base/log.js';
+import type { Reconciliation } from './reconciliation.js';
+import type { ReceiptOutcome, Receipts } from './receipts.js';
+
+export { StaffActionRefusedError } from '../db/journal.js';
+
+/** How a payment needing attention was settled by staff, with the reason they give. */
+export type Resolution =
+  | { readonly kind: 'charged'; readonly terminalTransactionRef: string; readonly reason: string }
+  | { readonly kind: 'not-charged'; readonly reason: string }
+  | { readonly kind: 'registered'; readonly reason: string };
+
+export const MIN_REASON_LENGTH = 5;
+
+/**
+ * What staff can do with the day's payments: retry, resolve, void, reprint, and the end-of-day
+ * report. Each action checks the payment's state in the journal (which refuses any illegal
+ * move), is written to the audit log under the staff member's id, and never moves money twice:
+ * a void holds the registrations before the terminal is asked, so none can be sent meanwhile.
+ */
+export class PaymentDesk {
+  constructor(
+    private readonly parts: {
+      readonly journal: PaymentJournal;
+      readonly reconciliation: Reconciliation;
+      readonly terminal: PaymentTerminal;
+      readonly receipts: Receipts;
+      readonly printer: ReceiptPrinter;
+      readonly columns: number;
+      readonly timeZone: string;
+      readonly libraryName: string;
+      /** Wakes the outbox worker after a retry. */
+      readonly wake: () => void;
+      readonly log: Logger;
+    },
+  ) {}
+
+  day(date?: string): DayReport {
+    return this.parts.reconciliation.day(date ?? this.parts.reconciliation.today());
+  }
+
+  payment(id: string): PaymentEntry {
+    return this.parts.reconciliation.entry(this.parts.journal.get(id));
+  }
+
+  retry(id: string, actor: string): PaymentEntry {
+    this.require(id, 'retry');
+    this.parts.journal.retryDeliveries(id, actor);
+    this.parts.wake();
+    return this.payment(id);
+  }
+
+  resolve(id: string, resolution: Resolution, actor: string): PaymentEntry {
+    const reason = resolution.reason.trim();
+    if (reason.length < MIN_REASON_LENGTH)
+      throw new StaffActionRefusedError('give a reason (what you checked, e.g. the terminal journal)');
+    const { journal } = this.parts;
+    switch (resolution.kind) {
+      case 'charged': {
+        const payment = this.require(id, 'resolve-charged');
+        const ref = resolution.terminalTransactionRef.trim();
+        if (!/^[\w.:/-]{1,200}$/u.test(ref))
+          throw new StaffActionRefusedError('the terminal reference from the terminal journal is needed');
+        // Registering claims another payment of this kiosk already paid would register them twice.
+        const others = journal.chargesForFees(payment.lines.map((l) => l.feeId)).filter((c) => c.paymentId !== id);
+        if (others.length > 0)
+          throw new StaffActionRefusedError(
+            `these claims are already paid by payment ${others.map((o) => o.paymentId).join(', ')}: ` +
+              'the borrower was charged twice, so void this payment (refund) instead',
+          );
+        journal.approve(id, ref, planDeliveries(payment, ref, new Date()), actor, null, `staff: ${reason}`);
+        this.parts.wake();
+        break;
+      }
+      case 'not-charged':
+        this.require(id, 'resolve-not-charged');
+        journal.decline(id, `staff: ${reason}`, actor);
+        break;
+      case 'registered':
+        this.require(id, 'resolve-registered');
+        journal.settleByStaff(id, `staff: ${reason}`, actor);
+        break;
+    }
+    return this.payment(id);
+  }
+
+  /**
+   * Reverses a card payment nothing has been registered for yet. The registrations are held
+   * first (one transaction), then the terminal is asked. Refused: they go back to the queue.
+   * No answer: they stay held and the payment goes to staff, since the money may be back.
+   */
+  async void(id: string, reason: string, actor: string): Promise<PaymentEntry> {
+    if (reason.trim().length < MIN_REASON_LENGTH) throw new StaffActionRefusedError('give a reason for the void');
+    this.require(id, 'void');
+    const { journal, terminal, log } = this.parts;
+    const held = journal.holdForVoid(id, actor);
+    let outcome;
+    try {
+      outcome = await terminal.reverse({ paymentId: id, transactionRef: held.terminalTransactionRef ?? '' });
+    } catch (error) {
+      const detail = (error as Error).message;
+      log.error({ paymentId: id, detail }, 'void: the terminal did not answer; registrations stay held');
+      if (journal.get(id).state === 'approved')
+        journal.flagForStaff(id, `void unanswered by the terminal (${detail}): check its journal`, actor);
+      throw new StaffActionRefusedError(
+        `the terminal did not answer (${detail}). Check the terminal journal: if the payment was reversed, ` +
+          'void it again; if not, use "retry" to release the registrations.',
+      );
+    }
+    if (outcome.outcome === 'refused') {
+      journal.releaseVoidHold(id, `terminal refused: ${outcome.detail}`, actor);
+      this.parts.wake();
+      throw new StaffActionRefusedError(`the terminal refused the reversal: ${outcome.detail}`);
+    }
+    journal.void(id, `staff: ${reason.trim()}`, actor);
+    log.info({ paymentId: id, actor }, 'payment voided at the terminal');
+    return this.payment(id);
+  }
+
+  async reprint(id: string, actor: string, language: ReceiptLanguage): Promise<ReceiptOutcome> {
+    this.require(id, 'reprint');
+    const outcome = await this.parts.receipts.print(id, language);
+    this.parts.log.info({ paymentId: id, actor, printed: outcome.printed }, 'receipt reprinted');
+    return outcome;
+  }
+
+  /** The end-of-day report on the receipt printer. */
+  async printDay(report: DayReport, language: ReceiptLanguage): Promise<PrintResult> {
+    const blocks = layoutDayReport(report, { language, timeZone: this.parts.timeZone }, this.parts.libraryName);
+    return this.parts.printer.print(encodeReceipt(blocks, { columns: this.parts.columns }));
+  }
+
+  private require(id: string, action: PaymentEntry['actions'][number]): Payment {
+    const payment = this.parts.journal.get(id);
+    if (!this.parts.reconciliation.entry(payment).actions.includes(action))
+      throw new StaffActionRefusedError(`payment ${id} is ${payment.state}: "${action}" is not possible`);
+    return payment;
+  }
+}
+
+const REPORT_TEXT = {
+  da: {
+    title: 'Dagsopgørelse',
+    date: 'Dato',
+    printed: 'Udskrevet',
+    approved: 'Godkendt på kort',
+    voided: 'Annulleret',
+    net: 'Kort i alt',
+    fbs: 'Registreret i FBS',
+    oeir: 'Registreret i ØiR',
+    queued: 'I kø',
+    rejected: 'Afvist',
+    staff: 'Afklaret af personale',
+    declined: 'Afviste betalinger',
+    inDoubt: 'Uafklarede',
+    terminal: 'Terminalens tal',
+    terminalChecked: 'tjekket',
+    balanced: 'Dagen er afstemt',
+    mismatches: 'Afvigelser',
+  },
+  en: {
+    title: 'End-of-day report',
+    date: 'Date',
+    printed: 'Printed',
+    approved: 'Approved by card',
+    voided: 'Voided',
+    net: 'Card total',
+    fbs: 'Registered in FBS',
+    oeir: 'Registered in ØiR',
+    queued: 'Queued',
+    rejected: 'Rejected',
+    staff: 'Resolved by staff',
+    declined: 'Declined payments',
+    inDoubt: 'In doubt',
+    terminal: 'Terminal record',
+    terminalChecked: 'checked',
+    balanced: 'The day balances',
+    mismatches: 'Mismatches',
+  },
+} as const;
+
+export function layoutDayReport(
+  report: DayReport,
+  options: { language: ReceiptLanguage; timeZone: string },
+  libraryName: string,
+): ReceiptBlock[] {
+  const t = REPORT_TEXT[options.language];
+  const totals = report.totals;
+  const amount = (label: string, ore: number, bold = false): ReceiptBlock => ({
+    kind: 'amount',
+    label,
+    amount: formatDkk(ore),
+    bold,
+  });
+  const blocks: ReceiptBlock[] = [
+    { kind: 'heading', text: libraryName },
+    { kind: 'heading', text: t.title },
+    { kind: 'text', text: `${t.date}: ${report.date}` },
+    { kind: 'text', text: `${t.printed}: ${formatDateTime(report.generatedAt, options)}` },
+    { kind: 'rule' },
+    amount(`${t.approved} (${totals.cardApproved.count})`, totals.cardApproved.ore),
+    amount(`${t.voided} (${totals.voided.count})`, -totals.voided.ore),
+    amount(t.net, totals.netCardOre, true),
+    { kind: 'rule' },
+    amount(t.fbs, totals.fbsRegisteredOre),
+    amount(t.oeir, totals.oeirDeliveredOre),
+    amount(t.queued, totals.queuedOre),
+    amount(t.rejected, totals.rejectedOre),
+    amount(t.staff, totals.resolvedByStaffOre),
+    { kind: 'rule' },
+    { kind: 'text', text: `${t.declined}: ${totals.declined.count}` },
+    { kind: 'text', text: `${t.inDoubt}: ${totals.inDoubt.count}` },
+    amount(
+      `${t.terminal} (${totals.terminal.checked} ${t.terminalChecked}/${totals.terminal.checked + totals.terminal.unchecked})`,
+      totals.terminal.capturedOre,
+    ),
+    { kind: 'space' },
+  ];
+  if (report.balanced) blocks.push({ kind: 'heading', text: t.balanced });
+  else {
+    blocks.push({ kind: 'heading', text: `${t.mismatches}: ${report.mismatches.length}` });
+    for (const m of report.mismatches) {
+      blocks.push({ kind: 'amount', label: m.kind, amount: formatDkk(m.amountOre) });
+      blocks.push({ kind: 'text', text: `  ${m.paymentId}` });
+    }
+  }
+  return blocks;
+}

@@ -1,0 +1,317 @@
+import {
+  sumOre,
+  type DayReport,
+  type DayTotals,
+  type DeliveryEntry,
+  type Mismatch,
+  type Payment,
+  type PaymentEntry,
+  type StaffPaymentAction,
+} from '../contract/index.js';
+import type { PaymentJournal } from '../db/journal.js';
+import type { Db } from '../db/open.js';
+import type { OutboxStore } from '../db/outbox.js';
+import { RegistrationPayload } from '../ports/outbox-target.js';
+
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** The UTC instants where a local day begins and ends in `timeZone` (handles summer time). */
+export function dayBounds(date: string, timeZone: string): { from: string; to: string } {
+  const match = DATE.exec(date);
+  if (!match) throw new RangeError(`not a date (YYYY-MM-DD): ${date}`);
+  const [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const start = localMidnight(y, m, d, timeZone);
+  const next = new Date(Date.UTC(y, m - 1, d + 1));
+  const end = localMidnight(next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate(), timeZone);
+  if (Number.isNaN(start) || new Date(Date.UTC(y, m - 1, d)).getUTCDate() !== d)
+    throw new RangeError(`no such date: ${date}`);
+  return { from: new Date(start).toISOString(), to: new Date(end).toISOString() };
+}
+
+/** The library's local date of an instant, YYYY-MM-DD. */
+export function localDate(at: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+}
+
+function localMidnight(y: number, m: number, d: number, timeZone: string): number {
+  // Guess UTC midnight, then correct by the zone's offset at that moment (twice, for DST edges).
+  let at = Date.UTC(y, m - 1, d);
+  for (let i = 0; i < 2; i += 1) at = Date.UTC(y, m - 1, d) - offsetMs(at, timeZone);
+  return at;
+}
+
+function offsetMs(at: number, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  }).formatToParts(new Date(at));
+  const get = (type: string): number => Number(parts.find((p) => p.type === type)?.value);
+  const local = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  return local - Math.floor(at / 1000) * 1000;
+}
+
+/**
+ * The day's payments and the day's balance, from the journal and the outbox alone (the kiosk's
+ * own record). What the card terminal approved, minus what staff reversed, must equal what FBS
+ * and ØiR registered plus what is still queued, rejected or was registered outside the kiosk;
+ * every payment that keeps the day from balancing is listed as a mismatch with its reason.
+ */
+export class Reconciliation {
+  private readonly byDay;
+
+  constructor(
+    db: Db,
+    private readonly journal: PaymentJournal,
+    private readonly outbox: OutboxStore,
+    private readonly timeZone: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    this.byDay = db.prepare('SELECT id FROM payments WHERE created_at >= ? AND created_at < ? ORDER BY created_at, id');
+  }
+
+  today(): string {
+    return localDate(this.now(), this.timeZone);
+  }
+
+  /** One payment as staff see it: state, registrations and what can be done with it. */
+  entry(payment: Payment): PaymentEntry {
+    const deliveries = this.outbox.listForPayment(payment.id).map((row): DeliveryEntry => {
+      const payload = RegistrationPayload.safeParse(row.payload);
+      return {
+        target: row.target,
+        route: payload.success ? payload.data.route : row.target.startsWith('fbs') ? 'fbs' : 'debtor',
+        amountOre: payload.success ? payload.data.amountOre : 0,
+        state: row.state,
+        attempts: row.attempts,
+        lastError: row.lastError,
+      };
+    });
+    const check = this.journal.terminalChecks.get(payment.id);
+    return {
+      id: payment.id,
+      createdAt: payment.createdAt,
+      channel: payment.channel,
+      state: payment.state,
+      amountOre: payment.amountOre,
+      terminalTransactionRef: payment.terminalTransactionRef,
+      card: payment.card,
+      reason: this.journal.latestReason(payment.id),
+      deliveries,
+      actions: actionsFor(payment, deliveries),
+      terminalCheck: check
+        ? { outcome: check.outcome, capturedOre: check.capturedOre, checkedAt: check.checkedAt }
+        : null,
+      sentToTerminal: payment.terminalRequestRef !== null,
+    };
+  }
+
+  day(date: string): DayReport {
+    const { from, to } = dayBounds(date, this.timeZone);
+    const ids = this.byDay.all(from, to) as { id: string }[];
+    const payments = ids.map(({ id }) => this.entry(this.journal.get(id)));
+    const mismatches = payments.flatMap(mismatchesOf);
+    return {
+      date,
+      timeZone: this.timeZone,
+      generatedAt: this.now().toISOString(),
+      payments,
+      totals: totalsOf(payments),
+      mismatches,
+      balanced: mismatches.length === 0,
+    };
+  }
+}
+
+function actionsFor(payment: Payment, deliveries: readonly DeliveryEntry[]): StaffPaymentAction[] {
+  const actions: StaffPaymentAction[] = [];
+  const charged = payment.terminalTransactionRef !== null;
+  const open = ['approved', 'needs_attention'].includes(payment.state);
+  if (open && deliveries.some((d) => ['pending', 'rejected', 'held'].includes(d.state))) actions.push('retry');
+  if (open && charged && !deliveries.some((d) => d.state === 'delivered' || d.state === 'sending'))
+    actions.push('void');
+  if (payment.state === 'needs_attention' && !charged) actions.push('resolve-charged', 'resolve-not-charged');
+  // The terminal took money the kiosk had recorded as declined: register it (or void it, above).
+  if (payment.state === 'needs_attention' && charged && deliveries.length === 0) actions.push('resolve-charged');
+  if (payment.state === 'needs_attention' && charged) actions.push('resolve-registered');
+  if (charged && payment.state !== 'voided') actions.push('reprint');
+  return actions;
+}
+
+function sumWhere(deliveries: readonly DeliveryEntry[], keep: (d: DeliveryEntry) => boolean): number {
+  return sumOre(deliveries.filter(keep).map((d) => d.amountOre));
+}
+
+const QUEUED = new Set(['pending', 'sending', 'held']);
+
+function mismatchesOf(p: PaymentEntry): Mismatch[] {
+  const found: Mismatch[] = [];
+  const add = (kind: Mismatch['kind'], amountOre: number, detail: string): void => {
+    found.push({ paymentId: p.id, kind, amountOre, detail: detail.slice(0, 2200) });
+  };
+  const reason = p.reason ?? '';
+  const charged = p.terminalTransactionRef !== null;
+  const check = p.terminalCheck;
+  if (check) {
+    // What the kiosk counts as taken (and not given back) against what the terminal says it took.
+    const counted = charged && p.state !== 'voided' ? p.amountOre : 0;
+    const taken = check.outcome === 'captured' && p.state !== 'voided' ? check.capturedOre : 0;
+    if (taken > counted)
+      add('terminal-captured', taken - counted, `the terminal took ${taken} øre; the journal counts ${counted} øre`);
+    if (counted > taken)
+      add(
+        'terminal-not-captured',
+        counted - taken,
+        `the journal counts ${counted} øre; the terminal took ${taken} øre`,
+      );
+  }
+  if (p.state === 'authorizing' || p.state === 'unknown')
+    add('in-doubt', p.amountOre, 'the terminal has not said whether the card was charged');
+  if (p.state === 'needs_attention') add('needs-attention', p.amountOre, reason);
+  if (p.state === 'voided') {
+    const registered = sumWhere(p.deliveries, (d) => d.state === 'delivered');
+    if (registered > 0) add('voided-but-registered', registered, 'reversed at the terminal, yet registered');
+    return found;
+  }
+  if (!charged || p.state === 'declined') return found;
+  // Charged with nothing planned to register yet: the terminal took money the kiosk had recorded as
+  // declined. Its needs-attention line says so; staff register or refund it.
+  if (p.state === 'needs_attention' && p.deliveries.length === 0) return found;
+  for (const d of p.deliveries) {
+    if (d.state === 'rejected' && p.state !== 'settled')
+      add('rejected', d.amountOre, `${d.target}: ${d.lastError ?? ''}`);
+    if (QUEUED.has(d.state)) add('queued', d.amountOre, `${d.target}: ${d.state}, ${d.attempts} attempt(s)`);
+  }
+  const accounted = sumWhere(p.deliveries, (d) => d.state !== 'cancelled');
+  if (accounted !== p.amountOre)
+    add('amount-differs', p.amountOre - accounted, `card ${p.amountOre} øre, registrations ${accounted} øre`);
+  return found;
+}
+
+function totalsOf(payments: readonly PaymentEntry[]): DayTotals {
+  const count = (list: readonly PaymentEntry[]) => ({ count: list.length, ore: sumOre(list.map((p) => p.amountOre)) });
+  const charged = payments.filter((p) => p.terminalTransactionRef !== null);
+  const voided = payments.filter((p) => p.state === 'voided');
+  const live = charged.filter((p) => p.state !== 'voided');
+  const deliveries = live.flatMap((p) => p.deliveries.map((d) => ({ d, settledByStaff: p.state === 'settled' })));
+  const sum = (keep: (x: { d: DeliveryEntry; settledByStaff: boolean }) => boolean): number =>
+    sumOre(deliveries.filter(keep).map((x) => x.d.amountOre));
+  const cardApproved = count(charged);
+  const voidedTotal = count(voided);
+  const checked = payments.filter((p) => p.terminalCheck !== null);
+  const terminal = {
+    checked: checked.length,
+    unchecked: payments.filter((p) => p.sentToTerminal && p.terminalCheck === null).length,
+    capturedOre: sumOre(
+      checked.map((p) =>
+        p.terminalCheck!.outcome === 'captured' && p.state !== 'voided' ? p.terminalCheck!.capturedOre : 0,
+      ),
+    ),
+    journalOre: sumOre(
+      checked.map((p) => (p.terminalTransactionRef !== null && p.state !== 'voided' ? p.amountOre : 0)),
+    ),
+  };
+  return {
+    cardApproved,
+    voided: voidedTotal,
+    netCardOre: cardApproved.ore - voidedTotal.ore,
+    declined: count(payments.filter((p) => p.state === 'declined')),
+    inDoubt: count(payments.filter((p) => p.state === 'authorizing' || p.state === 'unknown')),
+    fbsRegisteredOre: sum(({ d }) => d.state === 'delivered' && d.route === 'fbs'),
+    oeirDeliveredOre: sum(({ d }) => d.state === 'delivered' && d.route === 'debtor'),
+    queuedOre: sum(({ d }) => QUEUED.has(d.state)),
+    rejectedOre: sum(({ d, settledByStaff }) => d.state === 'rejected' && !settledByStaff),
+    resolvedByStaffOre: sum(({ d, settledByStaff }) => d.state === 'rejected' && settledByStaff),
+    terminal,
+  };
+}
+
+// ── CSV for the finance department ──────────────────────────────────────────────────────────
+
+const CSV_HEADER = [
+  'dato',
+  'tid',
+  'betaling',
+  'kanal',
+  'status',
+  'kortbeløb',
+  'FBS registreret',
+  'ØiR registreret',
+  'i kø',
+  'afvist',
+  'terminalreference',
+  'kort',
+  'terminalens tal',
+  'bemærkning',
+];
+
+/**
+ * Semicolon-separated with decimal commas and a byte-order mark: what Danish spreadsheets open
+ * correctly. A cell that a spreadsheet would run as a formula is prefixed with an apostrophe.
+ */
+export function dayReportCsv(report: DayReport): string {
+  const time = new Intl.DateTimeFormat('da-DK', {
+    timeZone: report.timeZone,
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
+  const kr = (ore: number): string => (ore / 100).toFixed(2).replace('.', ',');
+  const rows = report.payments.map((p) => {
+    const charged = p.terminalTransactionRef !== null;
+    const by = (keep: (d: DeliveryEntry) => boolean) => kr(sumWhere(p.deliveries, keep));
+    return [
+      report.date,
+      time.format(new Date(p.createdAt)),
+      p.id,
+      p.channel,
+      p.state,
+      charged ? kr(p.amountOre) : '0,00',
+      by((d) => d.state === 'delivered' && d.route === 'fbs'),
+      by((d) => d.state === 'delivered' && d.route === 'debtor'),
+      by((d) => QUEUED.has(d.state)),
+      by((d) => d.state === 'rejected'),
+      p.terminalTransactionRef ?? '',
+      p.card?.last4 ? `${p.card.scheme ?? ''} **** ${p.card.last4}`.trim() : '',
+      terminalCell(p),
+      p.reason ?? '',
+    ];
+  });
+  const t = report.totals;
+  const totals = [
+    report.date,
+    '',
+    'I ALT',
+    '',
+    report.balanced ? 'afstemt' : `${report.mismatches.length} afvigelse(r)`,
+    kr(t.netCardOre),
+    kr(t.fbsRegisteredOre),
+    kr(t.oeirDeliveredOre),
+    kr(t.queuedOre),
+    kr(t.rejectedOre),
+    '',
+    '',
+    `${kr(t.terminal.capturedOre)} (${t.terminal.checked} tjekket, ${t.terminal.unchecked} mangler)`,
+    `godkendt ${kr(t.cardApproved.ore)}, annulleret ${kr(t.voided.ore)}, afklaret af personale ${kr(t.resolvedByStaffOre)}`,
+  ];
+  const lines = [CSV_HEADER, ...rows, totals].map((cells) => cells.map(csvCell).join(';'));
+  return `\uFEFF${lines.join('\r\n')}\r\n`;
+}
+
+/** What the terminal said when asked again: the amount it took, "ikke trukket", "ukendt", or empty. */
+function terminalCell(p: PaymentEntry): string {
+  const check = p.terminalCheck;
+  if (!check) return p.sentToTerminal ? 'ikke tjekket endnu' : '';
+  if (check.outcome === 'captured') return (check.capturedOre / 100).toFixed(2).replace('.', ',');
+  return check.outcome === 'not-found' ? 'ukendt af terminalen' : 'ikke trukket';
+}
+
+function csvCell(value: string): string {
+  const safe = /^[=+\-@\t\r]/u.test(value) ? `'${value}` : value;
+  return /[;"\r\n]/u.test(safe) ? `"${safe.replace(/"/gu, '""')}"` : safe;
+}

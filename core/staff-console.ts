@@ -1,0 +1,466 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type {
+  KioskEvent,
+  StaffRequest,
+  StaffResult,
+  StaffState,
+  TechnicianSettings,
+  UnconfirmedDebtorPolicy,
+} from '../contract/index.js';
+import type { AuditLog } from '../db/audit.js';
+import type { StaffAccountStore } from '../db/staff-accounts.js';
+import { encodeReceipt } from '../devices/printer/escpos.js';
+import type { ReceiptPrinter } from '../devices/printer/printer.js';
+import { parseScan, type CodeRules } from '../devices/scanner/codes.js';
+import type { ScanEvent } from '../devices/scanner/scan-hub.js';
+import type { PaymentTerminal } from '../ports/payment-terminal.js';
+import type { FbsClient } from '../integrations/fbs/client.js';
+import { FbsError } from '../integrations/fbs/errors.js';
+import { certificateProblems, readPkcs12 } from '../integrations/oeir/certificates.js';
+import { setUpOeir } from '../integrations/oeir/setup.js';
+import type { KioskConfig } from '../config/config.js';
+import { ConfigFile } from '../config/config-file.js';
+import { decryptSecrets } from '../config/config.js';
+import type { DeviceListing } from '../devices/listing.js';
+import type { DiagnosticCheck } from '../contract/index.js';
+import type { Logger } from '../base/log.js';
+import { StaffActionRefusedError, type PaymentDesk } from './payment-desk.js';
+import { dayReportCsv } from './reconciliation.js';
+import { maskIdentifier } from '../base/redact.js';
+import { getPath, SECRET_PATHS } from '../config/secrets.js';
+import type { KioskSession, Language } from './session.js';
+import { AccessDeniedError, cardHash, ROLE_CAPABILITIES, type Capability, type StaffAccess } from './staff-access.js';
+
+/** Which capability each request needs: the one place the screens' permissions are decided. */
+const REQUIRES: Readonly<Record<StaffRequest['op'], Capability>> = {
+  day: 'queue.view',
+  retry: 'queue.retry',
+  resolve: 'payment.resolve',
+  void: 'payment.void',
+  reprint: 'receipt.reprint',
+  'print-day': 'report.view',
+  'day-csv': 'report.view',
+  counter: 'checkout.counter',
+  diagnose: 'devices.test',
+  devices: 'devices.test',
+  'terminal-test': 'devices.test',
+  'printer-test': 'devices.test',
+  'fbs-lookup': 'devices.test',
+  'certificate-upload': 'certificates.manage',
+  settings: 'settings.view',
+  'settings-save': 'settings.change',
+};
+
+/** A test payment above this needs the technician's explicit confirmation (real money on a real card). */
+const UNCONFIRMED_TEST_LIMIT_ORE = 1_000;
+
+export interface StaffConsoleParts {
+  readonly access: StaffAccess;
+  readonly accounts: StaffAccountStore;
+  readonly audit: AuditLog;
+  readonly desk: PaymentDesk;
+  readonly session: KioskSession;
+  readonly terminal: PaymentTerminal;
+  readonly printer: ReceiptPrinter;
+  readonly fbs: FbsClient;
+  readonly config: KioskConfig;
+  readonly configFile: ConfigFile;
+  readonly codeRules: CodeRules;
+  readonly diagnose: () => Promise<DiagnosticCheck[]>;
+  readonly devices: () => Promise<DeviceListing>;
+  readonly log: Logger;
+  /** How often idle staff sessions are looked for. */
+  readonly idleCheckMs?: number;
+}
+
+/**
+ * Staff mode on the kiosk's own screen: log-in (hidden gesture or staff card, then PIN), the
+ * staff and technician requests, and the idle log-out. The screen never holds a token: the one
+ * staff session of this screen lives here, and every request is checked against its role.
+ */
+export class StaffConsole {
+  private token: string | null = null;
+  private state: StaffState = { mode: 'off' };
+  private readonly listeners = new Set<(event: KioskEvent) => void>();
+  private readonly idleTimer: NodeJS.Timeout;
+
+  constructor(private readonly parts: StaffConsoleParts) {
+    this.idleTimer = setInterval(() => this.checkIdle(), parts.idleCheckMs ?? 1_000);
+    this.idleTimer.unref();
+  }
+
+  current(): StaffState {
+    return this.state;
+  }
+
+  onEvent(listener: (event: KioskEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  stop(): void {
+    clearInterval(this.idleTimer);
+    this.listeners.clear();
+  }
+
+  /** The hidden gesture: choose an account, then the PIN. */
+  begin(): void {
+    if (this.state.mode === 'signed-in') return;
+    const accounts = this.parts.accounts
+      .list()
+      .filter((a) => !a.disabled)
+      .map((a) => ({ id: a.id, name: a.name }));
+    this.show({ mode: 'login', accounts, chosen: null, error: null });
+  }
+
+  choose(accountId: string): void {
+    if (this.state.mode !== 'login' || !this.state.accounts.some((a) => a.id === accountId))
+      throw new StaffActionRefusedError('no such account to log in to');
+    this.show({ ...this.state, chosen: accountId, error: null });
+  }
+
+  async login(pin: string): Promise<void> {
+    const state = this.state;
+    if (state.mode !== 'login' || !state.chosen) throw new StaffActionRefusedError('choose an account first');
+    const result = await this.parts.access.login({ accountId: state.chosen }, pin);
+    if (this.state !== state) return; // cancelled meanwhile
+    if (!result.ok) {
+      this.show({ ...state, error: result.reason === 'locked-out' ? 'locked-out' : 'wrong-pin' });
+      return;
+    }
+    this.token = result.session.token;
+    this.show({
+      mode: 'signed-in',
+      name: result.session.name,
+      role: result.session.role,
+      capabilities: [...ROLE_CAPABILITIES[result.session.role]],
+      idleLogoutMs: this.parts.config.staff.idleLogoutMs,
+    });
+  }
+
+  logout(): void {
+    if (this.token) this.parts.access.logout(this.token);
+    this.token = null;
+    if (this.state.mode !== 'off') void this.endCounterSession();
+    this.show({ mode: 'off' });
+  }
+
+  activity(): void {
+    if (this.token && !this.parts.access.session(this.token)) this.loggedOutIdle();
+  }
+
+  /**
+   * Scans, before the borrower's session sees them. Returns true when staff mode took the scan:
+   * a staff card (log-in), a borrower's card at the counter, or a technician's scanner test.
+   */
+  interceptScan(event: ScanEvent): boolean {
+    const code = event.type === 'scan' ? event.code : null;
+    if (this.state.mode === 'signed-in') {
+      if (this.state.role === 'technician') {
+        const parsed = code ? parseScan(code, this.parts.codeRules) : { kind: 'invalid' as const };
+        this.emit({
+          type: 'staff.scanned',
+          source: event.source,
+          kind: parsed.kind,
+          code: code === null ? '' : parsed.kind === 'cpr' ? maskIdentifier(code) : code.slice(0, 100),
+        });
+        return true;
+      }
+      if (code && this.parts.session.current().view.screen === 'attract')
+        void this.counter(code).catch((error: unknown) => this.parts.log.warn({ err: error }, 'counter scan'));
+      return true;
+    }
+    if (code) {
+      const account = this.parts.accounts.byCardHash(cardHash(code));
+      if (account && !account.disabled) {
+        this.show({
+          mode: 'login',
+          accounts: [{ id: account.id, name: account.name }],
+          chosen: account.id,
+          error: null,
+        });
+        return true;
+      }
+    }
+    return this.state.mode === 'login';
+  }
+
+  async request(request: StaffRequest): Promise<StaffResult> {
+    const session = this.requireSession(REQUIRES[request.op]);
+    const actor = `${session.role}:${session.accountId}`;
+    const { desk } = this.parts;
+    switch (request.op) {
+      case 'day':
+        return { kind: 'day', report: desk.day(request.date) };
+      case 'retry':
+        return { kind: 'payment', payment: desk.retry(request.paymentId, actor) };
+      case 'resolve':
+        return { kind: 'payment', payment: desk.resolve(request.paymentId, request.resolution, actor) };
+      case 'void':
+        return { kind: 'payment', payment: await desk.void(request.paymentId, request.reason, actor) };
+      case 'reprint': {
+        const outcome = await desk.reprint(request.paymentId, actor, this.language());
+        return { kind: 'printed', printed: outcome.printed, detail: outcome.status.detail };
+      }
+      case 'print-day': {
+        const result = await desk.printDay(desk.day(request.date), this.language());
+        this.parts.audit.append({ actor, action: 'report.printed', subject: request.date ?? null, data: {} });
+        return { kind: 'printed', printed: result.printed, detail: result.status.detail };
+      }
+      case 'day-csv': {
+        const report = desk.day(request.date);
+        this.parts.audit.append({ actor, action: 'report.exported', subject: report.date, data: {} });
+        return { kind: 'csv', filename: `dagsopgoerelse-${report.date}.csv`, text: dayReportCsv(report) };
+      }
+      case 'counter':
+        await this.counter(request.cardOrCpr);
+        return { kind: 'counter' };
+      case 'diagnose':
+        return { kind: 'diagnosis', checks: await this.parts.diagnose() };
+      case 'devices':
+        return this.devices();
+      case 'terminal-test':
+        return this.terminalTest(request.amountOre, request.confirmed, actor);
+      case 'printer-test':
+        return this.printerTest(actor);
+      case 'fbs-lookup':
+        return this.fbsLookup(request.card, actor);
+      case 'certificate-upload':
+        return this.uploadCertificate(request.p12, request.password, actor);
+      case 'settings':
+        return { kind: 'settings', settings: this.settings(), restartNeeded: false };
+      case 'settings-save': {
+        const values = Object.fromEntries(Object.entries(request.values).filter(([, v]) => v !== undefined));
+        if (Object.keys(values).length === 0) throw new StaffActionRefusedError('nothing to save');
+        this.parts.configFile.setMany(values);
+        this.parts.audit.append({
+          actor,
+          action: 'config.changed',
+          subject: null,
+          data: { keys: Object.keys(values) },
+        });
+        return { kind: 'settings', settings: this.settings(), restartNeeded: true };
+      }
+    }
+  }
+
+  // ── requests ─────────────────────────────────────────────────────────────────────────────
+
+  private async counter(cardOrCpr: string): Promise<void> {
+    const session = this.requireSession('checkout.counter');
+    await this.parts.session.counter(cardOrCpr, `${session.role}:${session.accountId}`);
+  }
+
+  private async endCounterSession(): Promise<void> {
+    if (this.parts.session.isCounter()) await this.parts.session.command({ type: 'session.reset' });
+  }
+
+  private async devices(): Promise<StaffResult> {
+    const listing = await this.parts.devices();
+    const problems: string[] = [];
+    if (!listing.serialPorts.ok) problems.push(listing.serialPorts.error);
+    if (!listing.hid.ok) problems.push(listing.hid.error);
+    return {
+      kind: 'devices',
+      serialPorts: listing.serialPorts.ok
+        ? listing.serialPorts.ports.map((p) => `${p.path} ${p.vendorId}:${p.productId} ${p.manufacturer}`.trim())
+        : [],
+      hid: listing.hid.ok
+        ? listing.hid.devices.map((d) => `${d.vendorId.toString(16)}:${d.productId.toString(16)} ${d.product ?? ''}`)
+        : [],
+      scanners: listing.scanners.map((s) => ({ id: s.id, kind: s.kind, state: s.state, detail: s.detail })),
+      printer: { description: listing.printer.description, ...listing.printer.status },
+      problems,
+    };
+  }
+
+  /**
+   * A real payment at the terminal, then its reversal: the whole path (log-in, payment, card,
+   * reversal) is exercised and the money goes back. Audited before the terminal is asked.
+   */
+  private async terminalTest(amountOre: number, confirmed: boolean, actor: string): Promise<StaffResult> {
+    if (amountOre > UNCONFIRMED_TEST_LIMIT_ORE && !confirmed)
+      throw new StaffActionRefusedError('confirm the amount: it is charged to a real card, then reversed');
+    const { terminal, audit } = this.parts;
+    if (this.parts.session.current().view.screen !== 'attract')
+      throw new StaffActionRefusedError('a borrower session is open: finish it first');
+    const health = await terminal.health();
+    if (!health.available) return { kind: 'terminal-test', outcome: 'unavailable', detail: health.detail };
+    const paymentId = randomUUID();
+    const requestRef = terminal.newRequestRef();
+    audit.append({ actor, action: 'terminal.test-started', subject: paymentId, data: { amountOre, requestRef } });
+    const answer = await terminal.pay({ paymentId, requestRef, amountOre, currency: 'DKK' });
+    if (answer.outcome === 'declined') {
+      audit.append({ actor, action: 'terminal.test-declined', subject: paymentId, data: { reason: answer.reason } });
+      return { kind: 'terminal-test', outcome: 'declined', detail: answer.reason };
+    }
+    const reversal = await terminal.reverse({ paymentId, transactionRef: answer.transactionRef });
+    audit.append({
+      actor,
+      action: 'terminal.test-approved',
+      subject: paymentId,
+      data: { transactionRef: answer.transactionRef, reversed: reversal.outcome === 'reversed' },
+    });
+    const card = answer.card.last4 ? ` (${answer.card.scheme ?? 'card'} •••• ${answer.card.last4})` : '';
+    return {
+      kind: 'terminal-test',
+      outcome: 'approved',
+      detail:
+        reversal.outcome === 'reversed'
+          ? `approved ${answer.transactionRef}${card}; reversed`
+          : `approved ${answer.transactionRef}${card}; REVERSAL REFUSED (${reversal.detail}): reverse it on the terminal`,
+    };
+  }
+
+  private async printerTest(actor: string): Promise<StaffResult> {
+    const { config, printer } = this.parts;
+    const blocks = [
+      { kind: 'heading' as const, text: config.library.name },
+      { kind: 'heading' as const, text: 'Testside / Test page' },
+      { kind: 'text' as const, text: new Date().toISOString() },
+      { kind: 'rule' as const },
+      { kind: 'text' as const, text: 'ÆØÅ æøå – 0123456789' },
+      { kind: 'amount' as const, label: 'Beløb', amount: '1.234,50 kr.' },
+    ];
+    const result = await printer.print(encodeReceipt(blocks, { columns: config.printer.columns }));
+    this.parts.audit.append({ actor, action: 'printer.test-page', subject: null, data: { printed: result.printed } });
+    return { kind: 'printed', printed: result.printed, detail: result.status.detail };
+  }
+
+  private async fbsLookup(card: string, actor: string): Promise<StaffResult> {
+    this.parts.audit.append({ actor, action: 'fbs.test-lookup', subject: null, data: { card: maskIdentifier(card) } });
+    try {
+      await this.parts.fbs.logInNow();
+      const { patronId } = await this.parts.fbs.preauthenticate(card);
+      const claims = await this.parts.fbs.claims(patronId);
+      return { kind: 'fbs-lookup', found: true, detail: `patron ${patronId}: ${claims.length} open claim(s)` };
+    } catch (error) {
+      if (error instanceof FbsError && error.code === 'invalid-credentials')
+        return { kind: 'fbs-lookup', found: false, detail: 'logged in; FBS does not know this card' };
+      return { kind: 'fbs-lookup', found: false, detail: (error as Error).message };
+    }
+  }
+
+  /**
+   * The municipality's organisation certificate: read with its password (refused if wrong or
+   * expired), stored next to the config file (0600), its password encrypted, then a test call.
+   */
+  private async uploadCertificate(p12Base64: string, password: string, actor: string): Promise<StaffResult> {
+    const file = Buffer.from(p12Base64, 'base64');
+    let cert;
+    try {
+      cert = readPkcs12(file, password);
+    } catch (error) {
+      throw new StaffActionRefusedError(`the certificate cannot be read: ${(error as Error).message}`);
+    }
+    const expired = certificateProblems(cert).find((p) => p.kind !== 'expires-soon');
+    if (expired) throw new StaffActionRefusedError(expired.message);
+    const path = join(dirname(this.parts.configFile.path), 'oeir-certificate.p12');
+    writeFileSync(path, file, { mode: 0o600 });
+    this.parts.configFile.setMany({ 'oeir.certificatePath': path, 'oeir.certificatePassword': password });
+    this.parts.audit.append({
+      actor,
+      action: 'certificate.installed',
+      subject: cert.serialNumber,
+      data: { subject: cert.subject, notAfter: cert.notAfter.toISOString() },
+    });
+    let testCall: string;
+    if (this.parts.config.oeir.environment === 'sandbox') {
+      testCall =
+        'demo mode: the ØiR sandbox uses its own certificate; this one is used after a restart in exttest/prod';
+    } else {
+      const oeir = await setUpOeir(
+        { ...this.parts.config.oeir, certificatePath: path, certificatePassword: password },
+        this.parts.log,
+      );
+      try {
+        if (!oeir.link) testCall = `not possible: ${oeir.problems.join('; ')}`;
+        else {
+          await oeir.link.search(['0']);
+          testCall = 'test call answered (SøgDelfordring)';
+        }
+      } catch (error) {
+        testCall = `test call failed: ${(error as Error).message}`;
+      } finally {
+        await oeir.close();
+      }
+    }
+    return { kind: 'certificate', subject: cert.subject, notAfter: cert.notAfter.toISOString(), testCall };
+  }
+
+  private settings(): TechnicianSettings {
+    const effective = this.parts.configFile.effective();
+    const raw = this.parts.configFile.raw();
+    const secrets = Object.fromEntries(
+      SECRET_PATHS.map((k) => {
+        const value = getPath(raw, k);
+        return [k, typeof value === 'string' && value !== '' ? 'set' : 'not set'] as const;
+      }),
+    );
+    let certificate: TechnicianSettings['certificate'] = null;
+    const path = getPath(effective, 'oeir.certificatePath');
+    try {
+      if (typeof path === 'string' && path) {
+        // The password is only decrypted in memory, to read the expiry; it is never sent.
+        const password = getPath(decryptSecrets(raw, this.parts.configFile.path), 'oeir.certificatePassword');
+        if (typeof password !== 'string') throw new Error('no certificate password');
+        const cert = readPkcs12(readFileSync(path), password);
+        certificate = { subject: cert.subject, notAfter: cert.notAfter.toISOString() };
+      }
+    } catch {
+      certificate = null;
+    }
+    return {
+      language: getPath(effective, 'ui.language') as 'da' | 'en',
+      idleTimeoutMs: getPath(effective, 'ui.idleTimeoutMs') as number,
+      pinRequired: getPath(effective, 'ui.pinRequired') as boolean,
+      offlinePolicy: getPath(effective, 'oeir.offlinePolicy') as UnconfirmedDebtorPolicy,
+      receiptText: getPath(effective, 'library.receiptText') as string,
+      secrets,
+      certificate,
+    };
+  }
+
+  // ── helpers ──────────────────────────────────────────────────────────────────────────────
+
+  private requireSession(capability: Capability) {
+    if (!this.token) throw new AccessDeniedError('not-logged-in', 'log in first');
+    try {
+      return this.parts.access.require(this.token, capability);
+    } catch (error) {
+      if (error instanceof AccessDeniedError && error.reason === 'not-logged-in') this.loggedOutIdle();
+      throw error;
+    }
+  }
+
+  private checkIdle(): void {
+    if (this.token && this.parts.access.expireIdle().some((s) => s.token === this.token)) this.loggedOutIdle();
+  }
+
+  private loggedOutIdle(): void {
+    this.token = null;
+    void this.endCounterSession();
+    this.show({ mode: 'off' });
+  }
+
+  private language(): Language {
+    return this.parts.session.current().language;
+  }
+
+  private show(state: StaffState): void {
+    this.state = state;
+    this.emit({ type: 'staff.state', state });
+  }
+
+  private emit(event: KioskEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.parts.log.error({ err: error }, 'staff listener failed');
+      }
+    }
+  }
+}

@@ -1,0 +1,14 @@
+import type { KioskEvent } from '../../contract/index.js';
+import type { KioskConfig } from '../../config/config.js';
+
+/** What the screen is told of the configuration, by either shell. */
+export type ScreenSettings = Extract<KioskEvent, { type: 'core.ready' }>['settings'];
+
+export function screenSettings(config: KioskConfig): ScreenSettings {
+  return {
+    idleTimeoutMs: config.ui.idleTimeoutMs,
+    idleWarningMs: config.ui.idleWarningMs,
+    timeZone: config.library.timeZone,
+    wedge: config.scanner.wedge,
+  };
+}

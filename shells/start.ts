@@ -1,0 +1,102 @@
+/**
+ * `npm start`: the kiosk in Electron when its binary is present; otherwise browser mode (the
+ * same core, the UI served on 127.0.0.1 for any browser), with a message that says why.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startBrowserMode } from './browser/browser-mode.js';
+import { screenSettings } from './serve/screen-settings.js';
+import { createLogger } from '../base/log.js';
+import { ConfigError, loadConfig } from '../config/config.js';
+import { DatabaseUnusableError } from '../db/open.js';
+import { bootKiosk } from '../app/boot.js';
+import { formatDkk } from '../contract/index.js';
+import { findElectronBinary, nativeModulesLoadIn } from './electron-binary.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+function loadConfigOrExit(): ReturnType<typeof loadConfig> {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
+
+const config = loadConfigOrExit();
+
+/** Electron's executable, or why the kiosk runs in browser mode instead. */
+function electronOrReason(): { readonly path: string } | { readonly reason: string } | null {
+  if (process.env.KIOSK_BROWSER_MODE === '1') return null;
+  const electron = findElectronBinary(root);
+  if (!electron.found) return { reason: `Electron is not available here: ${electron.reason}.` };
+  const native = nativeModulesLoadIn(electron.path, root);
+  if (!native.ok) return { reason: `Electron cannot run the kiosk yet: ${native.reason}.` };
+  return { path: electron.path };
+}
+const electron = electronOrReason();
+
+if (electron && 'path' in electron) {
+  const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+  const child = spawn(electron.path, [root], { stdio: 'inherit' });
+  child.on('exit', (code) => process.exit(code ?? 0));
+} else {
+  if (electron) {
+    console.warn(electron.reason);
+    console.warn('Starting in browser mode instead: the same core, with the kiosk screen served to your browser.');
+  }
+  const kiosk = await bootKiosk(config, { packaged: false }).catch((error: unknown) => {
+    if (error instanceof DatabaseUnusableError) {
+      console.error(`The kiosk cannot start: ${error.message}`);
+      process.exit(3);
+    }
+    throw error;
+  });
+  const server = await startBrowserMode(kiosk, {
+    rendererDir: join(root, 'renderer', 'dist'),
+    port: config.browserMode.port,
+    version: process.env.npm_package_version ?? 'dev',
+    settings: screenSettings(config),
+    log: createLogger({ level: config.log.level }),
+  });
+  console.log(`\nKiosk (${config.mode} mode) is running. Open ${server.url} in a browser.`);
+  console.log(`Config: ${config.source}. Data: ${config.dataDir}.`);
+  if (kiosk.sandboxes.fbs) console.log(`Demo FBS sandbox: ${kiosk.sandboxes.fbs.url} (demo cards in the README).`);
+  if (kiosk.sandboxes.oeir) console.log(`Demo ØiR sandbox (mutual TLS): ${kiosk.sandboxes.oeir}`);
+  if (kiosk.sandboxes.printer) console.log(`Demo receipt printer (ESC/POS over TCP): ${kiosk.sandboxes.printer}`);
+  if (kiosk.sandboxes.terminal)
+    console.log(
+      `Demo card terminal (simulator, nexo over HTTPS): ${kiosk.sandboxes.terminal} (amount rules in the README).`,
+    );
+  // Demo: show each registration as the sandboxes receive it.
+  kiosk.sandboxes.fbs?.onRegistered((e) =>
+    console.log(`FBS sandbox: fee ${e.feeId} registered as paid (${e.amount} kr., ${e.confirmationId}).`),
+  );
+  kiosk.oeir.sandbox?.onRegistered((e) =>
+    console.log(
+      `ØiR sandbox: payment ${e.paymentId} registered (${formatDkk(e.amountOre)}, fees ${e.feeIds.join(', ')}, ${e.receiptId}).`,
+    ),
+  );
+  for (const problem of kiosk.oeir.problems) console.warn(`ØiR: ${problem}`);
+  for (const problem of kiosk.terminal.problems) console.warn(`Terminal: ${problem}`);
+  if (kiosk.report.inDoubt.length > 0) {
+    console.warn(`${kiosk.report.inDoubt.length} payment(s) in doubt: asking the terminal what became of them.`);
+    void kiosk.core.recovered.then((payments) => {
+      for (const p of payments) console.warn(`Payment ${p.id}: ${p.state}.`);
+    });
+  }
+  const stop = (): void => {
+    void server
+      .close()
+      .then(() => kiosk.stop())
+      .then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
