@@ -15,7 +15,8 @@ import {
   StaffNotified,
 } from './screens.js';
 import { useKiosk } from './store.js';
-import { StaffHome, StaffLogin } from './staff/StaffMode.js';
+import { StaffHome } from './staff/StaffHome.js';
+import { StaffLogin } from './staff/StaffLogin.js';
 import type { KioskBridge } from './transport.js';
 
 /** Screens where the idle timer runs: a borrower is mid-way and might have walked off. */

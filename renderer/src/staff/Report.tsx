@@ -1,0 +1,99 @@
+import { useTranslation } from 'react-i18next';
+import { formatDkk, type StaffRequest } from '../../../contract/index.js';
+import { type Ask, useStaffData } from './use-staff-data.js';
+
+const TODAY: StaffRequest = { op: 'day' };
+
+export function Report({ ask }: { ask: Ask }) {
+  const { t } = useTranslation();
+  const { data, outcome, run } = useStaffData(ask, TODAY, 'day');
+  const report = data?.report ?? null;
+  if (!report) return outcome;
+  const x = report.totals;
+  const row = (label: string, ore: number, testId: string) => (
+    <tr>
+      <th scope="row">{label}</th>
+      <td className="amount" data-testid={testId}>
+        {formatDkk(ore)}
+      </td>
+    </tr>
+  );
+  const csv = () =>
+    run(
+      // The core's CSV: the same file `kiosk report --csv` writes for the finance department.
+      ask({ op: 'day-csv', date: report.date }).then((r) => {
+        if (r.kind !== 'csv') return null;
+        const link = document.createElement('a');
+        link.href = `data:text/csv;charset=utf-8,${encodeURIComponent(r.text)}`;
+        link.download = r.filename;
+        link.click();
+        return null;
+      }),
+    );
+  return (
+    <>
+      <h1>{t('desk.report.title', { date: report.date })}</h1>
+      <table className="desk-totals">
+        <tbody>
+          {row(t('desk.report.cardApproved', { count: x.cardApproved.count }), x.cardApproved.ore, 'card-approved')}
+          {row(t('desk.report.voided', { count: x.voided.count }), -x.voided.ore, 'voided')}
+          {row(t('desk.report.net'), x.netCardOre, 'net-card')}
+          {row(t('desk.report.fbs'), x.fbsRegisteredOre, 'fbs-registered')}
+          {row(t('desk.report.oeir'), x.oeirDeliveredOre, 'oeir-delivered')}
+          {row(t('desk.report.queued'), x.queuedOre, 'queued')}
+          {row(t('desk.report.rejected'), x.rejectedOre, 'rejected')}
+          {row(t('desk.report.staff'), x.resolvedByStaffOre, 'resolved-by-staff')}
+        </tbody>
+      </table>
+      <p>
+        {t('desk.report.declined', { count: x.declined.count })} ·{' '}
+        {t('desk.report.inDoubt', { count: x.inDoubt.count })}
+      </p>
+      <p data-testid="terminal-totals">
+        {t('desk.report.terminal', {
+          captured: formatDkk(x.terminal.capturedOre),
+          journal: formatDkk(x.terminal.journalOre),
+          checked: x.terminal.checked,
+          unchecked: x.terminal.unchecked,
+        })}
+      </p>
+      {report.balanced ? (
+        <p className="notice" data-testid="balanced">
+          {t('desk.report.balanced')}
+        </p>
+      ) : (
+        <>
+          <h2 data-testid="mismatch-count">{t('desk.report.mismatches', { count: report.mismatches.length })}</h2>
+          <ul className="desk-list">
+            {report.mismatches.map((m) => (
+              <li key={`${m.paymentId}-${m.kind}`}>
+                <strong>{m.kind}</strong> {formatDkk(m.amountOre)} – {m.detail}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      <div className="desk-actions">
+        <button type="button" className="secondary" onClick={csv}>
+          {t('desk.report.csv')}
+        </button>
+        <button
+          type="button"
+          className="primary"
+          onClick={() =>
+            run(
+              ask({ op: 'print-day', date: report.date }).then((r) =>
+                r.kind === 'printed' && r.printed
+                  ? t('desk.report.printed')
+                  : t('desk.report.notPrinted', { detail: r.kind === 'printed' ? r.detail : '' }),
+              ),
+            )
+          }
+        >
+          {t('desk.report.print')}
+        </button>
+      </div>
+      {outcome}
+    </>
+  );
+}

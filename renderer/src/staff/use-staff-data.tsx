@@ -1,0 +1,45 @@
+import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import type { StaffRequest, StaffResult, StaffState } from '../../../contract/index.js';
+
+/** Shared by the staff tabs: the request channel, what a request said, and data loaded on opening. */
+export type SignedIn = Extract<StaffState, { mode: 'signed-in' }>;
+export type Ask = (request: StaffRequest) => Promise<StaffResult>;
+
+/** What a request said, for the person who asked. */
+export function useOutcome(): [ReactNode, (work: Promise<string | null>) => void] {
+  const [message, setMessage] = useState<{ text: string; ok: boolean } | null>(null);
+  const run = useCallback((work: Promise<string | null>) => {
+    setMessage(null);
+    work.then(
+      (text) => setMessage(text === null ? null : { text, ok: true }),
+      (error: Error) => setMessage({ text: error.message, ok: false }),
+    );
+  }, []);
+  const node = message && (
+    <p className={message.ok ? 'notice' : 'warning'} role={message.ok ? 'status' : 'alert'} data-testid="desk-outcome">
+      {message.text}
+    </p>
+  );
+  return [node, run];
+}
+
+/**
+ * What a tab shows, asked for when the tab opens and again on `reload`: the answer of the kind
+ * the tab expects, or null until it has come (a failure is in `outcome`).
+ */
+export function useStaffData<K extends StaffResult['kind']>(ask: Ask, request: StaffRequest, kind: K) {
+  const [data, setData] = useState<Extract<StaffResult, { kind: K }> | null>(null);
+  const [outcome, run] = useOutcome();
+  const reload = useCallback(
+    () =>
+      run(
+        ask(request).then((result) => {
+          if (result.kind === kind) setData(result as Extract<StaffResult, { kind: K }>);
+          return null;
+        }),
+      ),
+    [ask, run, request, kind],
+  );
+  useEffect(reload, [reload]);
+  return { data, setData, outcome, run, reload };
+}
