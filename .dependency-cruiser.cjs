@@ -61,6 +61,13 @@ module.exports = {
       to: { dependencyTypes: ['core'] },
     },
     {
+      name: 'sql-only-in-db',
+      comment: 'All SQL lives in db/, behind named methods; the rest of the kiosk never opens SQLite itself.',
+      severity: 'error',
+      from: { pathNot: '^db/' },
+      to: { path: 'node_modules/better-sqlite3/' },
+    },
+    {
       name: 'contract-no-node',
       comment: 'contract/ is loaded by the screen too: platform-neutral, no Node.',
       severity: 'error',
@@ -84,7 +91,7 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '(^|/)(node_modules|dist|renderer/dist|tests|bench)/' },
+    exclude: { path: '^(dist|renderer/dist)/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.node.json' },
     enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },

@@ -137,7 +137,7 @@ export async function bootKiosk(
   if (config.mode === 'demo') await seedDemoAccounts(staff, staffAccounts);
   const desk = new PaymentDesk({
     journal: core.journal,
-    reconciliation: new Reconciliation(core.db, core.journal, core.outbox, config.library.timeZone),
+    reconciliation: new Reconciliation(core.journal, core.outbox, config.library.timeZone),
     terminal: terminal.terminal,
     receipts,
     printer: printerSetup.printer,

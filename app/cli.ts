@@ -11,6 +11,7 @@ import { gzipSync } from 'node:zlib';
 import { formatDkk, type DayReport, type PaymentEntry } from '../contract/index.js';
 import { AuditLog } from '../db/audit.js';
 import { PaymentJournal, StaffActionRefusedError } from '../db/journal.js';
+import { JournalReader } from '../db/readable.js';
 import { openDatabase } from '../db/open.js';
 import { OutboxStore } from '../db/outbox.js';
 import { ConfigError, configPath, decryptSecrets, loadConfig } from '../config/config.js';
@@ -22,6 +23,7 @@ import { createLogger } from '../base/log.js';
 import { Reconciliation, dayReportCsv } from '../core/reconciliation.js';
 import { maskSensitiveText } from '../base/redact.js';
 import { getPath, SECRET_PATHS } from '../config/secrets.js';
+import { ExpectedError, messageOf } from '../base/errors.js';
 
 const USAGE = `usage:
   kiosk doctor [--json]                 check every part; exit 1 if one is broken
@@ -34,7 +36,7 @@ const USAGE = `usage:
                                         day reconciliation
   kiosk export-logs [--out file]        a redacted diagnostics bundle (.txt.gz)`;
 
-class UsageError extends Error {}
+class UsageError extends ExpectedError {}
 
 const out = (text: string): void => void process.stdout.write(`${text}\n`);
 
@@ -69,7 +71,7 @@ async function doctor(args: readonly string[]): Promise<number> {
         part: 'config' as const,
         level: 'broken' as const,
         summary: 'the configuration cannot be loaded',
-        details: (error as Error).message.split('\n'),
+        details: messageOf(error).split('\n'),
       },
     ];
     out(values.json ? JSON.stringify(checks, null, 2) : formatDiagnostics(checks));
@@ -109,14 +111,25 @@ function config(args: readonly string[]): number {
 }
 
 /** The journal, opened by this process (WAL: the running kiosk is not blocked). */
+/** The journal to change (staff actions from the command line): the one writer's way in. */
 function journal() {
   const loaded = loadConfig();
   const db = openDatabase(join(loaded.dataDir, DATABASE_FILE));
   const auditLog = new AuditLog(db);
   const outbox = new OutboxStore(db);
   const paymentJournal = new PaymentJournal(db, outbox, auditLog);
-  const reconciliation = new Reconciliation(db, paymentJournal, outbox, loaded.library.timeZone);
+  const reconciliation = new Reconciliation(paymentJournal, outbox, loaded.library.timeZone);
   return { db, auditLog, journal: paymentJournal, reconciliation };
+}
+
+/** The journal to look at (reports, the support bundle): opened read-only, never migrated. */
+function readJournal() {
+  const loaded = loadConfig();
+  const reader = JournalReader.open(join(loaded.dataDir, DATABASE_FILE));
+  const outbox = new OutboxStore(reader.connection);
+  const payments = new PaymentJournal(reader.connection, outbox, new AuditLog(reader.connection));
+  const reconciliation = new Reconciliation(payments, outbox, loaded.library.timeZone);
+  return { reader, reconciliation };
 }
 
 /** Who did it: the SSH user, in the audit log. */
@@ -173,7 +186,7 @@ function report(args: readonly string[]): number {
     args: [...args],
     options: { date: { type: 'string' }, csv: { type: 'string' }, json: { type: 'boolean' } },
   });
-  const j = journal();
+  const j = readJournal();
   try {
     const day = j.reconciliation.day(values.date ?? j.reconciliation.today());
     if (values.csv) {
@@ -183,7 +196,7 @@ function report(args: readonly string[]): number {
     out(values.json ? JSON.stringify(day, null, 2) : formatReport(day));
     return day.balanced ? 0 : 1;
   } finally {
-    j.db.close();
+    j.reader.close();
   }
 }
 
@@ -229,15 +242,17 @@ async function exportLogs(args: readonly string[]): Promise<number> {
   const checks = await standaloneDiagnostics(loaded, file, createLogger({ level: 'fatal' }));
   sections.push(['doctor', formatDiagnostics(checks)]);
   sections.push(['config (secrets masked)', JSON.stringify(file.effective(), null, 2)]);
-  const j = journal();
   try {
-    sections.push(['today', formatReport(j.reconciliation.day(j.reconciliation.today()))]);
-    const tail = j.db.prepare(
-      'SELECT seq, at, actor, action, subject, data_json FROM audit_log ORDER BY seq DESC LIMIT 500',
-    );
-    sections.push(['audit log (newest 500)', JSON.stringify(tail.all(), null, 1)]);
-  } finally {
-    j.db.close();
+    const j = readJournal();
+    try {
+      sections.push(['today', formatReport(j.reconciliation.day(j.reconciliation.today()))]);
+      sections.push(['audit log (newest 500)', JSON.stringify(j.reader.auditTail(500), null, 1)]);
+    } finally {
+      j.reader.close();
+    }
+  } catch (error) {
+    // The bundle is most wanted when something is wrong: a journal that cannot be read is noted.
+    sections.push(['journal', `cannot be read: ${messageOf(error)}`]);
   }
   const logs = join(loaded.dataDir, 'logs');
   let names: string[] = [];

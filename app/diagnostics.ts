@@ -1,10 +1,9 @@
-import Database from 'better-sqlite3';
 import { existsSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DiagnosticCheck, DiagnosticPart } from '../contract/index.js';
 import { LATEST_VERSION } from '../db/migrations/index.js';
 import type { Db } from '../db/open.js';
-import { terminalDisagreements } from '../db/terminal-checks.js';
+import { JournalReader } from '../db/readable.js';
 import type { PrinterStatus } from '../devices/printer/printer.js';
 import type { SourceStatus } from '../devices/scanner/scan-hub.js';
 import type { TerminalHealth } from '../ports/payment-terminal.js';
@@ -12,6 +11,7 @@ import { certificateProblems } from '../integrations/oeir/certificates.js';
 import type { OeirSetup } from '../integrations/oeir/setup.js';
 import type { Validation } from '../config/config-file.js';
 import { DATABASE_FILE } from '../core/core.js';
+import { messageOf } from '../base/errors.js';
 
 /**
  * One health check per part of the kiosk, shared by `kiosk doctor` (over SSH) and the
@@ -58,7 +58,7 @@ export async function runDiagnostics(parts: DiagnosticParts): Promise<Diagnostic
       try {
         return { part, ...(await withTimeout(Promise.resolve().then(run), limit, part)) };
       } catch (error) {
-        return { part, level: 'broken', summary: oneLine((error as Error).message), details: [] };
+        return { part, level: 'broken', summary: oneLine(messageOf(error)), details: [] };
       }
     }),
   );
@@ -84,46 +84,45 @@ function checkConfig(validation: Validation): Omit<DiagnosticCheck, 'part'> {
   return { level: 'ok', summary: 'valid', details: [] };
 }
 
+/** The running kiosk's own connection, or the file opened read-only (the doctor over SSH). */
+function openReader(parts: DiagnosticParts): JournalReader | null {
+  if (parts.db) return JournalReader.over(parts.db);
+  const path = join(parts.dataDir, DATABASE_FILE);
+  return existsSync(path) ? JournalReader.open(path) : null;
+}
+
 function checkDatabase(parts: DiagnosticParts): Omit<DiagnosticCheck, 'part'> {
   const path = join(parts.dataDir, DATABASE_FILE);
-  let db = parts.db;
-  let opened: Db | null = null;
-  if (!db) {
-    if (!existsSync(path))
-      return { level: 'warning', summary: `no journal yet at ${path} (the kiosk has not run here)`, details: [] };
-    try {
-      opened = new Database(path, { readonly: true, fileMustExist: true });
-      opened.pragma('busy_timeout = 5000');
-    } catch (error) {
-      return { level: 'broken', summary: `the journal cannot be opened: ${(error as Error).message}`, details: [path] };
-    }
-    db = opened;
-  }
+  let reader: JournalReader | null;
   try {
-    const integrity = (db.pragma('quick_check') as { quick_check: string }[]).map((r) => r.quick_check);
+    reader = openReader(parts);
+  } catch (error) {
+    return { level: 'broken', summary: `the journal cannot be opened: ${messageOf(error)}`, details: [path] };
+  }
+  if (!reader)
+    return { level: 'warning', summary: `no journal yet at ${path} (the kiosk has not run here)`, details: [] };
+  try {
+    const integrity = reader.quickCheck();
     if (integrity.some((r) => r !== 'ok'))
       return { level: 'broken', summary: 'the journal is damaged', details: integrity.slice(0, 5) };
-    const version = db.pragma('user_version', { simple: true }) as number;
+    const version = reader.schemaVersion();
     if (version > LATEST_VERSION)
       return {
         level: 'broken',
         summary: `schema ${version} is newer than this kiosk (${LATEST_VERSION})`,
         details: [],
       };
-    const count = (sql: string): number => (db.prepare(sql).get() as { n: number }).n;
-    const queued = count(`SELECT COUNT(*) AS n FROM outbox WHERE state IN ('pending','sending','held')`);
-    const attention = count(`SELECT COUNT(*) AS n FROM payments WHERE state = 'needs_attention'`);
-    const inDoubt = count(`SELECT COUNT(*) AS n FROM payments WHERE state IN ('authorizing','unknown')`);
+    const { queued, needsStaff, inDoubt } = reader.health();
     const details = [
       `schema version ${version}${version < LATEST_VERSION ? ` (the kiosk migrates to ${LATEST_VERSION} at start)` : ''}`,
-      `${queued} registration(s) queued, ${attention} payment(s) need staff, ${inDoubt} in doubt`,
+      `${queued} registration(s) queued, ${needsStaff} payment(s) need staff, ${inDoubt} in doubt`,
     ];
-    const level = attention > 0 || inDoubt > 0 ? 'warning' : 'ok';
+    const level = needsStaff > 0 || inDoubt > 0 ? 'warning' : 'ok';
     return { level, summary: level === 'ok' ? 'journal readable and intact' : 'payments need staff', details };
   } catch (error) {
-    return { level: 'broken', summary: `the journal cannot be read: ${(error as Error).message}`, details: [path] };
+    return { level: 'broken', summary: `the journal cannot be read: ${messageOf(error)}`, details: [path] };
   } finally {
-    opened?.close();
+    reader.close();
   }
 }
 
@@ -132,20 +131,13 @@ function checkDatabase(parts: DiagnosticParts): Omit<DiagnosticCheck, 'part'> {
  * calls declined, or an approval the terminal says it never made, is broken until staff settle it.
  */
 function checkReconciliation(parts: DiagnosticParts): Omit<DiagnosticCheck, 'part'> {
-  const path = join(parts.dataDir, DATABASE_FILE);
-  let db = parts.db;
-  let opened: Db | null = null;
+  let reader: JournalReader | null = null;
   try {
-    if (!db) {
-      if (!existsSync(path)) return { level: 'ok', summary: 'no payments yet', details: [] };
-      opened = new Database(path, { readonly: true, fileMustExist: true });
-      opened.pragma('busy_timeout = 5000');
-      db = opened;
-    }
-    const version = db.pragma('user_version', { simple: true }) as number;
-    if (version < 8)
+    reader = openReader(parts);
+    if (!reader) return { level: 'ok', summary: 'no payments yet', details: [] };
+    if (reader.schemaVersion() < 8)
       return { level: 'warning', summary: 'not checked yet (the kiosk migrates the journal at start)', details: [] };
-    const { capturedNotRecorded, recordedNotCaptured } = terminalDisagreements(db);
+    const { capturedNotRecorded, recordedNotCaptured } = reader.terminalDisagreements();
     const details: string[] = [];
     if (capturedNotRecorded > 0)
       details.push(
@@ -158,9 +150,9 @@ function checkReconciliation(parts: DiagnosticParts): Omit<DiagnosticCheck, 'par
     return { level: 'ok', summary: 'the terminal’s record agrees with the journal', details: [] };
   } catch (error) {
     // The database check names an unreadable journal; here it only means nothing can be compared.
-    return { level: 'warning', summary: `not checked: ${oneLine((error as Error).message)}`, details: [] };
+    return { level: 'warning', summary: `not checked: ${oneLine(messageOf(error))}`, details: [] };
   } finally {
-    opened?.close();
+    reader?.close();
   }
 }
 
@@ -180,7 +172,7 @@ async function checkFbs(fbs: DiagnosticParts['fbs']): Promise<Omit<DiagnosticChe
     const checked = await fbs.check();
     return { level: 'ok', summary: checked, details: [fbs.description] };
   } catch (error) {
-    return { level: 'broken', summary: oneLine((error as Error).message), details: [fbs.description] };
+    return { level: 'broken', summary: oneLine(messageOf(error)), details: [fbs.description] };
   }
 }
 
@@ -195,7 +187,7 @@ async function checkOeir(oeir: OeirSetup): Promise<Omit<DiagnosticCheck, 'part'>
       details: oeir.sandbox ? ['demo: the built-in ØiR sandbox'] : [],
     };
   } catch (error) {
-    return { level: 'broken', summary: `test call failed: ${oneLine((error as Error).message)}`, details: [] };
+    return { level: 'broken', summary: `test call failed: ${oneLine(messageOf(error))}`, details: [] };
   }
 }
 

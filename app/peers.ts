@@ -14,6 +14,7 @@ import {
   type OeirFaults,
 } from '../integrations/oeir/sandbox/server.js';
 import { createCertificateAuthority, toPkcs12 } from '../base/sandbox-pki.js';
+import { messageOf } from '../base/errors.js';
 
 /**
  * The kiosk's peers outside any kiosk process: the FBS and ØiR sandboxes, and one terminal
@@ -150,7 +151,7 @@ export async function startPeers(options: PeersOptions): Promise<Peers> {
       const body = (text ? JSON.parse(text) : {}) as Record<string, unknown>;
       json(200, controlAnswer(peers, method, new URL(url, 'http://x').pathname, body, controlUrl));
     } catch (error) {
-      json(error instanceof NotFound ? 404 : 400, { error: (error as Error).message });
+      json(error instanceof NotFound ? 404 : 400, { error: messageOf(error) });
     }
   }
   await new Promise<void>((done) => control.listen(port(PORTS.control), '127.0.0.1', done));

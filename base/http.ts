@@ -1,4 +1,5 @@
 import { Agent, request, type Dispatcher } from 'undici';
+import { messageOf } from './errors.js';
 
 /**
  * One HTTP exchange with a remote system: a timeout that covers the whole call (connect, headers
@@ -97,7 +98,7 @@ export async function httpExchange(agent: Dispatcher, req: HttpRequest): Promise
     if (controller.signal.aborted || (code !== undefined && TIMEOUT_CODES.has(code))) {
       throw new HttpFailure('timeout', `no complete answer within ${req.timeoutMs} ms`, code);
     }
-    throw new HttpFailure('network', `${code ?? 'network error'}: ${(error as Error).message}`, code);
+    throw new HttpFailure('network', `${code ?? 'network error'}: ${messageOf(error)}`, code);
   } finally {
     clearTimeout(timer);
   }

@@ -1,6 +1,7 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { ConfigError, decryptSecrets, parseConfig, type KioskConfig } from './config.js';
 import { getPath, isEncrypted, isSecretPath, maskedSecret, SecretBox, SECRET_PATHS, setPath } from './secrets.js';
+import { messageOf } from '../base/errors.js';
 
 export interface Validation {
   readonly ok: boolean;
@@ -26,7 +27,7 @@ export class ConfigFile {
       text = readFileSync(this.path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
-      throw new ConfigError(`cannot read ${this.path}: ${(error as Error).message}`);
+      throw new ConfigError(`cannot read ${this.path}: ${messageOf(error)}`);
     }
     try {
       const parsed = JSON.parse(text) as unknown;
@@ -34,7 +35,7 @@ export class ConfigFile {
         throw new Error('the top level must be an object');
       return parsed as Record<string, unknown>;
     } catch (error) {
-      throw new ConfigError(`${this.path} is not valid JSON: ${(error as Error).message}`);
+      throw new ConfigError(`${this.path} is not valid JSON: ${messageOf(error)}`);
     }
   }
 
@@ -92,7 +93,7 @@ export class ConfigFile {
       raw = this.raw();
       parseConfig(decryptSecrets(raw, this.path), this.path);
     } catch (error) {
-      return { ok: false, problems: (error as Error).message.split('\n').filter(Boolean), warnings };
+      return { ok: false, problems: messageOf(error).split('\n').filter(Boolean), warnings };
     }
     for (const key of SECRET_PATHS) {
       const value = getPath(raw, key);

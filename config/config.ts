@@ -8,6 +8,8 @@ import { ScannerConfig } from '../devices/scanner/config.js';
 import { PrinterConfig } from '../devices/printer/config.js';
 import { TerminalConfig } from '../devices/terminal/config.js';
 import { getPath, isEncrypted, SecretBox, SECRET_PATHS, setPath } from './secrets.js';
+import { ExpectedError } from '../base/errors.js';
+import { messageOf } from '../base/errors.js';
 
 function validTimeZone(zone: string): boolean {
   try {
@@ -197,7 +199,7 @@ export const KioskConfig = z
   });
 export type KioskConfig = z.infer<typeof KioskConfig>;
 
-export class ConfigError extends Error {
+export class ConfigError extends ExpectedError {
   override name = 'ConfigError';
 }
 
@@ -229,14 +231,14 @@ export function loadConfig({ env = process.env }: ConfigSource = {}): KioskConfi
     text = readFileSync(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new ConfigError(`cannot read config file ${path}: ${(error as Error).message}`);
+      throw new ConfigError(`cannot read config file ${path}: ${messageOf(error)}`);
     }
   }
   if (text !== undefined) {
     try {
       raw = JSON.parse(text);
     } catch (error) {
-      throw new ConfigError(`config file ${path} is not valid JSON: ${(error as Error).message}`);
+      throw new ConfigError(`config file ${path} is not valid JSON: ${messageOf(error)}`);
     }
   }
   const config = parseConfig(decryptSecrets(raw, path), path);
@@ -255,7 +257,7 @@ export function decryptSecrets(raw: unknown, configFile: string): unknown {
   try {
     box = SecretBox.forConfig(configFile, { create: false });
   } catch (error) {
-    throw new ConfigError(`cannot read the secret key for ${configFile}: ${(error as Error).message}`);
+    throw new ConfigError(`cannot read the secret key for ${configFile}: ${messageOf(error)}`);
   }
   if (!box) throw new ConfigError(`${configFile} holds encrypted secrets, but secret.key next to it is missing`);
   const copy = structuredClone(raw) as Record<string, unknown>;
@@ -263,7 +265,7 @@ export function decryptSecrets(raw: unknown, configFile: string): unknown {
     try {
       setPath(copy, key, box.decrypt(key, getPath(raw, key) as string));
     } catch (error) {
-      throw new ConfigError((error as Error).message);
+      throw new ConfigError(messageOf(error));
     }
   }
   return copy;

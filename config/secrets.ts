@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { ExpectedError } from '../base/errors.js';
 
 /**
  * Secrets in the config file (the FBS password, the certificate password, the terminal's key
@@ -18,7 +19,7 @@ export type SecretPath = (typeof SECRET_PATHS)[number];
 const PREFIX = 'enc:v1:';
 const KEY_FILE = 'secret.key';
 
-export class SecretsError extends Error {
+export class SecretsError extends ExpectedError {
   override name = 'SecretsError';
 }
 

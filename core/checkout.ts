@@ -13,6 +13,7 @@ import type { Logger } from '../base/log.js';
 import { isStorageFull, StorageFullError } from './storage.js';
 import type { TerminalMonitor } from './terminal-monitor.js';
 import { recordTerminalOutcome, type TerminalRecovery } from './terminal-recovery.js';
+import { messageOf } from '../base/errors.js';
 
 /**
  * A chosen claim that must not be charged now, and why: paid (in FBS or the debtor system),
@@ -70,7 +71,7 @@ export class PaymentNotRecordedError extends Error {
     readonly paymentId: string,
     cause: unknown,
   ) {
-    super(`the terminal's answer for payment ${paymentId} could not be recorded: ${(cause as Error).message}`);
+    super(`the terminal's answer for payment ${paymentId} could not be recorded: ${messageOf(cause)}`);
   }
 }
 
@@ -181,7 +182,7 @@ export class Checkout {
       }
       if (!isStorageFull(error)) throw error;
       if (intent) this.tryToCloseUnsent(intent.id, request.actor);
-      throw new StorageFullError(`the journal could not be written: ${(error as Error).message}`);
+      throw new StorageFullError(`the journal could not be written: ${messageOf(error)}`);
     }
     faultPoint('checkout.after-authorizing-persisted');
 

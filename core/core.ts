@@ -16,6 +16,7 @@ import { OutboxWorker } from './outbox-worker.js';
 import { TerminalMonitor } from './terminal-monitor.js';
 import { TerminalAudit } from './terminal-audit.js';
 import { TerminalRecovery } from './terminal-recovery.js';
+import { messageOf } from '../base/errors.js';
 
 export interface CoreOptions {
   readonly config: KioskConfig & { readonly dataDir: string };
@@ -139,13 +140,7 @@ export class Core {
 
     // A staff void interrupted by a restart: the registrations are held, and whether the terminal
     // reversed the money is not known. Staff check the terminal's journal and void or retry.
-    const interruptedVoids = this.db
-      .prepare(
-        `SELECT DISTINCT p.id FROM payments p JOIN outbox o ON o.payment_id = p.id
-          WHERE o.state = 'held' AND p.state = 'approved'`,
-      )
-      .all() as { id: string }[];
-    for (const { id } of interruptedVoids)
+    for (const id of this.journal.listWithHeldRegistrations())
       this.journal.flagForStaff(id, 'a void was interrupted by a restart: check the terminal journal', 'system');
 
     const inDoubt = this.journal.listInDoubt();
@@ -183,7 +178,7 @@ export class Core {
         results.push(await this.recovery.resolve(payment));
       } catch (error) {
         // Only the database can fail here; the payment stays in doubt for the next start.
-        this.log.error({ paymentId: payment.id, error: (error as Error).message }, 'recovery failed');
+        this.log.error({ paymentId: payment.id, error: messageOf(error) }, 'recovery failed');
       }
     }
     if (results.some((p) => p.state === 'approved')) this.worker.wake();

@@ -8,6 +8,7 @@ import { planDeliveries } from './deliveries.js';
 import type { Logger } from '../base/log.js';
 import type { Reconciliation } from './reconciliation.js';
 import type { ReceiptOutcome, Receipts } from './receipts.js';
+import { messageOf } from '../base/errors.js';
 
 export { StaffActionRefusedError } from '../db/journal.js';
 
@@ -105,7 +106,7 @@ export class PaymentDesk {
     try {
       outcome = await terminal.reverse({ paymentId: id, transactionRef: held.terminalTransactionRef ?? '' });
     } catch (error) {
-      const detail = (error as Error).message;
+      const detail = messageOf(error);
       log.error({ paymentId: id, detail }, 'void: the terminal did not answer; registrations stay held');
       if (journal.get(id).state === 'approved')
         journal.flagForStaff(id, `void unanswered by the terminal (${detail}): check its journal`, actor);

@@ -9,9 +9,11 @@ import {
   type StaffPaymentAction,
 } from '../contract/index.js';
 import type { PaymentJournal } from '../db/journal.js';
-import type { Db } from '../db/open.js';
 import type { OutboxStore } from '../db/outbox.js';
 import { RegistrationPayload } from '../ports/outbox-target.js';
+
+/** What the day's reconciliation reads of the journal: it never writes. */
+type PaymentReads = Pick<PaymentJournal, 'get' | 'latestReason' | 'terminalChecks' | 'idsCreatedBetween'>;
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
@@ -63,17 +65,12 @@ function offsetMs(at: number, timeZone: string): number {
  * every payment that keeps the day from balancing is listed as a mismatch with its reason.
  */
 export class Reconciliation {
-  private readonly byDay;
-
   constructor(
-    db: Db,
-    private readonly journal: PaymentJournal,
-    private readonly outbox: OutboxStore,
+    private readonly journal: PaymentReads,
+    private readonly outbox: Pick<OutboxStore, 'listForPayment'>,
     private readonly timeZone: string,
     private readonly now: () => Date = () => new Date(),
-  ) {
-    this.byDay = db.prepare('SELECT id FROM payments WHERE created_at >= ? AND created_at < ? ORDER BY created_at, id');
-  }
+  ) {}
 
   today(): string {
     return localDate(this.now(), this.timeZone);
@@ -113,8 +110,7 @@ export class Reconciliation {
 
   day(date: string): DayReport {
     const { from, to } = dayBounds(date, this.timeZone);
-    const ids = this.byDay.all(from, to) as { id: string }[];
-    const payments = ids.map(({ id }) => this.entry(this.journal.get(id)));
+    const payments = this.journal.idsCreatedBetween(from, to).map((id) => this.entry(this.journal.get(id)));
     const mismatches = payments.flatMap(mismatchesOf);
     return {
       date,

@@ -11,10 +11,11 @@ import { blocks, type ClaimStanding } from './claim-standing.js';
 import { StorageFullError } from './storage.js';
 import type { Logger } from '../base/log.js';
 import type { Receipts } from './receipts.js';
+import { ExpectedError } from '../base/errors.js';
 
 export type Language = 'da' | 'en';
 
-export class CommandRejectedError extends Error {
+export class CommandRejectedError extends ExpectedError {
   override name = 'CommandRejectedError';
 }
 

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import type { AuditEntry } from '../db/audit.js';
 import type { StaffAccount, StaffAccountStore, StaffRole } from '../db/staff-accounts.js';
+import { ExpectedError } from '../base/errors.js';
 
 /**
  * Who may do what at the kiosk besides borrowers. Two roles, deliberately disjoint where money
@@ -103,13 +104,12 @@ interface AttemptOutcome {
   readonly result: { readonly ok: true } | Exclude<LoginResult, { ok: true }>;
 }
 
-export class AccessDeniedError extends Error {
+export class AccessDeniedError extends ExpectedError {
   constructor(
     readonly reason: 'not-logged-in' | 'not-allowed',
     message: string,
   ) {
     super(message);
-    this.name = 'AccessDeniedError';
   }
 }
 

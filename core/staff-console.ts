@@ -32,6 +32,7 @@ import { maskIdentifier } from '../base/redact.js';
 import { getPath, SECRET_PATHS } from '../config/secrets.js';
 import type { KioskSession, Language } from './session.js';
 import { AccessDeniedError, cardHash, ROLE_CAPABILITIES, type Capability, type StaffAccess } from './staff-access.js';
+import { messageOf } from '../base/errors.js';
 
 /** Which capability each request needs: the one place the screens' permissions are decided. */
 const REQUIRES: Readonly<Record<StaffRequest['op'], Capability>> = {
@@ -339,7 +340,7 @@ export class StaffConsole {
     } catch (error) {
       if (error instanceof FbsError && error.code === 'invalid-credentials')
         return { kind: 'fbs-lookup', found: false, detail: 'logged in; FBS does not know this card' };
-      return { kind: 'fbs-lookup', found: false, detail: (error as Error).message };
+      return { kind: 'fbs-lookup', found: false, detail: messageOf(error) };
     }
   }
 
@@ -353,7 +354,7 @@ export class StaffConsole {
     try {
       cert = readPkcs12(file, password);
     } catch (error) {
-      throw new StaffActionRefusedError(`the certificate cannot be read: ${(error as Error).message}`);
+      throw new StaffActionRefusedError(`the certificate cannot be read: ${messageOf(error)}`);
     }
     const expired = certificateProblems(cert).find((p) => p.kind !== 'expires-soon');
     if (expired) throw new StaffActionRefusedError(expired.message);
@@ -382,7 +383,7 @@ export class StaffConsole {
           testCall = 'test call answered (SøgDelfordring)';
         }
       } catch (error) {
-        testCall = `test call failed: ${(error as Error).message}`;
+        testCall = `test call failed: ${messageOf(error)}`;
       } finally {
         await oeir.close();
       }

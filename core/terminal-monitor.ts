@@ -1,5 +1,6 @@
 import type { PaymentTerminal, TerminalHealth } from '../ports/payment-terminal.js';
 import type { Logger } from '../base/log.js';
+import { messageOf } from '../base/errors.js';
 
 /**
  * Knows whether card payment is possible right now. It asks the terminal (login) at start and
@@ -46,9 +47,7 @@ export class TerminalMonitor {
   start(): void {
     if (this.timer) return;
     const tick = (): void => {
-      this.check().catch((error: unknown) =>
-        this.log.error({ error: (error as Error).message }, 'terminal check failed'),
-      );
+      this.check().catch((error: unknown) => this.log.error({ error: messageOf(error) }, 'terminal check failed'));
     };
     tick();
     this.timer = setInterval(tick, this.intervalMs);

@@ -4,6 +4,7 @@ import type { PaymentTerminal, TerminalOutcome, TerminalStatus } from '../ports/
 import { planDeliveries } from './deliveries.js';
 import { faultPoint } from '../base/faults.js';
 import type { Logger } from '../base/log.js';
+import { messageOf } from '../base/errors.js';
 
 /**
  * Writes what the terminal said about a payment into the journal: an approval together with the
@@ -109,7 +110,7 @@ export class TerminalRecovery {
       try {
         status = await this.terminal.status({ paymentId: payment.id, requestRef });
       } catch (error) {
-        last = (error as Error).message;
+        last = messageOf(error);
       }
       if (status?.state === 'final') {
         this.log.info(

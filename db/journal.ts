@@ -13,17 +13,18 @@ import type { AuditLog } from './audit.js';
 import type { Db } from './open.js';
 import type { OutboxRow, OutboxSpec, OutboxStore, FinalOutcome } from './outbox.js';
 import { TerminalCheckStore, type TerminalCheck } from './terminal-checks.js';
+import { ExpectedError } from '../base/errors.js';
 
 export class IllegalTransitionError extends Error {
   override name = 'IllegalTransitionError';
 }
 
-export class PaymentNotFoundError extends Error {
+export class PaymentNotFoundError extends ExpectedError {
   override name = 'PaymentNotFoundError';
 }
 
 /** A staff action that the payment's state does not allow; nothing was changed. */
-export class StaffActionRefusedError extends Error {
+export class StaffActionRefusedError extends ExpectedError {
   override name = 'StaffActionRefusedError';
 }
 
@@ -473,6 +474,28 @@ export class PaymentJournal {
   /** Payments where money may have been taken but the outcome is not recorded. */
   listInDoubt(): Payment[] {
     return this.listByState(IN_DOUBT_STATES);
+  }
+
+  /**
+   * Approved payments whose registrations are held: a staff void that a restart interrupted (the
+   * void holds the registrations before it asks the terminal to reverse the money).
+   */
+  listWithHeldRegistrations(): string[] {
+    const rows = this.db
+      .prepare(
+        `SELECT DISTINCT p.id FROM payments p JOIN outbox o ON o.payment_id = p.id
+          WHERE o.state = 'held' AND p.state = 'approved' ORDER BY p.id`,
+      )
+      .all() as { id: string }[];
+    return rows.map((r) => r.id);
+  }
+
+  /** Ids of the payments created in [fromIso, toIso), oldest first. */
+  idsCreatedBetween(fromIso: string, toIso: string): string[] {
+    const rows = this.db
+      .prepare('SELECT id FROM payments WHERE created_at >= ? AND created_at < ? ORDER BY created_at, id')
+      .all(fromIso, toIso) as { id: string }[];
+    return rows.map((r) => r.id);
   }
 
   /** Runs inside the outbox's transaction when a delivery reaches a final state. */

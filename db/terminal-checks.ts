@@ -21,13 +21,6 @@ export interface DueCheck {
 }
 
 /** Payments where the terminal and the journal disagree about whether money was taken. */
-export interface TerminalDisagreements {
-  /** The terminal captured; the journal says declined, or staff have not yet settled the flag it raised. */
-  readonly capturedNotRecorded: number;
-  /** The journal says charged; the terminal says it took nothing. */
-  readonly recordedNotCaptured: number;
-}
-
 interface CheckRow {
   payment_id: string;
   outcome: TerminalCheck['outcome'];
@@ -100,26 +93,6 @@ export class TerminalCheckStore {
       requestRef: r.request_ref,
     }));
   }
-}
-
-/**
- * Disagreements between the terminal's record and the journal that staff have not settled yet.
- * Takes any handle (the doctor and the command line open the journal read-only).
- */
-export function terminalDisagreements(db: Db): TerminalDisagreements {
-  const count = (sql: string): number => (db.prepare(sql).get() as { n: number }).n;
-  return {
-    capturedNotRecorded: count(
-      `SELECT COUNT(*) AS n FROM terminal_checks c JOIN payments p ON p.id = c.payment_id
-        WHERE c.outcome = 'captured' AND p.state IN ('declined','needs_attention')
-          AND NOT EXISTS (SELECT 1 FROM payment_transitions t WHERE t.payment_id = p.id AND t.to_state = 'approved')`,
-    ),
-    recordedNotCaptured: count(
-      `SELECT COUNT(*) AS n FROM terminal_checks c JOIN payments p ON p.id = c.payment_id
-        WHERE c.outcome <> 'captured' AND p.state IN ('approved','settled','needs_attention')
-          AND p.terminal_transaction_ref IS NOT NULL`,
-    ),
-  };
 }
 
 function fromRow(row: CheckRow): TerminalCheck {

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { PollTimer } from './poll-timer.js';
 import type { ScanSink, ScanSource } from './scan-hub.js';
+import { messageOf } from '../../base/errors.js';
 
 /**
  * HID-POS scanners (USB HID usage page 0x8C, "Bar Code Scanner"), read with `node-hid`.
@@ -122,7 +123,7 @@ export async function loadNodeHid(importer: () => Promise<unknown> = () => impor
     hid = module.default ?? module;
     await hid.devicesAsync();
   } catch (error) {
-    const message = (error as Error).message ?? String(error);
+    const message = messageOf(error) ?? String(error);
     const hint = /libusb/iu.test(message)
       ? ' Install the libusb-1.0 library (Debian/Ubuntu: apt-get install libusb-1.0-0).'
       : /permission|EACCES/iu.test(message)
@@ -209,7 +210,7 @@ export class HidPosScannerSource implements ScanSource {
       try {
         this.backend = await this.loadBackend();
       } catch (error) {
-        this.sink.status('unavailable', (error as Error).message);
+        this.sink.status('unavailable', messageOf(error));
         this.options.log.error({ source: this.id, err: error }, 'HID scanner unavailable');
         return;
       }
@@ -234,7 +235,7 @@ export class HidPosScannerSource implements ScanSource {
     try {
       device = await backend.open(found.path);
     } catch (error) {
-      this.sink.status('waiting', `cannot open ${found.product || found.path}: ${(error as Error).message}`);
+      this.sink.status('waiting', `cannot open ${found.product || found.path}: ${messageOf(error)}`);
       this.poll.schedule(() => this.connect(backend));
       return;
     }

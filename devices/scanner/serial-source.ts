@@ -3,6 +3,7 @@ import { CodeFramer, type Suffix } from './framing.js';
 import { PollTimer } from './poll-timer.js';
 import type { ScanSink, ScanSource } from './scan-hub.js';
 import { loadSerialPort, type SerialPortHandle, type SerialPortModule } from '../serial-port.js';
+import { messageOf } from '../../base/errors.js';
 
 export interface SerialScannerOptions {
   /** A device path (/dev/ttyACM0, COM3), or empty to find the port by vendorId/productId. */
@@ -59,7 +60,7 @@ export class SerialScannerSource implements ScanSource {
     try {
       module = await this.load();
     } catch (error) {
-      this.sink.status('unavailable', `the serial port driver could not be loaded: ${(error as Error).message}`);
+      this.sink.status('unavailable', `the serial port driver could not be loaded: ${messageOf(error)}`);
       this.options.log.error({ err: error, source: this.id }, 'serial scanner driver unavailable');
       return;
     }

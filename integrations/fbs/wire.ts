@@ -2,6 +2,7 @@ import { isLosslessNumber, LosslessNumber, parse, stringify } from 'lossless-jso
 import { z } from 'zod';
 import { kronerTextToOre, MoneyFormatError } from '../../contract/index.js';
 import { FbsError } from './errors.js';
+import { messageOf } from '../../base/errors.js';
 
 /**
  * FBS's JSON, read without losing a digit. Ids are int64 and amounts are doubles; JSON.parse
@@ -14,7 +15,7 @@ export function parseFbsJson(text: string): unknown {
     return parse(text);
   } catch (error) {
     // Syntax errors, and RangeError from absurd nesting: either way, not trustworthy.
-    throw new FbsError('bad-response', `FBS sent malformed JSON: ${(error as Error).message.slice(0, 200)}`);
+    throw new FbsError('bad-response', `FBS sent malformed JSON: ${messageOf(error).slice(0, 200)}`);
   }
 }
 

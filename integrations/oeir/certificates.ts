@@ -1,5 +1,6 @@
 import forge from 'node-forge';
 import { OeirError } from './errors.js';
+import { messageOf } from '../../base/errors.js';
 
 /**
  * The organisation's certificate (FOCES/OCES3) for mutual TLS with Serviceplatformen, read from
@@ -29,7 +30,7 @@ export function readPkcs12(file: Buffer, password: string): OrganisationCertific
   try {
     p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(file.toString('binary')), false, password);
   } catch (error) {
-    const message = (error as Error).message;
+    const message = messageOf(error);
     if (/MAC could not be verified|Invalid password/i.test(message)) {
       throw new OeirError('certificate', 'the certificate password is wrong (PKCS#12 mac verify failure)');
     }

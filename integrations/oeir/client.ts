@@ -15,6 +15,7 @@ import {
   type SubClaimStatus,
 } from './mapping.js';
 import { createSoapTransport, type SoapTransport } from './transport.js';
+import { messageOf } from '../../base/errors.js';
 
 export interface OeirClientOptions {
   readonly wsdlPath: string;
@@ -72,7 +73,7 @@ export class OeirClient {
       return new OeirClient(client, transport, options);
     } catch (error) {
       transport.close();
-      throw new OeirError('certificate', `cannot load the ØiR WSDL ${options.wsdlPath}: ${(error as Error).message}`);
+      throw new OeirError('certificate', `cannot load the ØiR WSDL ${options.wsdlPath}: ${messageOf(error)}`);
     }
   }
 

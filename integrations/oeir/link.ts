@@ -10,6 +10,7 @@ import type { Logger } from '../../base/log.js';
 import type { OeirClient } from './client.js';
 import { OeirError } from './errors.js';
 import type { DebtorPayment, DebtorReceipt, SubClaimStatus } from './mapping.js';
+import { messageOf } from '../../base/errors.js';
 
 /** Whether the kiosk can reach ØiR now, for the borrower's and the staff's screens. */
 export interface LinkStatus {
@@ -85,7 +86,7 @@ export class OeirLink {
         try {
           return await fn();
         } catch (error) {
-          if (!(error instanceof OeirError && error.kind === 'business')) this.lastFailure = (error as Error).message;
+          if (!(error instanceof OeirError && error.kind === 'business')) this.lastFailure = messageOf(error);
           throw error;
         }
       });

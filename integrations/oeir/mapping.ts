@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { kronerTextToOre, oreToKronerText } from '../../contract/index.js';
 import { OeirError } from './errors.js';
+import { messageOf } from '../../base/errors.js';
 
 /**
  * The one module that knows the shape of the DebitorIndbetalingAfsend messages (MODELLED: see
@@ -93,7 +94,7 @@ const Amount = z.string().transform((text, ctx) => {
   try {
     return kronerTextToOre(text);
   } catch (error) {
-    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    ctx.addIssue({ code: 'custom', message: messageOf(error) });
     return z.NEVER;
   }
 });

@@ -1,5 +1,6 @@
 import { OeirError } from './errors.js';
 import type { OeirLink } from './link.js';
+import { messageOf } from '../../base/errors.js';
 
 /** A debtor-route claim as the kiosk showed it. */
 export interface DebtorClaimShown {
@@ -41,7 +42,7 @@ export async function lookUpDebtorClaims(
     statuses = new Map((await link.search(claims.map((c) => c.feeId))).map((s) => [s.feeId, s]));
   } catch (error) {
     if (error instanceof OeirError && error.kind === 'business') throw error;
-    throw new DebtorSystemUnreachableError(`the debtor system cannot be asked: ${(error as Error).message}`, {
+    throw new DebtorSystemUnreachableError(`the debtor system cannot be asked: ${messageOf(error)}`, {
       cause: error,
     });
   }

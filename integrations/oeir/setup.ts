@@ -15,6 +15,7 @@ import {
 } from './precharge.js';
 import { createCertificateAuthority, toPkcs12 } from '../../base/sandbox-pki.js';
 import { DEFAULT_WSDL, DEMO_DEBTOR_CLAIMS, DEMO_MUNICIPALITY_CVR, OeirSandbox } from './sandbox/server.js';
+import { messageOf } from '../../base/errors.js';
 
 /** Serviceplatformen endpoints (modelled: the exact path comes with the integration package). */
 const ENDPOINTS = {
@@ -74,13 +75,13 @@ export async function setUpOeir(config: OeirConfig, log: Logger): Promise<OeirSe
     try {
       certificate = readPkcs12(readFileSync(config.certificatePath), config.certificatePassword);
     } catch (error) {
-      problems.push(`ØiR certificate ${config.certificatePath}: ${(error as Error).message}`);
+      problems.push(`ØiR certificate ${config.certificatePath}: ${messageOf(error)}`);
     }
     if (config.caPath) {
       try {
         caPem = readFileSync(config.caPath, 'utf8');
       } catch (error) {
-        problems.push(`ØiR CA file ${config.caPath}: ${(error as Error).message}`);
+        problems.push(`ØiR CA file ${config.caPath}: ${messageOf(error)}`);
       }
     }
   }
@@ -100,7 +101,7 @@ export async function setUpOeir(config: OeirConfig, log: Logger): Promise<OeirSe
       });
       link = new OeirLink(client, config.breaker, log);
     } catch (error) {
-      problems.push((error as Error).message);
+      problems.push(messageOf(error));
     }
   }
   for (const problem of problems) log.error({ problem }, 'ØiR problem');

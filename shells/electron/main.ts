@@ -14,6 +14,7 @@ import { createLogger, type Logger } from '../../base/log.js';
 import { contentType, rendererFile, SECURITY_HEADERS } from '../serve/renderer-files.js';
 import { bridgeWindowToCore } from './ipc-bridge.js';
 import { CrashLoopBreaker, isBlockedShortcut } from './window-guards.js';
+import { messageOf } from '../../base/errors.js';
 
 const SCHEME = 'kiosk';
 const ORIGIN = `${SCHEME}://app`;
@@ -39,7 +40,7 @@ async function start(): Promise<void> {
   } catch (error) {
     // A wrong configuration or a damaged journal: say so on the screen and stop; never run
     // half a kiosk.
-    dialog.showErrorBox('Betalingsautomaten kan ikke starte', (error as Error).message);
+    dialog.showErrorBox('Betalingsautomaten kan ikke starte', messageOf(error));
     app.exit(3);
     return;
   }

@@ -1,10 +1,8 @@
 import { KioskCommand, type KioskEvent } from '../../contract/index.js';
 import type { Logger } from '../../base/log.js';
-import { StaffActionRefusedError } from '../../core/payment-desk.js';
-import { CommandRejectedError, type KioskSession } from '../../core/session.js';
-import { AccessDeniedError } from '../../core/staff-access.js';
+import type { KioskSession } from '../../core/session.js';
 import type { StaffConsole } from '../../core/staff-console.js';
-import { ConfigError } from '../../config/config.js';
+import { ExpectedError } from '../../base/errors.js';
 
 /** What a screen drives: the borrower's session and staff mode. */
 export interface ScreenTargets {
@@ -53,11 +51,9 @@ export function receiveCommand(
     targets.staff.request(data.request).then(
       (result) => reply({ type: 'staff.result', requestId: data.requestId, answer: { ok: true, result } }),
       (error: unknown) => {
-        const expected = [AccessDeniedError, StaffActionRefusedError, CommandRejectedError, ConfigError].some(
-          (kind) => error instanceof kind,
-        );
+        const expected = error instanceof ExpectedError;
         if (!expected) log.error({ err: error, request: data.request.op }, 'staff request failed');
-        const message = expected ? (error as Error).message : 'internal error: see the kiosk log';
+        const message = expected ? error.message : 'internal error: see the kiosk log';
         reply({
           type: 'staff.result',
           requestId: data.requestId,
@@ -68,8 +64,7 @@ export function receiveCommand(
     return;
   }
   run(targets, data).catch((error: unknown) => {
-    if (error instanceof CommandRejectedError || error instanceof StaffActionRefusedError)
-      reply({ type: 'command.rejected', reason: error.message });
+    if (error instanceof ExpectedError) reply({ type: 'command.rejected', reason: error.message });
     else {
       log.error({ err: error, command: data.type }, 'command failed');
       reply({ type: 'command.rejected', reason: 'internal error' });

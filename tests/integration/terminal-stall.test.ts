@@ -106,12 +106,7 @@ describe('a payment request stalled on the wire past a restart', () => {
         expect(flagged).toMatchObject({ state: 'needs_attention', terminalTransactionRef: capture.poiTransactionId });
 
         // The day report: the capture is counted and listed for staff; card total = the terminal's.
-        const reconciliation = new Reconciliation(
-          restarted.core.db,
-          restarted.core.journal,
-          restarted.core.outbox,
-          'Europe/Copenhagen',
-        );
+        const reconciliation = new Reconciliation(restarted.core.journal, restarted.core.outbox, 'Europe/Copenhagen');
         const day = reconciliation.day(reconciliation.today());
         expect(day.balanced).toBe(false);
         expect(day.mismatches.map((m) => m.kind)).toEqual(['needs-attention']);

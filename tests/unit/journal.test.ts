@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '../../db/audit.js';
 import { ClaimAlreadyChargedError, IllegalTransitionError } from '../../db/journal.js';
-import { terminalDisagreements } from '../../db/terminal-checks.js';
+import { JournalReader } from '../../db/readable.js';
 import { planDeliveries } from '../../core/deliveries.js';
 import { line } from '../support/fixtures.js';
 import { openStores, type Stores } from '../support/stores.js';
@@ -207,7 +207,10 @@ describe('claims the journal holds (never charged twice)', () => {
     expect(s.journal.latestReason(p.id)).toMatch(/^terminal-capture: the terminal took 2500 øre \(reference TX-LATE\)/);
     // Now it holds its claim again: the money was taken.
     expect(s.journal.chargesForFees(['101'])).toEqual([expect.objectContaining({ paymentId: p.id, charged: true })]);
-    expect(terminalDisagreements(s.db)).toEqual({ capturedNotRecorded: 1, recordedNotCaptured: 0 });
+    expect(JournalReader.over(s.db).terminalDisagreements()).toEqual({
+      capturedNotRecorded: 1,
+      recordedNotCaptured: 0,
+    });
     expect(s.journal.terminalChecks.get(p.id)).toMatchObject({ outcome: 'captured', capturedOre: 2500 });
     expect(verifyAuditChain(s.db).ok).toBe(true);
   });

@@ -26,6 +26,7 @@ import {
   type MessageCategory,
   type PaymentResponseBody,
 } from './messages.js';
+import { messageOf } from '../../../base/errors.js';
 
 export interface NexoTerminalOptions {
   /** The terminal's Terminal API address, e.g. https://192.168.1.40:8443/nexo. */
@@ -113,7 +114,7 @@ export class NexoTerminal implements PaymentTerminal {
         detail: `login refused: ${login.Response.ErrorCondition ?? 'no reason'}`,
       };
     } catch (error) {
-      const detail = (error as Error).message;
+      const detail = messageOf(error);
       if (error instanceof TerminalNotReachedError || error instanceof TerminalAnswerLostError)
         return { available: false, reason: 'unreachable', detail };
       return { available: false, reason: 'error', detail };
@@ -169,7 +170,7 @@ export class NexoTerminal implements PaymentTerminal {
         },
       });
     } catch (error) {
-      this.options.log.warn({ paymentId, error: (error as Error).message }, 'abort could not be sent');
+      this.options.log.warn({ paymentId, error: messageOf(error) }, 'abort could not be sent');
     }
   }
 
@@ -218,7 +219,7 @@ export class NexoTerminal implements PaymentTerminal {
     try {
       message = this.options.codec.decode('SaleToPOIRequest', body, TerminalNotification);
     } catch (error) {
-      this.options.log.warn({ error: (error as Error).message }, 'terminal notification refused');
+      this.options.log.warn({ error: messageOf(error) }, 'terminal notification refused');
       return;
     }
     const { MessageHeader: header, DisplayRequest: display, EventNotification: event } = message.SaleToPOIRequest;

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeNow } from '../../../base/loopback-server.js';
 import type { Logger } from '../../../base/log.js';
+import { messageOf } from '../../../base/errors.js';
 
 const MAX_BODY_BYTES = 256 * 1024;
 
@@ -45,7 +46,7 @@ export async function listenForNotifications(options: {
       try {
         options.onMessage(Buffer.concat(chunks).toString('utf8'));
       } catch (error) {
-        options.log.error({ error: (error as Error).message }, 'terminal notification handler failed');
+        options.log.error({ error: messageOf(error) }, 'terminal notification handler failed');
       }
     });
   });

@@ -10,6 +10,7 @@ import { createCertificateAuthority } from '../../../base/sandbox-pki.js';
 import { encryptedCodec, NexoMessageError, plainCodec, type NexoCodec } from '../nexo/codec.js';
 import type { NexoKey } from '../nexo/crypto.js';
 import { PROTOCOL_VERSION, SaleToPOIRequest, type MessageCategory, type MessageHeader } from '../nexo/messages.js';
+import { messageOf } from '../../../base/errors.js';
 
 /**
  * A card terminal on loopback that speaks the same protocol as a real one (nexo JSON over
@@ -532,7 +533,7 @@ export class TerminalSimulator {
       }
       json(404, { error: 'no such control' });
     } catch (error) {
-      json(400, { error: (error as Error).message });
+      json(400, { error: messageOf(error) });
     }
   }
 }

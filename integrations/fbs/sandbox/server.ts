@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { LosslessNumber, parse, stringify } from 'lossless-json';
 import { closeNow, readRequestBody } from '../../../base/loopback-server.js';
 import { DEMO_BORROWERS, SANDBOX_CLIENT, type SeedBorrower, type SeedFee } from './seed.js';
+import { messageOf } from '../../../base/errors.js';
 
 /**
  * The FBS sandbox: an HTTP server with the endpoints and JSON shapes of the FBS external API
@@ -204,9 +205,7 @@ export class FbsSandbox {
       answer = routed.answer;
     } catch (error) {
       answer =
-        error instanceof HttpAnswer
-          ? error
-          : new HttpAnswer(400, { message: `bad request: ${(error as Error).message}` });
+        error instanceof HttpAnswer ? error : new HttpAnswer(400, { message: `bad request: ${messageOf(error)}` });
     }
     this.exchanges.push({
       operation,
@@ -394,7 +393,7 @@ export class FbsSandbox {
       }
       reply(404, { message: 'no such control' });
     } catch (error) {
-      reply(400, { message: (error as Error).message });
+      reply(400, { message: messageOf(error) });
     }
   }
 
