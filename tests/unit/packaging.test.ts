@@ -40,7 +40,7 @@ describe('electron-builder.yml', () => {
     expect(pkg.main).toBe('dist/shells/electron/main.js');
     const build = readFileSync(`${root}/tsconfig.build.json`, 'utf8');
     expect(build).toMatch(/"outDir": "dist"/u);
-    expect(build).toMatch(/"include": \[[^\]]*"main"/u);
+    expect(build).toMatch(/"include": \[[^\]]*"shells"/u);
     const shell = readFileSync(`${root}/shells/electron/main.ts`, 'utf8');
     expect(shell).toContain("join(here, 'preload.cjs')");
   });
