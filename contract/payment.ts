@@ -38,6 +38,29 @@ export function canTransition(from: PaymentState, to: PaymentState): boolean {
 }
 
 /** States in which money may have been taken but the kiosk does not know: recovery needed. */
+/**
+ * Why a payment was declined, as a code kept in its own column (the text beside it is for
+ * people). The terminal's reasons, and the kiosk's own: never sent (the journal could not be
+ * written), abandoned (a restart before the terminal was asked), declined by staff, or by the
+ * terminal's own record found later.
+ */
+export const DeclineCode = z.enum([
+  'refused',
+  'cancelled',
+  'aborted',
+  'card-removed',
+  'wrong-pin',
+  'busy',
+  'logged-out',
+  'not-received',
+  'other',
+  'abandoned',
+  'not-sent',
+  'staff',
+  'terminal-check',
+]);
+export type DeclineCode = z.infer<typeof DeclineCode>;
+
 export const IN_DOUBT_STATES: readonly PaymentState[] = ['authorizing', 'unknown'];
 
 /**

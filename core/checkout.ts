@@ -203,7 +203,7 @@ export class Checkout {
       if (error instanceof TerminalNotReachedError) {
         log.warn({ paymentId: intent.id, reason }, 'terminal not reached: nothing was charged');
         monitor.report({ available: false, reason: 'unreachable', detail: reason });
-        return journal.decline(intent.id, `not-received: ${reason}`, request.actor);
+        return journal.decline(intent.id, 'not-received', reason, request.actor);
       }
       log.error({ paymentId: intent.id, reason }, 'terminal answer lost: asking the terminal what happened');
       let unknown: Payment;
@@ -243,7 +243,8 @@ export class Checkout {
     for (const unsent of this.parts.journal.listByState(['created'])) {
       this.parts.journal.decline(
         unsent.id,
-        'abandoned: the journal could not be written before the terminal was asked',
+        'abandoned',
+        'the journal could not be written before the terminal was asked',
         actor,
       );
       this.parts.log.warn({ paymentId: unsent.id }, 'closed an intent that was never sent to the terminal');
@@ -255,7 +256,8 @@ export class Checkout {
     try {
       this.parts.journal.decline(
         paymentId,
-        'not sent: the journal could not be written before the terminal was asked',
+        'not-sent',
+        'the journal could not be written before the terminal was asked',
         actor,
       );
     } catch (error) {

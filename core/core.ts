@@ -136,7 +136,7 @@ export class Core {
     // was never sent to the terminal: no money moved, and it is safe to close.
     const abandoned = this.journal.listByState(['created']).map((p) => p.id);
     for (const id of abandoned)
-      this.journal.decline(id, 'abandoned: the kiosk restarted before the terminal was asked', 'system');
+      this.journal.decline(id, 'abandoned', 'the kiosk restarted before the terminal was asked', 'system');
 
     // A staff void interrupted by a restart: the registrations are held, and whether the terminal
     // reversed the money is not known. Staff check the terminal's journal and void or retry.

@@ -82,7 +82,7 @@ export class PaymentDesk {
       }
       case 'not-charged':
         this.require(id, 'resolve-not-charged');
-        journal.decline(id, `staff: ${reason}`, actor);
+        journal.decline(id, 'staff', reason, actor);
         break;
       case 'registered':
         this.require(id, 'resolve-registered');

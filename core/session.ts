@@ -1,4 +1,4 @@
-import type { Claim, ClaimNote, KioskCommand, PaymentLine, SessionView } from '../contract/index.js';
+import type { Claim, ClaimNote, DeclineCode, KioskCommand, PaymentLine, SessionView } from '../contract/index.js';
 import type { PaymentJournal } from '../db/journal.js';
 import { parseScan, type CodeRules } from '../devices/scanner/codes.js';
 import type { ScanEvent, ScanHub } from '../devices/scanner/scan-hub.js';
@@ -323,12 +323,12 @@ export class KioskSession {
         await this.approved(generation, payment.id);
         return;
       case 'declined': {
-        const reason = journal.latestReason(payment.id) ?? '';
+        const code = journal.declineCode(payment.id);
         // The terminal never got the request, or is logged out: nothing was charged, and the
         // borrower should hear that card payment is out of service, not "try again".
-        if (/^(not-received|logged-out)\b/u.test(reason)) {
+        if (code === 'not-received' || code === 'logged-out') {
           this.show({ screen: 'error', code: 'card-payment-unavailable', messageKey: null });
-        } else this.show({ screen: 'declined', reason: declineReason(reason) });
+        } else this.show({ screen: 'declined', reason: declineReason(code) });
         return;
       }
       default:
@@ -465,9 +465,8 @@ function lineFor(claim: Claim): PaymentLine {
 }
 
 function declineReason(
-  reason: string | null,
+  code: DeclineCode | null,
 ): 'refused' | 'cancelled' | 'card-removed' | 'wrong-pin' | 'not-completed' {
-  const code = (reason ?? '').split(/[:\s]/u, 1)[0];
   if (code === 'cancelled' || code === 'aborted') return 'cancelled';
   if (code === 'refused' || code === 'card-removed' || code === 'wrong-pin') return code;
   return 'not-completed';

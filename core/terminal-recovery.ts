@@ -20,8 +20,7 @@ export function recordTerminalOutcome(
 ): Payment {
   if (outcome.outcome === 'declined') {
     log.info({ paymentId: payment.id, reason: outcome.reason }, 'payment declined');
-    const detail = outcome.detail ? `: ${outcome.detail}` : '';
-    return journal.decline(payment.id, `${outcome.reason}${detail}`, actor);
+    return journal.decline(payment.id, outcome.reason, outcome.detail ?? '', actor);
   }
   if (outcome.authorizedOre !== null && outcome.authorizedOre !== payment.amountOre) {
     log.error(
@@ -138,9 +137,10 @@ export class TerminalRecovery {
         if (now >= provenAfter) {
           return this.journal.decline(
             payment.id,
+            'not-received',
             fenced
-              ? 'not-received: the terminal never received the request (start prevented first)'
-              : 'not-received: the terminal never received the request (asked again after it could no longer arrive)',
+              ? 'the terminal never received the request (start prevented first)'
+              : 'the terminal never received the request (asked again after it could no longer arrive)',
             actor,
           );
         }

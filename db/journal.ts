@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   canTransition,
   CLAIM_HOLDING_STATES,
+  DeclineCode,
   IN_DOUBT_STATES,
   PaymentLine,
   type Channel,
@@ -123,8 +124,8 @@ export class PaymentJournal {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       insertTransition: db.prepare(
-        `INSERT INTO payment_transitions (payment_id, from_state, to_state, reason, at)
-         VALUES (?, ?, ?, ?, ?)`,
+        `INSERT INTO payment_transitions (payment_id, from_state, to_state, reason, code, at)
+         VALUES (?, ?, ?, ?, ?, ?)`,
       ),
       // Compare-and-set on the state: a move from a state the payment is no longer in fails.
       setState: db.prepare(
@@ -138,6 +139,11 @@ export class PaymentJournal {
       lines: db.prepare('SELECT * FROM payment_lines WHERE payment_id = ? ORDER BY line_no'),
       byStates: db.prepare(
         `SELECT id FROM payments WHERE state IN (SELECT value FROM json_each(?)) ORDER BY created_at, id`,
+      ),
+      declineCode: db.prepare(
+        `SELECT t.code FROM payment_transitions t JOIN payments p ON p.id = t.payment_id
+          WHERE t.payment_id = ? AND p.state = 'declined' AND t.to_state = 'declined'
+          ORDER BY t.rowid DESC LIMIT 1`,
       ),
       latestReason: db.prepare(
         'SELECT reason FROM payment_transitions WHERE payment_id = ? ORDER BY rowid DESC LIMIT 1',
@@ -192,7 +198,7 @@ export class PaymentJournal {
             l.amountOre,
           ),
         );
-        this.stmts.insertTransition.run(id, null, 'created', null, at);
+        this.stmts.insertTransition.run(id, null, 'created', null, null, at);
         this.audit.append({
           actor: input.actor,
           action: 'payment.created',
@@ -241,8 +247,9 @@ export class PaymentJournal {
     });
   }
 
-  decline(id: string, reason: string, actor = 'kiosk'): Payment {
-    return this.transition(id, 'declined', { actor, reason });
+  /** Declined: `code` says why (kept as a code), `detail` says it for people. */
+  decline(id: string, code: DeclineCode, detail: string, actor = 'kiosk'): Payment {
+    return this.transition(id, 'declined', { actor, code, reason: detail ? `${code}: ${detail}` : code });
   }
 
   /** The terminal's answer was lost (timeout, crash): recovery must ask the terminal. */
@@ -361,7 +368,7 @@ export class PaymentJournal {
           return;
         }
         if (undecided && resolve && 'decline' in resolve && check.outcome === 'not-captured') {
-          this.decline(payment.id, "terminal-check: the terminal's own record shows the payment failed", 'system');
+          this.decline(payment.id, 'terminal-check', "the terminal's own record shows the payment failed", 'system');
           return;
         }
         if (check.outcome === 'captured' && payment.state === 'declined') {
@@ -413,6 +420,12 @@ export class PaymentJournal {
   /** Registrations of this payment not yet delivered (queued, sending or rejected). */
   undeliveredCount(id: string): number {
     return (this.stmts.openDeliveries.get(id) as { n: number }).n;
+  }
+
+  /** Why the payment was declined, as its code; null if it is not (or was never) declined. */
+  declineCode(id: string): DeclineCode | null {
+    const row = this.stmts.declineCode.get(id) as { code: string | null } | undefined;
+    return row?.code ? DeclineCode.catch('other').parse(row.code) : null;
   }
 
   /** The reason given with the payment's latest state change (e.g. why it was declined). */
@@ -529,7 +542,13 @@ export class PaymentJournal {
   private transition(
     id: string,
     to: PaymentState,
-    options: { actor: string; reason?: string; terminalTransactionRef?: string; within?: () => void },
+    options: {
+      actor: string;
+      reason?: string;
+      code?: DeclineCode;
+      terminalTransactionRef?: string;
+      within?: () => void;
+    },
   ): Payment {
     this.db
       .transaction(() => {
@@ -547,7 +566,7 @@ export class PaymentJournal {
           ref: options.terminalTransactionRef ?? null,
         }).changes;
         if (changed !== 1) throw new IllegalTransitionError(`payment ${id} changed state concurrently`);
-        this.stmts.insertTransition.run(id, current.state, to, options.reason ?? null, at);
+        this.stmts.insertTransition.run(id, current.state, to, options.reason ?? null, options.code ?? null, at);
         options.within?.();
         this.audit.append({
           actor: options.actor,

@@ -6,6 +6,7 @@ import { m005TerminalRequest } from './005-terminal-request.js';
 import { m006StaffAccounts } from './006-staff-accounts.js';
 import { m007OutboxHeld } from './007-outbox-held.js';
 import { m008ClaimHoldsTerminalChecks } from './008-claim-holds-terminal-checks.js';
+import { m009DeclineCodes } from './009-decline-codes.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -20,5 +21,6 @@ export const MIGRATIONS: readonly Migration[] = [
   m006StaffAccounts,
   m007OutboxHeld,
   m008ClaimHoldsTerminalChecks,
+  m009DeclineCodes,
 ];
 export const LATEST_VERSION = MIGRATIONS.length;

@@ -61,7 +61,7 @@ async function pay(patronId: string, lines: [string, number, 'fbs' | 'debtor'][]
       return;
     }
     say({ event, id: payment.id, state: payment.state });
-    const busy = payment.state === 'declined' && core.journal.latestReason(payment.id)?.startsWith('busy');
+    const busy = payment.state === 'declined' && core.journal.declineCode(payment.id) === 'busy';
     if (!busy || attempt === 50) return;
     await new Promise((r) => setTimeout(r, 50));
   }

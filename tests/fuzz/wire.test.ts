@@ -163,7 +163,7 @@ describe('fuzz: FBS answers over HTTP', () => {
         });
         const [spec] = planDeliveries(intent, 'TX', new Date());
         // Only its registration is fuzzed: the intent itself must not hold the claims for the next case.
-        stores.journal.decline(intent.id, 'fuzz: only the registration is used');
+        stores.journal.decline(intent.id, 'other', 'fuzz: only the registration is used');
         current = (body) => apply(m, body, false);
         let result: DeliveryResult;
         try {

@@ -46,7 +46,7 @@ async function startCore(outbox: NonNullable<Parameters<typeof startTestCore>[2]
 async function pay(core: Core, patronId: string, lines: ReturnType<typeof line>[]): Promise<Payment> {
   for (let attempt = 0; ; attempt++) {
     const payment = await core.checkout.pay({ channel: 'kiosk', patronId, actor: 'kiosk', lines });
-    const busy = payment.state === 'declined' && core.journal.latestReason(payment.id)?.startsWith('busy');
+    const busy = payment.state === 'declined' && core.journal.declineCode(payment.id) === 'busy';
     if (!busy || attempt === 50) return payment;
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -91,6 +91,7 @@ describe('a payment request stalled on the wire past a restart', () => {
         restarted.core.start();
         const [recovered] = await restarted.core.recovered;
         expect(recovered!.state).toBe('declined');
+        expect(restarted.core.journal.declineCode(recovered!.id)).toBe('not-received');
         expect(restarted.core.journal.latestReason(recovered!.id)).toMatch(/could no longer arrive/);
         // The request arrives after all; the terminal charges the card.
         await proxy.drained();

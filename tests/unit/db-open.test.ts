@@ -77,6 +77,48 @@ describe('openDatabase', () => {
     });
   }
 
+  it('gives declines written before decline codes their code, once, from the first word of the text', () => {
+    const path = freshPath();
+    const old = openDatabase(path, { migrateTo: 8 });
+    seedAt(old, 8);
+    const reasons = [
+      'not-received: ECONNREFUSED',
+      'refused: Refusal',
+      'aborted',
+      'not sent: the journal could not be written before the terminal was asked',
+      'abandoned: the kiosk restarted before the terminal was asked',
+      'staff: borrower left',
+      "terminal-check: the terminal's own record shows the payment failed",
+      'something no one wrote down',
+    ];
+    const insert = old.prepare(
+      `INSERT INTO payment_transitions (payment_id, from_state, to_state, reason, at) VALUES ('p1', 'authorizing', 'declined', ?, 'now')`,
+    );
+    for (const reason of reasons) insert.run(reason);
+    old.close();
+    const upgraded = openDatabase(path);
+    const codes = upgraded
+      .prepare(`SELECT code FROM payment_transitions WHERE to_state = 'declined' ORDER BY id`)
+      .all()
+      .map((r) => (r as { code: string }).code);
+    expect(codes).toEqual([
+      'not-received',
+      'refused',
+      'aborted',
+      'not-sent',
+      'abandoned',
+      'staff',
+      'terminal-check',
+      'other',
+    ]);
+    expect(
+      upgraded
+        .prepare(`SELECT COUNT(*) AS n FROM payment_transitions WHERE to_state <> 'declined' AND code IS NOT NULL`)
+        .get(),
+    ).toEqual({ n: 0 });
+    upgraded.close();
+  });
+
   it('rolls a failing migration back completely and leaves the old version', () => {
     const path = freshPath();
     openDatabase(path, { migrateTo: 1 }).close();

@@ -70,7 +70,7 @@ describe('payment journal', () => {
       IllegalTransitionError,
     );
     s.journal.markAuthorizing(intent.id);
-    s.journal.decline(intent.id, 'card declined');
+    s.journal.decline(intent.id, 'refused', 'card declined');
     expect(() => s.journal.markAuthorizing(intent.id)).toThrow(IllegalTransitionError);
     const history = s.db
       .prepare('SELECT from_state, to_state FROM payment_transitions WHERE payment_id = ? ORDER BY id')
@@ -180,7 +180,7 @@ describe('claims the journal holds (never charged twice)', () => {
   it('releases a claim when its payment is declined or voided', () => {
     const declined = intent([line('101', 2500)]);
     s.journal.markAuthorizing(declined.id);
-    s.journal.decline(declined.id, 'refused');
+    s.journal.decline(declined.id, 'refused', '');
     const approved = intent([line('101', 2500)]);
     s.journal.markAuthorizing(approved.id);
     s.journal.approve(approved.id, 'TX-2', planDeliveries(approved, 'TX-2', new Date()));
@@ -193,7 +193,7 @@ describe('claims the journal holds (never charged twice)', () => {
   it('sends a capture the terminal reports for a declined payment to staff, with its reference', () => {
     const p = intent([line('101', 2500)]);
     s.journal.markAuthorizing(p.id, { requestRef: 'Ref0000001' });
-    s.journal.decline(p.id, 'not-received: the terminal never received the request');
+    s.journal.decline(p.id, 'not-received', 'the terminal never received the request');
     expect(s.journal.chargesForFees(['101'])).toEqual([]);
     const at = new Date().toISOString();
     const flagged = s.journal.recordTerminalCheck({
