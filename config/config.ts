@@ -2,6 +2,7 @@ import envPaths from 'env-paths';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { Language } from '../contract/index.js';
 import { FbsConfig } from '../integrations/fbs/config.js';
 import { OeirConfig } from '../integrations/oeir/config.js';
 import { ScannerConfig } from '../devices/scanner/config.js';
@@ -49,7 +50,7 @@ export const KioskConfig = z
       .prefault({}),
     ui: z
       .object({
-        language: z.enum(['da', 'en']).default('da'),
+        language: Language.default('da'),
         /** No touch for this long on a borrower's screen: a warning with a countdown… */
         idleTimeoutMs: z.number().int().min(1_000).max(3_600_000).default(60_000),
         /** …then, after this, back to the start (never while paying). */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Language } from './language.js';
 import { Claim, ClaimShape } from './claim.js';
 import { Payment } from './payment.js';
 import { SessionView } from './session.js';
@@ -34,7 +35,7 @@ export const KioskCommand = z.discriminatedUnion('type', [
   z.object({ type: z.literal('checkout.cancel') }).strict(),
   /** After a declined payment: back to the claims, as chosen before. */
   z.object({ type: z.literal('checkout.retry') }).strict(),
-  z.object({ type: z.literal('ui.setLanguage'), language: z.enum(['da', 'en']) }).strict(),
+  z.object({ type: z.literal('ui.setLanguage'), language: Language }).strict(),
   /** The hidden gesture: the staff log-in screen. */
   z.object({ type: z.literal('staff.begin') }).strict(),
   z.object({ type: z.literal('staff.choose'), accountId: z.string().min(1).max(40) }).strict(),
@@ -88,7 +89,7 @@ export const KioskEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('payment.updated'), payment: Payment }).strict(),
   z.object({ type: z.literal('session.ended') }).strict(),
   /** The whole screen state, after every change. */
-  z.object({ type: z.literal('session.view'), view: SessionView, language: z.enum(['da', 'en']) }).strict(),
+  z.object({ type: z.literal('session.view'), view: SessionView, language: Language }).strict(),
   z.object({ type: z.literal('staff.state'), state: StaffState }).strict(),
   z
     .object({

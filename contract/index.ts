@@ -1,4 +1,6 @@
 export * from './money.js';
+export * from './language.js';
+export * from './texts.js';
 export * from './claim.js';
 export * from './borrower.js';
 export * from './payment.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Language } from './language.js';
 import { Ore } from './money.js';
 import { CardSummary, Channel, DeliveryState, PaymentState } from './payment.js';
 
@@ -172,7 +173,7 @@ export type UnconfirmedDebtorPolicy = z.infer<typeof UnconfirmedDebtorPolicy>;
 /** Settings a technician may change from the screen (the rest: `kiosk config` over SSH). */
 export const ScreenSettingsChange = z
   .object({
-    'ui.language': z.enum(['da', 'en']),
+    'ui.language': Language,
     'ui.idleTimeoutMs': z.number().int().min(10_000).max(600_000),
     'ui.pinRequired': z.boolean(),
     'oeir.offlinePolicy': UnconfirmedDebtorPolicy,
@@ -253,7 +254,7 @@ export type StaffRequest = z.infer<typeof StaffRequest>;
 
 export const TechnicianSettings = z
   .object({
-    language: z.enum(['da', 'en']),
+    language: Language,
     idleTimeoutMs: z.number().int(),
     pinRequired: z.boolean(),
     offlinePolicy: UnconfirmedDebtorPolicy,

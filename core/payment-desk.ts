@@ -1,8 +1,8 @@
-import { formatDkk, type DayReport, type Payment, type PaymentEntry } from '../contract/index.js';
+import { formatDkk, TEXTS, type DayReport, type Payment, type PaymentEntry, type Language } from '../contract/index.js';
 import { StaffActionRefusedError, type PaymentJournal } from '../db/journal.js';
 import { encodeReceipt } from '../devices/printer/escpos.js';
 import type { PrintResult, ReceiptPrinter } from '../devices/printer/printer.js';
-import { formatDateTime, type ReceiptBlock, type ReceiptLanguage } from '../devices/printer/receipt-layout.js';
+import { formatDateTime, type ReceiptBlock } from '../devices/printer/receipt-layout.js';
 import type { PaymentTerminal } from '../ports/payment-terminal.js';
 import { planDeliveries } from './deliveries.js';
 import type { Logger } from '../base/log.js';
@@ -125,7 +125,7 @@ export class PaymentDesk {
     return this.payment(id);
   }
 
-  async reprint(id: string, actor: string, language: ReceiptLanguage): Promise<ReceiptOutcome> {
+  async reprint(id: string, actor: string, language: Language): Promise<ReceiptOutcome> {
     this.require(id, 'reprint');
     const outcome = await this.parts.receipts.print(id, language);
     this.parts.log.info({ paymentId: id, actor, printed: outcome.printed }, 'receipt reprinted');
@@ -133,7 +133,7 @@ export class PaymentDesk {
   }
 
   /** The end-of-day report on the receipt printer. */
-  async printDay(report: DayReport, language: ReceiptLanguage): Promise<PrintResult> {
+  async printDay(report: DayReport, language: Language): Promise<PrintResult> {
     const blocks = layoutDayReport(report, { language, timeZone: this.parts.timeZone }, this.parts.libraryName);
     return this.parts.printer.print(encodeReceipt(blocks, { columns: this.parts.columns }));
   }
@@ -146,53 +146,12 @@ export class PaymentDesk {
   }
 }
 
-const REPORT_TEXT = {
-  da: {
-    title: 'Dagsopgørelse',
-    date: 'Dato',
-    printed: 'Udskrevet',
-    approved: 'Godkendt på kort',
-    voided: 'Annulleret',
-    net: 'Kort i alt',
-    fbs: 'Registreret i FBS',
-    oeir: 'Registreret i ØiR',
-    queued: 'I kø',
-    rejected: 'Afvist',
-    staff: 'Afklaret af personale',
-    declined: 'Afviste betalinger',
-    inDoubt: 'Uafklarede',
-    terminal: 'Terminalens tal',
-    terminalChecked: 'tjekket',
-    balanced: 'Dagen er afstemt',
-    mismatches: 'Afvigelser',
-  },
-  en: {
-    title: 'End-of-day report',
-    date: 'Date',
-    printed: 'Printed',
-    approved: 'Approved by card',
-    voided: 'Voided',
-    net: 'Card total',
-    fbs: 'Registered in FBS',
-    oeir: 'Registered in ØiR',
-    queued: 'Queued',
-    rejected: 'Rejected',
-    staff: 'Resolved by staff',
-    declined: 'Declined payments',
-    inDoubt: 'In doubt',
-    terminal: 'Terminal record',
-    terminalChecked: 'checked',
-    balanced: 'The day balances',
-    mismatches: 'Mismatches',
-  },
-} as const;
-
 export function layoutDayReport(
   report: DayReport,
-  options: { language: ReceiptLanguage; timeZone: string },
+  options: { language: Language; timeZone: string },
   libraryName: string,
 ): ReceiptBlock[] {
-  const t = REPORT_TEXT[options.language];
+  const t = TEXTS[options.language].dayReport;
   const totals = report.totals;
   const amount = (label: string, ore: number, bold = false): ReceiptBlock => ({
     kind: 'amount',

@@ -1,8 +1,8 @@
-import { receiptFor, type Receipt } from '../contract/index.js';
+import { receiptFor, type Receipt, type Language } from '../contract/index.js';
 import type { PaymentJournal } from '../db/journal.js';
 import { encodeReceipt } from '../devices/printer/escpos.js';
 import type { PrinterStatus, ReceiptPrinter } from '../devices/printer/printer.js';
-import { layoutReceipt, type ReceiptLanguage } from '../devices/printer/receipt-layout.js';
+import { layoutReceipt } from '../devices/printer/receipt-layout.js';
 import type { KioskConfig } from '../config/config.js';
 import type { Logger } from '../base/log.js';
 
@@ -41,7 +41,7 @@ export class Receipts {
     return receiptFor(payment, { libraryName: this.parts.library.name, paidAt });
   }
 
-  async print(paymentId: string, language: ReceiptLanguage): Promise<ReceiptOutcome> {
+  async print(paymentId: string, language: Language): Promise<ReceiptOutcome> {
     const receipt = this.receipt(paymentId);
     const bytes = encodeReceipt(
       layoutReceipt(receipt, {

@@ -1,4 +1,12 @@
-import type { Claim, ClaimNote, DeclineCode, KioskCommand, PaymentLine, SessionView } from '../contract/index.js';
+import type {
+  Claim,
+  ClaimNote,
+  DeclineCode,
+  KioskCommand,
+  Language,
+  PaymentLine,
+  SessionView,
+} from '../contract/index.js';
 import type { PaymentJournal } from '../db/journal.js';
 import { parseScan, type CodeRules } from '../devices/scanner/codes.js';
 import type { ScanEvent, ScanHub } from '../devices/scanner/scan-hub.js';
@@ -12,8 +20,6 @@ import { StorageFullError } from './storage.js';
 import type { Logger } from '../base/log.js';
 import type { Receipts } from './receipts.js';
 import { ExpectedError } from '../base/errors.js';
-
-export type Language = 'da' | 'en';
 
 export class CommandRejectedError extends ExpectedError {
   override name = 'CommandRejectedError';

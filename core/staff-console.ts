@@ -24,13 +24,13 @@ import type { KioskConfig } from '../config/config.js';
 import { ConfigFile } from '../config/config-file.js';
 import { decryptSecrets } from '../config/config.js';
 import type { DeviceListing } from '../devices/listing.js';
-import type { DiagnosticCheck } from '../contract/index.js';
+import { Language, type DiagnosticCheck } from '../contract/index.js';
 import type { Logger } from '../base/log.js';
 import { StaffActionRefusedError, type PaymentDesk } from './payment-desk.js';
 import { dayReportCsv } from './reconciliation.js';
 import { maskIdentifier } from '../base/redact.js';
 import { getPath, SECRET_PATHS } from '../config/secrets.js';
-import type { KioskSession, Language } from './session.js';
+import type { KioskSession } from './session.js';
 import { AccessDeniedError, cardHash, ROLE_CAPABILITIES, type Capability, type StaffAccess } from './staff-access.js';
 import { messageOf } from '../base/errors.js';
 
@@ -414,7 +414,7 @@ export class StaffConsole {
       certificate = null;
     }
     return {
-      language: getPath(effective, 'ui.language') as 'da' | 'en',
+      language: Language.parse(getPath(effective, 'ui.language')),
       idleTimeoutMs: getPath(effective, 'ui.idleTimeoutMs') as number,
       pinRequired: getPath(effective, 'ui.pinRequired') as boolean,
       offlinePolicy: getPath(effective, 'oeir.offlinePolicy') as UnconfirmedDebtorPolicy,

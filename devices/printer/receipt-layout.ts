@@ -1,37 +1,4 @@
-import { formatDkk, maskedCard, type Material, type Receipt } from '../../contract/index.js';
-
-/**
- * The printed receipt's words, in the borrower's language (Danish by default). The renderer has
- * its own translations for the on-screen receipt; these are for paper only.
- */
-const TEXT = {
-  da: {
-    title: 'Kvittering',
-    date: 'Dato',
-    payment: 'Betaling',
-    total: 'I alt',
-    terminalReference: 'Terminalref.',
-    card: 'Kort',
-    route: { fbs: 'Registreret hos biblioteket', debtor: 'Registreret hos kommunen' },
-    copy: 'Eksemplar',
-    note: 'Det kan tage op til 72 timer, før betalingen kan ses på din oversigt hos biblioteket.',
-    thanks: 'Tak for din betaling',
-  },
-  en: {
-    title: 'Receipt',
-    date: 'Date',
-    payment: 'Payment',
-    total: 'Total',
-    terminalReference: 'Terminal ref.',
-    card: 'Card',
-    route: { fbs: 'Registered with the library', debtor: 'Registered with the municipality' },
-    copy: 'Copy',
-    note: 'It may take up to 72 hours before the payment shows on your account with the library.',
-    thanks: 'Thank you for your payment',
-  },
-} as const;
-
-export type ReceiptLanguage = keyof typeof TEXT;
+import { formatDkk, maskedCard, TEXTS, type Language, type Material, type Receipt } from '../../contract/index.js';
 
 /** One receipt as laid out for a printer: what goes on which line, before any printer commands. */
 export type ReceiptBlock =
@@ -42,7 +9,7 @@ export type ReceiptBlock =
   | { readonly kind: 'space' };
 
 export interface LayoutOptions {
-  readonly language: ReceiptLanguage;
+  readonly language: Language;
   /** The library's time zone, for the date and time printed. */
   readonly timeZone: string;
   /** The library's own text at the bottom (config library.receiptText). */
@@ -50,7 +17,7 @@ export interface LayoutOptions {
 }
 
 export function layoutReceipt(receipt: Receipt, options: LayoutOptions): ReceiptBlock[] {
-  const t = TEXT[options.language];
+  const t = TEXTS[options.language].receipt;
   const blocks: ReceiptBlock[] = [
     { kind: 'heading', text: receipt.libraryName },
     { kind: 'heading', text: t.title },
@@ -65,7 +32,7 @@ export function layoutReceipt(receipt: Receipt, options: LayoutOptions): Receipt
     blocks.push({ kind: 'amount', label: line.reason, amount: formatDkk(line.amountOre) });
     for (const material of line.materials)
       blocks.push({ kind: 'text', text: `  ${describeMaterial(material, t.copy)}` });
-    blocks.push({ kind: 'text', text: `  ${t.route[line.route]}` });
+    blocks.push({ kind: 'text', text: `  ${t[line.route]}` });
   }
   blocks.push({ kind: 'rule' });
   blocks.push({ kind: 'amount', label: t.total, amount: formatDkk(receipt.totalOre), bold: true });

@@ -50,7 +50,12 @@ export function App({ bridge }: { bridge: KioskBridge }) {
       { maxInterKeyMs, minLength, suffixKey: suffixKey === 'none' ? null : suffixKey },
       (code) => bridge.send({ type: 'scanner.wedge', code }),
     );
-    return () => detector.dispose();
+    // Says the page is listening for scans (technicians' tools and the tests look for it).
+    document.documentElement.dataset.wedge = 'listening';
+    return () => {
+      delete document.documentElement.dataset.wedge;
+      detector.dispose();
+    };
   }, [settings, bridge]);
 
   const secondsLeft = useIdleReset(IDLE_SCREENS.includes(view.screen), settings, () => send({ type: 'session.reset' }));

@@ -1,12 +1,12 @@
 import { create } from 'zustand';
-import type { KioskEvent, SessionView, StaffState } from '../../contract/index.js';
+import type { KioskEvent, Language, SessionView, StaffState } from '../../contract/index.js';
 
 export type ScreenSettings = Extract<KioskEvent, { type: 'core.ready' }>['settings'];
 
 /** What the screen knows: the core's latest view, and whether the core is reachable. */
 export interface KioskState {
   readonly view: SessionView;
-  readonly language: 'da' | 'en';
+  readonly language: Language;
   readonly connected: boolean;
   /** The core's answer to the last refused command (shown briefly, for diagnosis). */
   readonly rejected: string | null;
@@ -18,7 +18,7 @@ export interface KioskState {
   setStaff(staff: StaffState): void;
   addScan(scan: { source: string; kind: string; code: string }): void;
   setSettings(settings: ScreenSettings): void;
-  setView(view: SessionView, language: 'da' | 'en'): void;
+  setView(view: SessionView, language: Language): void;
   setConnected(connected: boolean): void;
   setRejected(reason: string | null): void;
 }

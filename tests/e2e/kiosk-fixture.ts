@@ -91,6 +91,8 @@ export { expect };
  * presses and the time between them set by the test, is tested in wedge.spec.ts.
  */
 export async function wedgeScan(page: Page, code: string): Promise<void> {
+  // The detector starts once the core has sent the screen its settings.
+  await expect(page.locator('html[data-wedge="listening"]')).toHaveCount(1);
   await page.evaluate(
     (keys) => {
       // Runs in the page; DOM types are not in this Node-side project, hence the narrow shapes.
