@@ -1,13 +1,13 @@
 import { listDevices, type DeviceListing } from '../devices/listing.js';
-import { setUpPrinter, type PrinterSetup } from '../devices/printer/setup.js';
 import type { ScanHub } from '../devices/scanner/scan-hub.js';
-import { setUpScanners } from '../devices/scanner/setup.js';
-import { setUpTerminal, type TerminalSetup } from '../devices/terminal/setup.js';
-import { FbsClient } from '../integrations/fbs/client.js';
+import type { FbsClient } from '../integrations/fbs/client.js';
+import type { PrinterSetup } from '../devices/printer/setup.js';
+import type { TerminalSetup } from '../devices/terminal/setup.js';
+import type { OeirSetup } from '../integrations/oeir/setup.js';
+import { openParts } from './parts.js';
 import { fbsPaymentTarget } from '../integrations/fbs/payment-target.js';
-import { FbsSandbox } from '../integrations/fbs/sandbox/server.js';
+import type { FbsSandbox } from '../integrations/fbs/sandbox/server.js';
 import { FBS_PAYMENT_TARGET, OEIR_PAYMENT_TARGET } from '../ports/outbox-target.js';
-import { setUpOeir, type OeirSetup } from '../integrations/oeir/setup.js';
 import type { KioskConfig } from '../config/config.js';
 import { Core, type StartupReport } from '../core/core.js';
 import { createLogger, fileAndStdout, logFile, type Logger } from '../base/log.js';
@@ -22,7 +22,6 @@ import { StaffConsole } from '../core/staff-console.js';
 import { ConfigFile } from '../config/config-file.js';
 import { configPath } from '../config/config.js';
 import { runDiagnostics } from './diagnostics.js';
-import { fbsCheck } from './doctor.js';
 import { Reconciliation } from '../core/reconciliation.js';
 import { claimSourcesFor } from '../core/claim-sources.js';
 
@@ -74,33 +73,10 @@ export async function bootKiosk(
   const log =
     options.log ?? createLogger({ level: config.log.level, destination: fileAndStdout(logFile(config.dataDir)) });
 
-  let fbsSandbox: FbsSandbox | null = null;
-  let fbsAccess = config.fbs;
-  if (config.mode === 'demo' && !config.fbs.baseUrl) {
-    fbsSandbox = new FbsSandbox();
-    const baseUrl = await fbsSandbox.start();
-    fbsAccess = { ...config.fbs, baseUrl, ...fbsSandbox.client };
-    log.info({ fbs: baseUrl }, 'demo mode: FBS sandbox started');
-  }
-  const fbs = new FbsClient({ ...fbsAccess, log: log.child({ integration: 'fbs' }) });
-  const oeir = await setUpOeir(config.oeir, log);
-  let terminal: TerminalSetup | null = null;
-  let printer: PrinterSetup | null = null;
-  const scanners = setUpScanners(config.scanner, log);
-
-  const stopIntegrations = async (): Promise<void> => {
-    await shutdownStep(log, 'scanners', () => scanners.stop());
-    await shutdownStep(log, 'printer', () => printer?.close());
-    await shutdownStep(log, 'terminal', () => terminal?.close());
-    await shutdownStep(log, 'fbs client', () => fbs.close());
-    await shutdownStep(log, 'oeir', () => oeir.close());
-    await shutdownStep(log, 'fbs sandbox', () => fbsSandbox?.close());
-  };
+  const parts = await openParts(config, log);
+  const { fbs, oeir, terminal, printer, scanners } = parts;
   let core: Core;
   try {
-    terminal = await setUpTerminal(config.terminal, log.child({ device: 'terminal' }));
-    printer = await setUpPrinter(config.printer, log);
-    for (const problem of terminal.problems) log.warn({ problem }, 'terminal set-up');
     core = new Core({
       config,
       terminal: terminal.terminal,
@@ -113,14 +89,13 @@ export async function bootKiosk(
     });
   } catch (error) {
     // A journal that cannot be opened stops the kiosk; leave nothing running behind it.
-    await stopIntegrations();
+    await parts.close();
     throw error;
   }
   const report = core.start();
-  const printerSetup = printer as PrinterSetup;
   const receipts = new Receipts({
     journal: core.journal,
-    printer: printerSetup.printer,
+    printer: printer.printer,
     library: config.library,
     columns: config.printer.columns,
     audit: (paymentId, printed, status) =>
@@ -140,7 +115,7 @@ export async function bootKiosk(
     reconciliation: new Reconciliation(core.journal, core.outbox, config.library.timeZone),
     terminal: terminal.terminal,
     receipts,
-    printer: printerSetup.printer,
+    printer: printer.printer,
     columns: config.printer.columns,
     timeZone: config.library.timeZone,
     libraryName: config.library.name,
@@ -167,7 +142,7 @@ export async function bootKiosk(
     language: config.ui.language,
     log: log.child({ part: 'session' }),
   });
-  const devices = () => listDevices({ scanners, printer: printerSetup.printer });
+  const devices = () => listDevices({ scanners, printer: printer.printer });
   const configFile = new ConfigFile(options.configFile ?? configPath());
   const staffConsole: StaffConsole = new StaffConsole({
     access: staff,
@@ -176,7 +151,7 @@ export async function bootKiosk(
     desk,
     session,
     terminal: terminal.terminal,
-    printer: printerSetup.printer,
+    printer: printer.printer,
     fbs,
     config,
     configFile,
@@ -187,14 +162,7 @@ export async function bootKiosk(
         db: core.db,
         dataDir: config.dataDir,
         minFreeDiskMb: config.diagnostics.minFreeDiskMb,
-        fbs: fbsCheck(fbs, { ...config, fbs: fbsAccess }, fbsSandbox !== null),
-        oeir,
-        terminal: {
-          description: terminal!.simulator ? 'demo: the built-in terminal simulator' : config.terminal.url || 'none',
-          health: () => terminal!.terminal.health(),
-        },
-        printer: { description: printerSetup.printer.description, status: () => printerSetup.printer.status() },
-        scanners: () => scanners.status(),
+        ...parts.diagnosticParts(),
       }),
     devices,
     log: log.child({ part: 'staff' }),
@@ -206,7 +174,7 @@ export async function bootKiosk(
     oeir,
     terminal,
     scanners,
-    printer: printerSetup,
+    printer: printer,
     receipts,
     session,
     staff,
@@ -215,17 +183,17 @@ export async function bootKiosk(
     devices,
     staffConsole,
     sandboxes: {
-      fbs: fbsSandbox,
+      fbs: parts.fbsSandbox,
       oeir: oeir.sandbox?.url ?? null,
       terminal: terminal.simulator?.url ?? null,
-      printer: printerSetup.simulator ? `tcp://${printerSetup.simulator.host}:${printerSetup.simulator.port}` : null,
+      printer: printer.simulator ? `tcp://${printer.simulator.host}:${printer.simulator.port}` : null,
     },
     async stop() {
       await shutdownStep(log, 'session (a payment in progress ends first)', () => session.settled());
       staffConsole.stop();
       session.stop();
       await shutdownStep(log, 'core (recovery, outbox calls in flight, journal)', () => core.stop());
-      await stopIntegrations();
+      await parts.close();
     },
   };
 }

@@ -1,5 +1,7 @@
 import forge from 'node-forge';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /**
  * A throwaway certificate authority for the sandboxes (ØiR, terminal simulator): the demo and the tests make one at run
@@ -43,6 +45,73 @@ function serial(): string {
   return `01${randomBytes(15).toString('hex')}`;
 }
 
+/**
+ * A throwaway authority kept in `dir` between starts (the demo keeps it in its data folder):
+ * RSA key generation is most of a demo start (five 2048-bit keys, ~1 s here), and these keys
+ * protect nothing but loopback connections to the sandboxes. A certificate is made again when it
+ * has less than a month left. Custom validity windows (tests of expired certificates) are never kept.
+ */
+export function keptCertificateAuthority(name: string, dir: string): CertificateAuthority {
+  const file = join(dir, `${name.toLowerCase().replace(/[^a-z0-9]+/gu, '-')}.json`);
+  let kept: KeptAuthority | null;
+  try {
+    kept = JSON.parse(readFileSync(file, 'utf8')) as KeptAuthority;
+    if (!lastsAMonth(kept.ca)) kept = null;
+  } catch {
+    kept = null; // none yet, or unreadable: a new one
+  }
+  const ca = kept ? fromKept(kept.ca) : createCertificateAuthority(name);
+  const store: KeptAuthority = kept ?? { ca: { keyPem: ca.keyPem, certPem: ca.certPem }, issued: {} };
+  const save = (): void => {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeFileSync(`${file}.tmp`, JSON.stringify(store), { mode: 0o600 });
+    renameSync(`${file}.tmp`, file);
+  };
+  if (!kept) save();
+  return {
+    keyPem: ca.keyPem,
+    certPem: ca.certPem,
+    issue(options) {
+      if (options.notBefore || options.notAfter) return ca.issue(options);
+      const key = JSON.stringify([
+        options.commonName,
+        options.serialNumberAttribute ?? '',
+        options.serverNames ?? null,
+      ]);
+      const found = store.issued[key];
+      if (found && lastsAMonth(found)) return found;
+      const issued = ca.issue(options);
+      store.issued[key] = issued;
+      save();
+      return issued;
+    },
+  };
+}
+
+interface KeptAuthority {
+  readonly ca: IssuedCertificate;
+  readonly issued: Record<string, IssuedCertificate>;
+}
+
+function lastsAMonth(issued: IssuedCertificate): boolean {
+  return Date.parse(new X509Certificate(issued.certPem).validTo) > Date.now() + 30 * DAY;
+}
+
+/** An authority from its stored key and certificate; forge parses them only when it must issue. */
+function fromKept(stored: IssuedCertificate): CertificateAuthority {
+  let ca: { key: forge.pki.rsa.PrivateKey; cert: forge.pki.Certificate } | null = null;
+  return {
+    ...stored,
+    issue(options) {
+      ca ??= {
+        key: forge.pki.privateKeyFromPem(stored.keyPem) as forge.pki.rsa.PrivateKey,
+        cert: forge.pki.certificateFromPem(stored.certPem),
+      };
+      return issueCertificate(ca.key, ca.cert, options);
+    },
+  };
+}
+
 export function createCertificateAuthority(name: string): CertificateAuthority {
   const keys = newKeyPair();
   const ca = forge.pki.createCertificate();
@@ -66,38 +135,44 @@ export function createCertificateAuthority(name: string): CertificateAuthority {
   return {
     keyPem: forge.pki.privateKeyToPem(keys.privateKey),
     certPem: forge.pki.certificateToPem(ca),
-    issue(options) {
-      const leafKeys = newKeyPair();
-      const cert = forge.pki.createCertificate();
-      cert.publicKey = leafKeys.publicKey;
-      cert.serialNumber = serial();
-      cert.validity.notBefore = options.notBefore ?? new Date(Date.now() - DAY);
-      cert.validity.notAfter = options.notAfter ?? new Date(Date.now() + 365 * DAY);
-      cert.setSubject([
-        { name: 'commonName', value: options.commonName },
-        ...(options.serialNumberAttribute ? [{ name: 'serialNumber', value: options.serialNumberAttribute }] : []),
-      ]);
-      cert.setIssuer(ca.subject.attributes);
-      const server = options.serverNames !== undefined;
-      cert.setExtensions([
-        { name: 'basicConstraints', cA: false },
-        { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-        { name: 'extKeyUsage', serverAuth: server, clientAuth: !server },
-        ...(server
-          ? [
-              {
-                name: 'subjectAltName',
-                altNames: options.serverNames!.map((n) =>
-                  /^[\d.]+$/.test(n) ? { type: 7, ip: n } : { type: 2, value: n },
-                ),
-              },
-            ]
-          : []),
-      ]);
-      cert.sign(keys.privateKey, forge.md.sha256.create());
-      return { keyPem: forge.pki.privateKeyToPem(leafKeys.privateKey), certPem: forge.pki.certificateToPem(cert) };
-    },
+    issue: (options) => issueCertificate(keys.privateKey, ca, options),
   };
+}
+
+function issueCertificate(
+  caKey: forge.pki.rsa.PrivateKey,
+  caCert: forge.pki.Certificate,
+  options: IssueOptions,
+): IssuedCertificate {
+  const leafKeys = newKeyPair();
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = leafKeys.publicKey;
+  cert.serialNumber = serial();
+  cert.validity.notBefore = options.notBefore ?? new Date(Date.now() - DAY);
+  cert.validity.notAfter = options.notAfter ?? new Date(Date.now() + 365 * DAY);
+  cert.setSubject([
+    { name: 'commonName', value: options.commonName },
+    ...(options.serialNumberAttribute ? [{ name: 'serialNumber', value: options.serialNumberAttribute }] : []),
+  ]);
+  cert.setIssuer(caCert.subject.attributes);
+  const server = options.serverNames !== undefined;
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: false },
+    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+    { name: 'extKeyUsage', serverAuth: server, clientAuth: !server },
+    ...(server
+      ? [
+          {
+            name: 'subjectAltName',
+            altNames: options.serverNames!.map((n) =>
+              /^[\d.]+$/.test(n) ? { type: 7, ip: n } : { type: 2, value: n },
+            ),
+          },
+        ]
+      : []),
+  ]);
+  cert.sign(caKey, forge.md.sha256.create());
+  return { keyPem: forge.pki.privateKeyToPem(leafKeys.privateKey), certPem: forge.pki.certificateToPem(cert) };
 }
 
 /** A PKCS#12 file (AES-256) holding the key, the certificate and the CA, as organisations get them. */

@@ -3,7 +3,8 @@
  * same core, the UI served on 127.0.0.1 for any browser), with a message that says why.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBrowserMode } from './browser/browser-mode.js';
 import { screenSettings } from './serve/screen-settings.js';
@@ -14,7 +15,14 @@ import { bootKiosk } from '../app/boot.js';
 import { formatDkk } from '../contract/index.js';
 import { findElectronBinary, nativeModulesLoadIn } from './electron-binary.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+/** The project folder: the nearest folder above this file with a package.json (from source, or from dist/). */
+function projectRoot(): string {
+  let dir = fileURLToPath(new URL('.', import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+const root = projectRoot();
+const fromSource = import.meta.url.endsWith('.ts');
 
 function loadConfigOrExit(): ReturnType<typeof loadConfig> {
   try {
@@ -29,6 +37,12 @@ function loadConfigOrExit(): ReturnType<typeof loadConfig> {
 }
 
 const config = loadConfigOrExit();
+
+// From a source checkout (`npm start`), the screen is rebuilt only when its sources changed.
+if (fromSource) {
+  const { ensureRendererBuilt } = await import('./renderer-build.js');
+  if ((await ensureRendererBuilt(root)) === 'built') console.log('The kiosk screen was rebuilt (its sources changed).');
+}
 
 /** Electron's executable, or why the kiosk runs in browser mode instead. */
 function electronOrReason(): { readonly path: string } | { readonly reason: string } | null {

@@ -23,7 +23,11 @@ export interface TerminalSetup {
  * built-in simulator with a fresh key per launch, so the demo runs the whole protocol, encryption
  * included. The driver's display notifications arrive through a small listener.
  */
-export async function setUpTerminal(config: TerminalConfig, log: Logger): Promise<TerminalSetup> {
+export async function setUpTerminal(
+  config: TerminalConfig,
+  log: Logger,
+  demo: { readonly keepKeysIn?: string } = {},
+): Promise<TerminalSetup> {
   if (config.driver === 'none') {
     return { terminal: notConfiguredTerminal, simulator: null, problems: [], close: () => Promise.resolve() };
   }
@@ -40,6 +44,7 @@ export async function setUpTerminal(config: TerminalConfig, log: Logger): Promis
       key = { keyIdentifier: 'DemoKey', keyVersion: 1, passphrase: randomBytes(24).toString('base64') };
       simulator = new TerminalSimulator({
         key,
+        ...(demo.keepKeysIn ? { keepKeysIn: demo.keepKeysIn } : {}),
         timing: {
           stepMs: config.simulatorStepMs,
           terminalTimeoutMs: config.terminalTimeoutMs,

@@ -13,7 +13,7 @@ import {
   type DebtorClaimShown,
   type DebtorClaimStanding,
 } from './precharge.js';
-import { createCertificateAuthority, toPkcs12 } from '../../base/sandbox-pki.js';
+import { createCertificateAuthority, keptCertificateAuthority, toPkcs12 } from '../../base/sandbox-pki.js';
 import { DEFAULT_WSDL, DEMO_DEBTOR_CLAIMS, DEMO_MUNICIPALITY_CVR, OeirSandbox } from './sandbox/server.js';
 import { messageOf } from '../../base/errors.js';
 
@@ -37,7 +37,11 @@ export interface OeirSetup {
   close(): Promise<void>;
 }
 
-export async function setUpOeir(config: OeirConfig, log: Logger): Promise<OeirSetup> {
+export async function setUpOeir(
+  config: OeirConfig,
+  log: Logger,
+  demo: { readonly keepKeysIn?: string } = {},
+): Promise<OeirSetup> {
   const problems: string[] = [];
   let sandbox: OeirSandbox | null = null;
   let certificate: OrganisationCertificate | null = null;
@@ -48,7 +52,9 @@ export async function setUpOeir(config: OeirConfig, log: Logger): Promise<OeirSe
   if (config.environment === 'sandbox') {
     // Demo: a throwaway PKI and the sandbox on mutual TLS, reached through the same code paths
     // (PKCS#12 file, certificate checks, TLS) as the real service.
-    const ca = createCertificateAuthority('Kiosk demo CA');
+    const ca = demo.keepKeysIn
+      ? keptCertificateAuthority('Kiosk demo CA', demo.keepKeysIn)
+      : createCertificateAuthority('Kiosk demo CA');
     sandbox = new OeirSandbox({
       tls: { ...ca.issue({ commonName: 'localhost', serverNames: ['127.0.0.1', 'localhost'] }), caPem: ca.certPem },
       municipalityCvr: DEMO_MUNICIPALITY_CVR,

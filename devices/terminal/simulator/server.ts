@@ -6,7 +6,7 @@ import { Agent, request } from 'undici';
 import { z } from 'zod';
 import { kronerNumberToOre } from '../../../contract/money.js';
 import { closeNow, readRequestBody } from '../../../base/loopback-server.js';
-import { createCertificateAuthority } from '../../../base/sandbox-pki.js';
+import { createCertificateAuthority, keptCertificateAuthority } from '../../../base/sandbox-pki.js';
 import { encryptedCodec, NexoMessageError, plainCodec, type NexoCodec } from '../nexo/codec.js';
 import type { NexoKey } from '../nexo/crypto.js';
 import { PROTOCOL_VERSION, SaleToPOIRequest, type MessageCategory, type MessageHeader } from '../nexo/messages.js';
@@ -59,6 +59,8 @@ export interface SimulatorOptions {
   /** The shared terminal key; absent: the lab variant without encryption. */
   readonly key?: NexoKey;
   readonly timing?: Partial<SimulatorTiming>;
+  /** Keep the simulator's throwaway CA and certificate here between starts (the demo's data folder). */
+  readonly keepKeysIn?: string;
 }
 
 export interface LedgerEntry {
@@ -120,7 +122,7 @@ export class TerminalSimulator {
   private sequence = 0;
   private ca: { certPem: string } | null = null;
 
-  constructor(options: SimulatorOptions = {}) {
+  constructor(private readonly options: SimulatorOptions = {}) {
     this.poiId = options.poiId ?? 'SIM400-000000001';
     this.codec = options.key ? encryptedCodec(options.key) : plainCodec();
     this.timing = { ...DEFAULT_TIMING, ...options.timing };
@@ -138,7 +140,9 @@ export class TerminalSimulator {
   }
 
   async start(port = 0): Promise<string> {
-    const ca = createCertificateAuthority('Terminal simulator CA');
+    const ca = this.options.keepKeysIn
+      ? keptCertificateAuthority('Terminal simulator CA', this.options.keepKeysIn)
+      : createCertificateAuthority('Terminal simulator CA');
     const leaf = ca.issue({ commonName: '127.0.0.1', serverNames: ['127.0.0.1', 'localhost'] });
     this.ca = ca;
     this.server = createServer({ key: leaf.keyPem, cert: leaf.certPem }, (req, res) => void this.handle(req, res));
