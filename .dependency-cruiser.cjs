@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * The layers, bottom to top (README → docs/architecture.md):
+ * The layers, bottom to top (docs/architecture.md):
  *
  *   contract/                      wire types shared with the screen
  *   base/                          logger, fault points, HTTP helper, errors: no kiosk knowledge

@@ -2,8 +2,8 @@
  * `npm run peers -- [--dir DIR] [--kiosks N] [--base-port P] [--step-ms MS]`: the kiosk's peers
  * (FBS and ØiR sandboxes, a terminal and a printer simulator per kiosk) in their own process on
  * fixed ports, until Ctrl-C. Start a kiosk against them with the printed command, kill it at any
- * moment (kill -9), start it again, and read the ledgers at the control address. See README
- * ("Proof under stress").
+ * moment (kill -9), start it again, and read the ledgers at the control address. See docs/demo.md
+ * ("Peers outside the kiosk").
  */
 import { parseArgs } from 'node:util';
 import { startPeers } from './peers.js';
@@ -33,7 +33,7 @@ const summary = (await (await fetch(peers.controlUrl)).json()) as {
 console.log(`Peers are running. Control: ${peers.controlUrl} (GET / lists every control; GET /ledgers).`);
 console.log(`FBS sandbox: ${peers.fbs.url}   ØiR sandbox (mutual TLS): ${peers.oeir.url}`);
 for (const k of summary.kiosks) console.log(`Kiosk ${k.kiosk}: ${k.start}`);
-console.log('Demo cards and PINs: see the README. Ctrl-C stops the peers (their ledgers live in memory).');
+console.log('Demo cards and PINs: docs/demo.md. Ctrl-C stops the peers (their ledgers live in memory).');
 const stop = (): void => {
   void peers.close().then(() => process.exit(0));
 };

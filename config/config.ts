@@ -27,69 +27,131 @@ function validTimeZone(zone: string): boolean {
  */
 export const KioskConfig = z
   .object({
-    /** `demo` runs against the built-in sandboxes and simulators; `production` against real systems. */
-    mode: z.enum(['demo', 'production']).default('demo'),
-    /** Where the journal database lives. Empty: the platform's data folder. */
-    dataDir: z.string().default(''),
+    mode: z
+      .enum(['demo', 'production'])
+      .default('demo')
+      .describe('`demo` runs against the built-in sandboxes and simulators; `production` against real systems.'),
+    dataDir: z.string().default('').describe("Where the journal database lives. Empty: the platform's data folder."),
     storage: z
       .object({
-        /**
-         * Below this much free space on the journal's disk, new card payments are refused (before
-         * the terminal is asked) with a message to ask the staff. A payment takes a few kB; the
-         * margin keeps the log, the outbox and staff work writable.
-         */
-        minFreeMbToPay: z.number().min(0).max(100_000).default(50),
+        minFreeMbToPay: z
+          .number()
+          .min(0)
+          .max(100_000)
+          .default(50)
+          .describe(
+            "Below this much free space on the journal's disk, new card payments are refused (before the terminal is asked) with a message to ask the staff. A payment takes a few kB; the margin keeps the log, the outbox and staff work writable.",
+          ),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('Free disk space the kiosk needs to take payments.'),
     log: z
       .object({
-        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+        level: z
+          .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace'])
+          .default('info')
+          .describe(
+            'How much the log (logs/kiosk.log in the data folder) records. PINs, passwords and keys are never logged; CPR and card numbers are masked.',
+          ),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('Logging.'),
     ui: z
       .object({
-        language: Language.default('da'),
-        /** No touch for this long on a borrower's screen: a warning with a countdown… */
-        idleTimeoutMs: z.number().int().min(1_000).max(3_600_000).default(60_000),
-        /** …then, after this, back to the start (never while paying). */
-        idleWarningMs: z.number().int().min(1_000).max(600_000).default(15_000),
-        /** Off: a scanned card goes straight to the claims (FBS look-up without PIN), for libraries that allow it. */
-        pinRequired: z.boolean().default(true),
+        language: Language.default('da').describe(
+          "The borrower's screen starts in this language (Danish or English); it returns to it after each borrower.",
+        ),
+        idleTimeoutMs: z
+          .number()
+          .int()
+          .min(1_000)
+          .max(3_600_000)
+          .default(60_000)
+          .describe("No touch for this long on a borrower's screen: a warning with a countdown…"),
+        idleWarningMs: z
+          .number()
+          .int()
+          .min(1_000)
+          .max(600_000)
+          .default(15_000)
+          .describe('…then, after this, back to the start (never while paying).'),
+        pinRequired: z
+          .boolean()
+          .default(true)
+          .describe(
+            'Off: a scanned card goes straight to the claims (FBS look-up without PIN), for libraries that allow it.',
+          ),
       })
       .strict()
-      .prefault({}),
-    /** Staff and technician log-in. */
+      .prefault({})
+      .describe("The borrower's screen."),
     staff: z
       .object({
-        /** Wrong PINs in a row before an account locks… */
-        maxFailedAttempts: z.number().int().min(1).max(20).default(5),
-        /** …for this long. */
+        maxFailedAttempts: z
+          .number()
+          .int()
+          .min(1)
+          .max(20)
+          .default(5)
+          .describe('Wrong PINs in a row before an account locks…'),
         lockoutMs: z
           .number()
           .int()
           .min(1_000)
           .max(86_400_000)
-          .default(15 * 60_000),
-        /** A staff or technician session with no touch for this long is logged out. */
-        idleLogoutMs: z.number().int().min(10_000).max(3_600_000).default(120_000),
+          .default(15 * 60_000)
+          .describe('…for this long.'),
+        idleLogoutMs: z
+          .number()
+          .int()
+          .min(10_000)
+          .max(3_600_000)
+          .default(120_000)
+          .describe('A staff or technician session with no touch for this long is logged out.'),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('Staff and technician log-in.'),
     outbox: z
       .object({
-        /** Rows handled at once. */
-        concurrency: z.number().int().min(1).max(64).default(4),
-        /** How long one external call may take before it counts as a transient failure. */
-        callTimeoutMs: z.number().int().min(100).max(300_000).default(30_000),
-        /** A leased row whose worker died is retried after this; must exceed callTimeoutMs. */
-        leaseMs: z.number().int().min(200).max(3_600_000).default(120_000),
-        /** First retry delay; doubles per attempt (full jitter), up to maxBackoffMs. */
-        baseBackoffMs: z.number().int().min(10).max(3_600_000).default(2_000),
-        maxBackoffMs: z.number().int().min(10).max(86_400_000).default(600_000),
-        /** How often to look for due rows when nothing woke the worker. */
-        pollIntervalMs: z.number().int().min(10).max(600_000).default(5_000),
+        concurrency: z.number().int().min(1).max(64).default(4).describe('Rows handled at once.'),
+        callTimeoutMs: z
+          .number()
+          .int()
+          .min(100)
+          .max(300_000)
+          .default(30_000)
+          .describe('How long one external call may take before it counts as a transient failure.'),
+        leaseMs: z
+          .number()
+          .int()
+          .min(200)
+          .max(3_600_000)
+          .default(120_000)
+          .describe('A leased row whose worker died is retried after this; must exceed callTimeoutMs.'),
+        baseBackoffMs: z
+          .number()
+          .int()
+          .min(10)
+          .max(3_600_000)
+          .default(2_000)
+          .describe('First retry delay; doubles per attempt (full jitter), up to maxBackoffMs.'),
+        maxBackoffMs: z
+          .number()
+          .int()
+          .min(10)
+          .max(86_400_000)
+          .default(600_000)
+          .describe('The longest wait between two tries of the same registration.'),
+        pollIntervalMs: z
+          .number()
+          .int()
+          .min(10)
+          .max(600_000)
+          .default(5_000)
+          .describe('How often to look for due rows when nothing woke the worker.'),
       })
       .strict()
       .prefault({})
@@ -100,44 +162,69 @@ export const KioskConfig = z
       .refine((o) => o.maxBackoffMs >= o.baseBackoffMs, {
         message: 'maxBackoffMs must be at least baseBackoffMs',
         path: ['maxBackoffMs'],
-      }),
-    fbs: FbsConfig.prefault({}),
-    oeir: OeirConfig.prefault({}),
-    scanner: ScannerConfig.prefault({}),
+      })
+      .describe(
+        "Forwarding approved payments to FBS and ØiR: every registration waits in the journal's outbox until it is delivered.",
+      ),
+    fbs: FbsConfig.prefault({}).describe(
+      "The FBS connection: the library system's external API (borrowers, claims, FBS-route payments).",
+    ),
+    oeir: OeirConfig.prefault({}).describe(
+      "The ØiR connection (KOMBIT's DebitorIndbetaling via Serviceplatformen) for debtor-route payments, and what to do when it cannot confirm a claim.",
+    ),
+    scanner: ScannerConfig.prefault({}).describe(
+      'Scanners (serial, HID-POS, keyboard wedge) and what counts as a library card.',
+    ),
     library: z
       .object({
-        /** Printed at the top of every receipt. */
-        name: z.string().min(1).max(200).default('Demobiblioteket'),
-        /** Printed at the bottom of every receipt (opening hours, a thank-you…). */
-        receiptText: z.string().max(300).default(''),
-        /** Receipt times are shown in this zone. */
+        name: z.string().min(1).max(200).default('Demobiblioteket').describe('Printed at the top of every receipt.'),
+        receiptText: z
+          .string()
+          .max(300)
+          .default('')
+          .describe('Printed at the bottom of every receipt (opening hours, a thank-you…).'),
         timeZone: z
           .string()
           .refine(validTimeZone, { message: 'not a time zone name (e.g. Europe/Copenhagen)' })
-          .default('Europe/Copenhagen'),
+          .default('Europe/Copenhagen')
+          .describe('Receipt times are shown in this zone.'),
       })
       .strict()
-      .prefault({}),
-    printer: PrinterConfig.prefault({}),
-    terminal: TerminalConfig.prefault({}),
+      .prefault({})
+      .describe('The library, as receipts show it.'),
+    printer: PrinterConfig.prefault({}).describe('The receipt printer.'),
+    terminal: TerminalConfig.prefault({}).describe('The card terminal.'),
     diagnostics: z
       .object({
-        /** `kiosk doctor` calls the data disk broken below this much free space. */
-        minFreeDiskMb: z.number().int().min(1).max(10_000_000).default(500),
-        /** A library card FBS should know, looked up (without PIN) to test the FBS access. Empty: log-in only. */
-        fbsTestCard: z.string().max(40).default(''),
+        minFreeDiskMb: z
+          .number()
+          .int()
+          .min(1)
+          .max(10_000_000)
+          .default(500)
+          .describe('`kiosk doctor` calls the data disk broken below this much free space.'),
+        fbsTestCard: z
+          .string()
+          .max(40)
+          .default('')
+          .describe(
+            'A library card FBS should know, looked up (without PIN) to test the FBS access. Empty: log-in only.',
+          ),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe("`kiosk doctor` and the technician's Diagnose screen."),
     browserMode: z
       .object({
-        /** Loopback only: the browser-mode server never listens on a network interface. */
-        host: z.literal('127.0.0.1').default('127.0.0.1'),
-        /** 0 picks a free port. */
-        port: z.number().int().min(0).max(65_535).default(0),
+        host: z
+          .literal('127.0.0.1')
+          .default('127.0.0.1')
+          .describe('Loopback only: the browser-mode server never listens on a network interface.'),
+        port: z.number().int().min(0).max(65_535).default(0).describe('0 picks a free port.'),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('Browser mode: the kiosk screen served to a browser on this machine (when Electron is not used).'),
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -165,7 +165,7 @@ const LocalDate = z
 /**
  * Debtor-route claims the debtor system cannot confirm as open (ØiR unreachable) before charging:
  * `counter-only` (default) charges them only with staff at the counter, who can ask the borrower;
- * `refuse` never; `accept-and-queue` always (the payment waits in the outbox). See the README.
+ * `refuse` never; `accept-and-queue` always (the payment waits in the outbox). See docs/architecture.md.
  */
 export const UnconfirmedDebtorPolicy = z.enum(['counter-only', 'refuse', 'accept-and-queue']);
 export type UnconfirmedDebtorPolicy = z.infer<typeof UnconfirmedDebtorPolicy>;

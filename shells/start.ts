@@ -81,12 +81,12 @@ if (electron && 'path' in electron) {
   });
   console.log(`\nKiosk (${config.mode} mode) is running. Open ${server.url} in a browser.`);
   console.log(`Config: ${config.source}. Data: ${config.dataDir}.`);
-  if (kiosk.sandboxes.fbs) console.log(`Demo FBS sandbox: ${kiosk.sandboxes.fbs.url} (demo cards in the README).`);
+  if (kiosk.sandboxes.fbs) console.log(`Demo FBS sandbox: ${kiosk.sandboxes.fbs.url} (demo cards: docs/demo.md).`);
   if (kiosk.sandboxes.oeir) console.log(`Demo ØiR sandbox (mutual TLS): ${kiosk.sandboxes.oeir}`);
   if (kiosk.sandboxes.printer) console.log(`Demo receipt printer (ESC/POS over TCP): ${kiosk.sandboxes.printer}`);
   if (kiosk.sandboxes.terminal)
     console.log(
-      `Demo card terminal (simulator, nexo over HTTPS): ${kiosk.sandboxes.terminal} (amount rules in the README).`,
+      `Demo card terminal (simulator, nexo over HTTPS): ${kiosk.sandboxes.terminal} (amount rules: docs/demo.md).`,
     );
   // Demo: show each registration as the sandboxes receive it.
   kiosk.sandboxes.fbs?.onRegistered((e) =>

@@ -2,49 +2,88 @@ import { z } from 'zod';
 import { UnconfirmedDebtorPolicy } from '../../contract/index.js';
 
 /** The ØiR connection (KOMBIT's DebitorIndbetaling via Serviceplatformen) and the debtor-route policy. Its part of the kiosk's configuration (config/config.ts); every key has a demo default. */
+/** A UUID setting, empty until it is needed. */
+const optionalUuid = (text: string) =>
+  z
+    .union([z.literal(''), z.uuid()])
+    .default('')
+    .describe(text);
+
 export const OeirConfig = z
   .object({
-    /** `sandbox` starts the built-in ØiR sandbox (demo); `exttest` and `prod` are Serviceplatformen's. */
-    environment: z.enum(['sandbox', 'exttest', 'prod']).default('sandbox'),
-    /** Overrides the environment's endpoint (the exact path comes with the integration package). */
-    endpoint: z.union([z.literal(''), z.url({ protocol: /^https$/ })]).default(''),
-    /** The service's WSDL; empty: the modelled one shipped with the kiosk. */
-    wsdlPath: z.string().default(''),
-    /** The organisation certificate (FOCES/OCES3) as a PKCS#12 file, and its password. */
-    certificatePath: z.string().default(''),
-    certificatePassword: z.string().default(''),
-    /** Extra CA (PEM) to trust for Serviceplatformen's server certificate; empty: the system's. */
-    caPath: z.string().default(''),
-    /** Security model: AuthorityContext (municipality CVR) or InvocationContext (service agreement). */
-    context: z.enum(['authority', 'invocation']).default('authority'),
-    municipalityCvr: z.union([z.literal(''), z.string().regex(/^\d{8}$/, 'a CVR number has 8 digits')]).default(''),
+    environment: z
+      .enum(['sandbox', 'exttest', 'prod'])
+      .default('sandbox')
+      .describe("`sandbox` starts the built-in ØiR sandbox (demo); `exttest` and `prod` are Serviceplatformen's."),
+    endpoint: z
+      .union([z.literal(''), z.url({ protocol: /^https$/ })])
+      .default('')
+      .describe("Overrides the environment's endpoint (the exact path comes with the integration package)."),
+    wsdlPath: z.string().default('').describe("The service's WSDL; empty: the modelled one shipped with the kiosk."),
+    certificatePath: z.string().default('').describe('The organisation certificate (FOCES/OCES3) as a PKCS#12 file.'),
+    certificatePassword: z
+      .string()
+      .default('')
+      .describe("The PKCS#12 file's password (encrypted by `kiosk config set`; never logged)."),
+    caPath: z
+      .string()
+      .default('')
+      .describe("Extra CA (PEM) to trust for Serviceplatformen's server certificate; empty: the system's."),
+    context: z
+      .enum(['authority', 'invocation'])
+      .default('authority')
+      .describe('Security model: AuthorityContext (municipality CVR) or InvocationContext (service agreement).'),
+    municipalityCvr: z
+      .union([z.literal(''), z.string().regex(/^\d{8}$/, 'a CVR number has 8 digits')])
+      .default('')
+      .describe("The municipality's CVR number, for the authority context."),
     invocation: z
       .object({
-        serviceAgreementUuid: z.union([z.literal(''), z.uuid()]).default(''),
-        userSystemUuid: z.union([z.literal(''), z.uuid()]).default(''),
-        userUuid: z.union([z.literal(''), z.uuid()]).default(''),
-        serviceUuid: z.union([z.literal(''), z.uuid()]).default(''),
+        serviceAgreementUuid: optionalUuid("Serviceplatformen's service agreement UUID (invocation context)."),
+        userSystemUuid: optionalUuid("The user system's UUID (invocation context)."),
+        userUuid: optionalUuid("The user's UUID (invocation context)."),
+        serviceUuid: optionalUuid("The DebitorIndbetaling service's UUID (invocation context)."),
       })
       .strict()
-      .prefault({}),
-    timeoutMs: z.number().int().min(500).max(120_000).default(15_000),
-    /**
-     * Debtor-route claims the debtor system cannot confirm as still open (ØiR unreachable):
-     * `counter-only` charges them only at the counter (staff present), `refuse` never,
-     * `accept-and-queue` always (the registration waits in the outbox). Read the README first.
-     */
-    offlinePolicy: UnconfirmedDebtorPolicy.default('counter-only'),
-    /** A claim the debtor system confirmed open this recently still counts as confirmed when it is unreachable. */
-    confirmationValidMinutes: z.number().int().min(0).max(60).default(10),
+      .prefault({})
+      .describe('InvocationContext identifiers, used when `context` is `invocation`.'),
+    timeoutMs: z.number().int().min(500).max(120_000).default(15_000).describe('How long one ØiR call may take.'),
+    offlinePolicy: UnconfirmedDebtorPolicy.default('counter-only').describe(
+      'Debtor-route claims the debtor system cannot confirm as still open (ØiR unreachable): `counter-only` charges them only at the counter (staff present), `refuse` never, `accept-and-queue` always (the registration waits in the outbox). Read docs/architecture.md, "Never charged twice", before changing it.',
+    ),
+    confirmationValidMinutes: z
+      .number()
+      .int()
+      .min(0)
+      .max(60)
+      .default(10)
+      .describe(
+        'A claim the debtor system confirmed open this recently still counts as confirmed when it is unreachable.',
+      ),
     breaker: z
       .object({
-        failuresToOpen: z.number().int().min(1).max(100).default(5),
-        halfOpenAfterMs: z.number().int().min(100).max(3_600_000).default(30_000),
+        failuresToOpen: z
+          .number()
+          .int()
+          .min(1)
+          .max(100)
+          .default(5)
+          .describe('Failures in a row after which the ØiR link counts as offline…'),
+        halfOpenAfterMs: z
+          .number()
+          .int()
+          .min(100)
+          .max(3_600_000)
+          .default(30_000)
+          .describe('…and how long it waits before trying again.'),
       })
       .strict()
       .prefault({}),
-    /** Where payments are taken, sent with each payment (e.g. "Hovedbiblioteket, kiosk 1"). */
-    place: z.string().max(100).default(''),
+    place: z
+      .string()
+      .max(100)
+      .default('')
+      .describe('Where payments are taken, sent with each payment (e.g. "Hovedbiblioteket, kiosk 1").'),
   })
   .strict();
 export type OeirConfig = z.infer<typeof OeirConfig>;

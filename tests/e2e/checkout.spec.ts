@@ -104,7 +104,7 @@ test('ØiR down: the payment is taken and queued, the borrower is told, and it i
     await wedgeScan(page, '1000000003');
     await keypad(page, '3333', /^OK$/);
     // The debtor system confirmed the claim open for the list; then it goes away (connection
-    // refused from now on). Confirmed moments ago, the claim is still taken (README: "Never
+    // refused from now on). Confirmed moments ago, the claim is still taken (docs/architecture.md: "Never
     // charged twice"); one it never confirmed would not be, at the kiosk.
     await expect(page.getByTestId('total')).toContainText('249,95 kr.');
     await oeir.close();

@@ -390,7 +390,7 @@ interface Row {
  *   every payment the journal counts as charged was captured; the card totals agree;
  * - within one kiosk no claim is charged twice (the journal's own guarantee);
  * - across kiosks a claim charged at both is always detected and with staff ("possible double
- *   payment"), never silently kept (the README says what protects and what does not);
+ *   payment"), never silently kept (docs/architecture.md says what protects and what does not);
  * - FBS registered each fee at most once; the debtor system's balances never went below zero.
  */
 function checkSequence(peers: Peers, kiosks: readonly KioskProcess[], stats: Record<string, number>): string[] {

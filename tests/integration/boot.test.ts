@@ -32,7 +32,7 @@ describe('the demo kiosk, composed', () => {
     expect(claims.map((c) => c.amountOre)).toEqual([3000, 5550]);
   });
 
-  it('has one demo account per role (README), created once', async () => {
+  it('has one demo account per role (docs/demo.md), created once', async () => {
     const k = await bootDemo();
     const staff = await k.staff.login({ accountId: 'personale' }, '246810');
     const tech = await k.staff.login({ cardNumber: '9990000000002' }, '135790');

@@ -1,6 +1,6 @@
 /**
  * Demo borrowers for the FBS sandbox, one per case the kiosk must handle. Card numbers and PINs
- * are printed in the README's demo section. All people and numbers are invented.
+ * are listed in docs/demo.md. All people and numbers are invented.
  */
 export interface SeedMaterial {
   readonly recordId: string;
