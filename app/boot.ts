@@ -15,7 +15,8 @@ import { shutdownStep } from '../base/shutdown.js';
 import { Receipts } from '../core/receipts.js';
 import { KioskSession } from '../core/session.js';
 import { StaffAccountStore } from '../db/staff-accounts.js';
-import { seedDemoAccounts, StaffAccess } from '../core/staff-access.js';
+import { KioskKeys } from '../db/kiosk-keys.js';
+import { removePublishedDemoAccounts, seedDemoAccounts, StaffAccess } from '../core/staff-access.js';
 import { compileCardPatterns } from '../devices/scanner/codes.js';
 import { PaymentDesk } from '../core/payment-desk.js';
 import { StaffConsole } from '../core/staff-console.js';
@@ -108,8 +109,12 @@ export async function bootKiosk(
     log,
   });
   const staffAccounts = new StaffAccountStore(core.db, core.audit);
-  const staff = new StaffAccess(staffAccounts, config.staff);
+  const keys = new KioskKeys(core.db);
+  const staff = new StaffAccess(staffAccounts, { ...config.staff, cardKey: keys.key('staff-card') });
   if (config.mode === 'demo') await seedDemoAccounts(staff, staffAccounts);
+  else
+    for (const change of await removePublishedDemoAccounts(staff, staffAccounts))
+      log.warn({ change }, 'staff accounts');
   const desk = new PaymentDesk({
     journal: core.journal,
     reconciliation: new Reconciliation(core.journal, core.outbox, config.library.timeZone),
@@ -165,6 +170,7 @@ export async function bootKiosk(
         ...parts.diagnosticParts(),
       }),
     devices,
+    personKey: keys.key('person-reference'),
     log: log.child({ part: 'staff' }),
   });
 

@@ -24,11 +24,15 @@ import { Reconciliation, dayReportCsv } from '../core/reconciliation.js';
 import { maskSensitiveText } from '../base/redact.js';
 import { getPath, SECRET_PATHS } from '../config/secrets.js';
 import { ExpectedError, messageOf } from '../base/errors.js';
+import { readSecret } from './secret-input.js';
 
 const USAGE = `usage:
   kiosk doctor [--json]                 check every part; exit 1 if one is broken
   kiosk config get [key]                show the configuration (secrets masked)
-  kiosk config set <key> <value>        change one setting (secrets are encrypted)
+  kiosk config set <key> <value>        change one setting
+  kiosk config set <secret-key>         change a secret (fbs.password, oeir.certificatePassword,
+                                        terminal.passphrase): typed at a prompt or piped in,
+                                        never an argument; stored encrypted
   kiosk config validate                 check the config file
   kiosk queue list [--date YYYY-MM-DD]  payments of the day and their registrations
   kiosk queue retry <payment-id>        send a payment's waiting or rejected registrations now
@@ -83,7 +87,7 @@ async function doctor(args: readonly string[]): Promise<number> {
   return checks.some((c) => c.level === 'broken') ? 1 : 0;
 }
 
-function config(args: readonly string[]): number {
+async function config(args: readonly string[]): Promise<number> {
   const [sub, key, value, ...extra] = args;
   const file = new ConfigFile(configPath());
   switch (sub) {
@@ -92,12 +96,26 @@ function config(args: readonly string[]): number {
       out(typeof shown === 'string' ? shown : JSON.stringify(shown, null, 2));
       return 0;
     }
-    case 'set':
-      if (!key || value === undefined || extra.length > 0) throw new UsageError('kiosk config set <key> <value>');
-      file.set(key, value);
+    case 'set': {
+      const secret = (SECRET_PATHS as readonly string[]).includes(key ?? '');
+      if (secret && value !== undefined) {
+        // Refused before anything is read or written: an argument is already in the process
+        // list and the shell's history; the message says how to pass it instead.
+        throw new UsageError(
+          `${key} is a secret: never give it on the command line. Run \`kiosk config set ${key}\` and type it ` +
+            `at the prompt, or pipe it in: \`kiosk config set ${key} < file\`.`,
+        );
+      }
+      if (!key || (!secret && value === undefined) || extra.length > 0) {
+        throw new UsageError('kiosk config set <key> <value>, or kiosk config set <secret-key>');
+      }
+      const given = secret ? await readSecret(`${key}: `) : value!;
+      if (secret && given === '') throw new UsageError(`${key}: nothing was given; nothing changed`);
+      file.set(key, given);
       audit(`config.set`, key);
       out(`${key} saved in ${file.path}; restart the kiosk to use it.`);
       return 0;
+    }
     case 'validate': {
       const result = file.validate();
       for (const problem of result.problems) out(`problem: ${problem}`);

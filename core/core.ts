@@ -76,7 +76,9 @@ export class Core {
     const armed = armFaultPointFromEnv(options.env ?? process.env, options.packaged);
     if (armed) this.log.warn({ faultPoint: armed }, 'fault point armed (test run)');
 
-    this.db = openDatabase(join(options.config.dataDir, DATABASE_FILE));
+    this.db = openDatabase(join(options.config.dataDir, DATABASE_FILE), {
+      onTightened: (change) => this.log.warn({ change }, 'journal permissions narrowed'),
+    });
     const now = options.now ?? Date.now;
     const date = (): Date => new Date(now());
     this.audit = new AuditLog(this.db, date);

@@ -2,6 +2,7 @@ import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } 
 import type { AuditEntry } from '../db/audit.js';
 import type { StaffAccount, StaffAccountStore, StaffRole } from '../db/staff-accounts.js';
 import { ExpectedError } from '../base/errors.js';
+import { keyedHash } from '../base/keyed-hash.js';
 
 /**
  * Who may do what at the kiosk besides borrowers. Two roles, deliberately disjoint where money
@@ -77,8 +78,17 @@ export async function verifyPin(pin: string, stored: string): Promise<boolean> {
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
-/** A staff card identifies an account; only its hash is stored. */
-export function cardHash(cardNumber: string): string {
+/**
+ * A staff card identifies an account; only its hash is stored, keyed with the kiosk's own key
+ * (db/kiosk-keys.ts): staff card numbers are short enough that a plain hash is reversed by
+ * trying them all.
+ */
+export function cardHash(cardKey: Buffer, cardNumber: string): string {
+  return keyedHash(cardKey, 'staff-card', cardNumber);
+}
+
+/** How cards were hashed before the kiosk had a key (plain SHA-256); replaced at the card's next use. */
+function legacyCardHash(cardNumber: string): string {
   return createHash('sha256').update(`staff-card:${cardNumber}`).digest('hex');
 }
 
@@ -119,6 +129,8 @@ export interface StaffAccessOptions {
   readonly lockoutMs: number;
   /** A staff session with no action for this long is logged out. */
   readonly idleLogoutMs: number;
+  /** The kiosk's key for staff-card hashes (KioskKeys 'staff-card'). */
+  readonly cardKey: Buffer;
 }
 
 /**
@@ -151,7 +163,7 @@ export class StaffAccess {
         name: account.name,
         role: account.role,
         pinHash: await hashPin(account.pin),
-        cardHash: account.cardNumber ? cardHash(account.cardNumber) : null,
+        cardHash: account.cardNumber ? cardHash(this.options.cardKey, account.cardNumber) : null,
       },
       { actor, action: 'account.created', subject: account.id, data: { role: account.role } },
     );
@@ -163,10 +175,27 @@ export class StaffAccess {
     this.store.setPin(accountId, await hashPin(pin), { actor, action: 'account.pin-changed', subject: accountId });
   }
 
+  /**
+   * The account a scanned staff card belongs to. A card enrolled before cards were hashed with
+   * the kiosk's key is found by its old plain hash once, and its hash replaced (audited).
+   */
+  accountByCard(cardNumber: string): StaffAccount | null {
+    const account = this.store.byCardHash(cardHash(this.options.cardKey, cardNumber));
+    if (account) return account;
+    const legacy = this.store.byCardHash(legacyCardHash(cardNumber));
+    if (!legacy) return null;
+    this.store.setCardHash(legacy.id, cardHash(this.options.cardKey, cardNumber), {
+      actor: 'kiosk',
+      action: 'account.card-rehashed',
+      subject: legacy.id,
+      data: { reason: 'a keyed hash replaces the plain one' },
+    });
+    return this.store.get(legacy.id);
+  }
+
   /** Identifies the account by its id (typed) or by a staff card (scanned), then checks the PIN. */
   async login(who: { accountId: string } | { cardNumber: string }, pin: string): Promise<LoginResult> {
-    const account =
-      'accountId' in who ? this.store.get(who.accountId) : this.store.byCardHash(cardHash(who.cardNumber));
+    const account = 'accountId' in who ? this.store.get(who.accountId) : this.accountByCard(who.cardNumber);
     const claimed = 'accountId' in who ? who.accountId.slice(0, 40) : 'staff card';
     if (!account || account.disabled) {
       await verifyPin(pin, await this.decoy);
@@ -326,7 +355,11 @@ export class StaffAccess {
   }
 }
 
-/** Demo mode only (see README): one account per role, so the staff screens can be tried. */
+/**
+ * Demo mode only (docs/demo.md): one account per role, so the staff screens can be tried. Their
+ * PINs and cards are published, so production removes any account they open
+ * (removePublishedDemoAccounts).
+ */
 export const DEMO_STAFF_ACCOUNTS = [
   { id: 'personale', name: 'Demo-personale', role: 'staff', pin: '246810', cardNumber: '9990000000001' },
   { id: 'tekniker', name: 'Demo-tekniker', role: 'technician', pin: '135790', cardNumber: '9990000000002' },
@@ -335,4 +368,42 @@ export const DEMO_STAFF_ACCOUNTS = [
 export async function seedDemoAccounts(access: StaffAccess, store: StaffAccountStore): Promise<void> {
   if (store.count() > 0) return;
   for (const account of DEMO_STAFF_ACCOUNTS) await access.createAccount(account, 'system:demo');
+}
+
+/**
+ * Production mode, at every start: a demo account that its published PIN still opens is
+ * nobody's secret (a journal that once ran the demo keeps its accounts), and is removed; a
+ * published demo staff card on any account that stays is forgotten. Each is audited. Removing rather than refusing to start: staff accounts hold no money, and a kiosk
+ * that will not start stops every borrower over a staff-screen matter. Returns what was done, for
+ * the log.
+ */
+export async function removePublishedDemoAccounts(access: StaffAccess, store: StaffAccountStore): Promise<string[]> {
+  const done: string[] = [];
+  const actor = 'system:production';
+  for (const demo of DEMO_STAFF_ACCOUNTS) {
+    // The demo's own accounts, still with their published PIN (one scrypt check each: a start
+    // does not check every account against every demo PIN).
+    const account = store.get(demo.id);
+    if (account && (await verifyPin(demo.pin, account.pinHash))) {
+      store.remove(account.id, {
+        actor,
+        action: 'account.removed',
+        subject: account.id,
+        data: { reason: 'opens with a published demo PIN' },
+      });
+      done.push(`removed account ${account.id}: it opens with a published demo PIN`);
+    }
+    // A published card on an account that stays (its PIN is its own): the card is forgotten.
+    const carded = access.accountByCard(demo.cardNumber);
+    if (carded) {
+      store.clearCard(carded.id, {
+        actor,
+        action: 'account.card-removed',
+        subject: carded.id,
+        data: { reason: 'a published demo staff card' },
+      });
+      done.push(`forgot the staff card of account ${carded.id}: it is a published demo card`);
+    }
+  }
+  return done;
 }

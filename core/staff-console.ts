@@ -31,7 +31,8 @@ import { dayReportCsv } from './reconciliation.js';
 import { maskIdentifier } from '../base/redact.js';
 import { getPath, SECRET_PATHS } from '../config/secrets.js';
 import type { KioskSession } from './session.js';
-import { AccessDeniedError, cardHash, ROLE_CAPABILITIES, type Capability, type StaffAccess } from './staff-access.js';
+import { AccessDeniedError, ROLE_CAPABILITIES, type Capability, type StaffAccess } from './staff-access.js';
+import { personReference } from '../base/keyed-hash.js';
 import { messageOf } from '../base/errors.js';
 
 /** Which capability each request needs: the one place the screens' permissions are decided. */
@@ -72,6 +73,8 @@ export interface StaffConsoleParts {
   readonly diagnose: () => Promise<DiagnosticCheck[]>;
   readonly devices: () => Promise<DeviceListing>;
   readonly log: Logger;
+  /** The kiosk's key for references to borrowers in the audit log (KioskKeys 'person-reference'). */
+  readonly personKey: Buffer;
   /** How often idle staff sessions are looked for. */
   readonly idleCheckMs?: number;
 }
@@ -174,7 +177,7 @@ export class StaffConsole {
       return true;
     }
     if (code) {
-      const account = this.parts.accounts.byCardHash(cardHash(code));
+      const account = this.parts.access.accountByCard(code);
       if (account && !account.disabled) {
         this.show({
           mode: 'login',
@@ -251,7 +254,30 @@ export class StaffConsole {
 
   private async counter(cardOrCpr: string): Promise<void> {
     const session = this.requireSession('checkout.counter');
-    await this.parts.session.counter(cardOrCpr, `${session.role}:${session.accountId}`);
+    const actor = `${session.role}:${session.accountId}`;
+    this.auditLookUp(actor, cardOrCpr, 'counter');
+    await this.parts.session.counter(cardOrCpr, actor);
+  }
+
+  /**
+   * A borrower looked up by staff (their name and debts are shown without their PIN): who, when,
+   * and a keyed reference to whom — never the CPR or card number. The same borrower gives the
+   * same reference on this kiosk, so an audit can follow one person's look-ups.
+   */
+  private auditLookUp(actor: string, cardOrCpr: string, where: 'counter' | 'fbs-test'): void {
+    const scanned = parseScan(cardOrCpr, this.parts.codeRules);
+    const identifier =
+      scanned.kind === 'cpr'
+        ? `cpr:${scanned.cpr}`
+        : scanned.kind === 'library-card'
+          ? `card:${scanned.cardNumber}`
+          : `code:${cardOrCpr.trim()}`;
+    this.parts.audit.append({
+      actor,
+      action: 'borrower.looked-up',
+      subject: personReference(this.parts.personKey, identifier),
+      data: { where, by: scanned.kind },
+    });
   }
 
   private async endCounterSession(): Promise<void> {
@@ -331,7 +357,7 @@ export class StaffConsole {
   }
 
   private async fbsLookup(card: string, actor: string): Promise<StaffResult> {
-    this.parts.audit.append({ actor, action: 'fbs.test-lookup', subject: null, data: { card: maskIdentifier(card) } });
+    this.auditLookUp(actor, card, 'fbs-test');
     try {
       await this.parts.fbs.logInNow();
       const { patronId } = await this.parts.fbs.preauthenticate(card);

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
 
@@ -14,6 +14,8 @@ export interface OpenOptions {
   /** Apply migrations up to this version only (tests of older schemas). */
   readonly migrateTo?: number;
   readonly migrations?: readonly Migration[];
+  /** Told of each permission the journal's folder or files had to lose (for the log). */
+  readonly onTightened?: (change: string) => void;
 }
 
 /**
@@ -22,7 +24,8 @@ export interface OpenOptions {
  */
 export function openDatabase(path: string, options: OpenOptions = {}): Db {
   const migrations = options.migrations ?? MIGRATIONS;
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const tighten = (): void => keepPrivate(path, options.onTightened ?? (() => undefined));
+  tighten();
   let db: Db;
   try {
     db = new Database(path);
@@ -31,6 +34,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
   }
   try {
     applyPragmas(db);
+    tighten(); // the file and its WAL files exist now
     checkIntegrity(db, path);
     migrate(db, options.migrateTo ?? migrations.length, migrations);
     return db;
@@ -38,6 +42,42 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
     db.close();
     if (error instanceof DatabaseUnusableError) throw error;
     throw new DatabaseUnusableError(`the database at ${path} cannot be used: ${errorText(error)}`);
+  }
+}
+
+/**
+ * The journal holds payments, staff PIN hashes and staff-card hashes: only the kiosk's own user
+ * may read it. Its folder is made 0700 and the database and its WAL files 0600, at every open —
+ * a folder or file that came with wider permissions (an older kiosk, a restored backup) is
+ * narrowed, and the change reported. (POSIX permissions; Windows keeps the profile folder's ACL.)
+ */
+function keepPrivate(path: string, report: (change: string) => void): void {
+  if (path === ':memory:') return;
+  const dir = dirname(path);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (process.platform === 'win32') return;
+  for (const [file, mode] of [
+    [dir, 0o700],
+    [path, 0o600],
+    [`${path}-wal`, 0o600],
+    [`${path}-shm`, 0o600],
+  ] as const) {
+    let current: number;
+    try {
+      current = statSync(file).mode & 0o777;
+    } catch {
+      continue; // not there (yet)
+    }
+    if ((current & 0o077) === 0) continue;
+    try {
+      chmodSync(file, mode);
+      report(`${file}: permissions ${current.toString(8)} → ${mode.toString(8)} (readable by other users)`);
+    } catch (error) {
+      throw new DatabaseUnusableError(
+        `${file} is readable by other users and its permissions cannot be changed (${errorText(error)}): ` +
+          `run chmod ${mode.toString(8)} ${file} as its owner`,
+      );
+    }
   }
 }
 

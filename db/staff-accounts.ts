@@ -61,6 +61,9 @@ export class StaffAccountStore {
         'UPDATE staff_accounts SET pin_hash = ?, failed_attempts = 0, locked_until = NULL, updated_at = ? WHERE id = ?',
       ),
       count: db.prepare('SELECT COUNT(*) AS n FROM staff_accounts'),
+      remove: db.prepare('DELETE FROM staff_accounts WHERE id = ?'),
+      clearCard: db.prepare('UPDATE staff_accounts SET card_hash = NULL, updated_at = ? WHERE id = ?'),
+      setCard: db.prepare('UPDATE staff_accounts SET card_hash = ?, updated_at = ? WHERE id = ?'),
     };
   }
 
@@ -134,6 +137,30 @@ export class StaffAccountStore {
   setPin(id: string, pinHash: string, audit: AuditEntry): void {
     this.db.transaction(() => {
       this.stmts.setPin.run(pinHash, this.now().toISOString(), id);
+      this.audit.append(audit);
+    })();
+  }
+
+  /** Removes an account, with its audit entry, at once. */
+  remove(id: string, audit: AuditEntry): void {
+    this.db.transaction(() => {
+      this.stmts.remove.run(id);
+      this.audit.append(audit);
+    })();
+  }
+
+  /** Forgets an account's staff card (the account stays), with its audit entry. */
+  clearCard(id: string, audit: AuditEntry): void {
+    this.db.transaction(() => {
+      this.stmts.clearCard.run(this.now().toISOString(), id);
+      this.audit.append(audit);
+    })();
+  }
+
+  /** Replaces an account's staff-card hash (a stronger hash of the same card), with its audit entry. */
+  setCardHash(id: string, cardHash: string, audit: AuditEntry): void {
+    this.db.transaction(() => {
+      this.stmts.setCard.run(cardHash, this.now().toISOString(), id);
       this.audit.append(audit);
     })();
   }

@@ -151,8 +151,8 @@ export async function configurationReference(): Promise<string> {
     'One JSON file, `$KIOSK_CONFIG` or `config.json` in the platform’s config folder ' +
       '(Linux: `~/.config/library-payment-kiosk/`). Every key is optional: the defaults run the demo. ' +
       'A wrong key or value stops the kiosk at start with a message naming the key; `kiosk config validate` checks a file ' +
-      'without starting. Secrets (`fbs.password`, `oeir.certificatePassword`, `terminal.passphrase`) are encrypted ' +
-      'by `kiosk config set`. Which keys a production kiosk must set, and why, is in [operations.md](operations.md).',
+      'without starting. Secrets (`fbs.password`, `oeir.certificatePassword`, `terminal.passphrase`) are typed ' +
+      'or piped into `kiosk config set <key>` (never an argument) and stored encrypted. Which keys a production kiosk must set, and why, is in [operations.md](operations.md).',
   ];
   const top: Row[] = [];
   for (const [name, child] of Object.entries(schema.properties ?? {})) {

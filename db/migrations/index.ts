@@ -7,6 +7,7 @@ import { m006StaffAccounts } from './006-staff-accounts.js';
 import { m007OutboxHeld } from './007-outbox-held.js';
 import { m008ClaimHoldsTerminalChecks } from './008-claim-holds-terminal-checks.js';
 import { m009DeclineCodes } from './009-decline-codes.js';
+import { m010KioskKeys } from './010-kiosk-keys.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -22,5 +23,6 @@ export const MIGRATIONS: readonly Migration[] = [
   m007OutboxHeld,
   m008ClaimHoldsTerminalChecks,
   m009DeclineCodes,
+  m010KioskKeys,
 ];
 export const LATEST_VERSION = MIGRATIONS.length;

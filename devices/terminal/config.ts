@@ -30,7 +30,7 @@ export const TerminalConfig = z
       .max(200)
       .default('')
       .describe(
-        "The shared key's passphrase (encrypted by `kiosk config set`; never logged). Empty: unencrypted, for lab terminals only.",
+        "The shared key's passphrase (set with `kiosk config set terminal.passphrase`, stored encrypted; never logged). Empty: unencrypted, for lab terminals only.",
       ),
     caPath: z.string().default('').describe("CA (PEM file) that signed the terminal's certificate."),
     terminalTimeoutMs: z

@@ -18,7 +18,9 @@ export const FbsConfig = z
     password: z
       .string()
       .default('')
-      .describe("The FBS API user's password (encrypted by `kiosk config set`; never logged)."),
+      .describe(
+        "The FBS API user's password (set with `kiosk config set fbs.password`, stored encrypted; never logged).",
+      ),
     timeoutMs: z.number().int().min(500).max(120_000).default(10_000).describe('How long one FBS request may take.'),
     allowBlockedBorrowers: z
       .boolean()

@@ -24,7 +24,9 @@ export const OeirConfig = z
     certificatePassword: z
       .string()
       .default('')
-      .describe("The PKCS#12 file's password (encrypted by `kiosk config set`; never logged)."),
+      .describe(
+        "The PKCS#12 file's password (set with `kiosk config set oeir.certificatePassword`, stored encrypted; never logged).",
+      ),
     caPath: z
       .string()
       .default('')

@@ -8,6 +8,7 @@ import { bootKiosk, type Kiosk } from '../../app/boot.js';
 import { ClaimsChangedError } from '../../core/checkout.js';
 import { parseConfig } from '../../config/config.js';
 import { memoryLogger, tempDir } from '../support/fixtures.js';
+import { startPeers } from '../../app/peers.js';
 
 let kiosk: Kiosk | null = null;
 const dir = tempDir();
@@ -175,6 +176,80 @@ describe('the demo kiosk, composed', () => {
       await expect.poll(servers).toBeLessThanOrEqual(before);
     } finally {
       broken.remove();
+    }
+  });
+});
+
+describe('borrower look-ups by staff', () => {
+  it('are audited with who and a keyed reference to whom, never the CPR or card number', async () => {
+    const k = await bootDemo();
+    const auditRows = () =>
+      k.core.db
+        .prepare("SELECT actor, subject, data_json FROM audit_log WHERE action = 'borrower.looked-up' ORDER BY seq")
+        .all() as { actor: string; subject: string; data_json: string }[];
+    k.staffConsole.begin();
+    k.staffConsole.choose('personale');
+    await k.staffConsole.login('246810');
+    await k.staffConsole.request({ op: 'counter', cardOrCpr: '0101901234' });
+    await k.session.command({ type: 'session.reset' });
+    await k.staffConsole.request({ op: 'counter', cardOrCpr: '0101901234' });
+    await k.session.command({ type: 'session.reset' });
+    await k.staffConsole.request({ op: 'counter', cardOrCpr: '1000000002' });
+    await k.session.command({ type: 'session.reset' });
+    k.staffConsole.logout();
+    k.staffConsole.begin();
+    k.staffConsole.choose('tekniker');
+    await k.staffConsole.login('135790');
+    await k.staffConsole.request({ op: 'fbs-lookup', card: '1000000002' });
+
+    const rows = auditRows();
+    expect(rows.map((r) => [r.actor, JSON.parse(r.data_json)])).toEqual([
+      ['staff:personale', { where: 'counter', by: 'cpr' }],
+      ['staff:personale', { where: 'counter', by: 'cpr' }],
+      ['staff:personale', { where: 'counter', by: 'library-card' }],
+      ['technician:tekniker', { where: 'fbs-test', by: 'library-card' }],
+    ]);
+    const [cpr1, cpr2, card, cardByTechnician] = rows.map((r) => r.subject);
+    expect(cpr1).toMatch(/^person:[0-9a-f]{20}$/u);
+    expect(cpr2).toBe(cpr1); // the same person: the same reference
+    expect(card).not.toBe(cpr1);
+    expect(cardByTechnician).toBe(card);
+    const everything = JSON.stringify(k.core.db.prepare('SELECT * FROM audit_log').all());
+    for (const secret of ['0101901234', '1000000002']) expect(everything).not.toContain(secret);
+  });
+});
+
+describe('a journal that once ran the demo, started in production mode', () => {
+  it('no longer opens with the published demo PINs or staff cards, and says so in the log', async () => {
+    const peersDir = tempDir('kiosk-production-');
+    const peers = await startPeers({ dir: peersDir.path, kiosks: 1, basePort: 0, terminalStepMs: 20 });
+    try {
+      const peer = peers.kiosks[0]!;
+      const production = parseConfig(peer.config, peer.configFile);
+      expect(production.mode).toBe('production');
+      // The demo first, on the same data folder: it seeds its accounts.
+      const demo = await bootKiosk(
+        { ...parseConfig({ terminal: { simulatorStepMs: 20 } }), dataDir: peer.dataDir },
+        { packaged: false, log: memoryLogger().log },
+      );
+      expect(await demo.staff.login({ accountId: 'tekniker' }, '135790')).toMatchObject({ ok: true });
+      await demo.stop();
+
+      const logged = memoryLogger();
+      kiosk = await bootKiosk({ ...production, dataDir: peer.dataDir }, { packaged: false, log: logged.log });
+      expect(await kiosk.staff.login({ accountId: 'tekniker' }, '135790')).toEqual({ ok: false, reason: 'invalid' });
+      expect(await kiosk.staff.login({ cardNumber: '9990000000002' }, '135790')).toEqual({
+        ok: false,
+        reason: 'invalid',
+      });
+      expect(await kiosk.staff.login({ accountId: 'personale' }, '246810')).toEqual({ ok: false, reason: 'invalid' });
+      const changes = logged.lines().filter((line) => line.includes('"msg":"staff accounts"'));
+      expect(changes).toHaveLength(2);
+    } finally {
+      await kiosk?.stop();
+      kiosk = null;
+      await peers.close();
+      peersDir.remove();
     }
   });
 });

@@ -11,6 +11,7 @@ import { DEMO_BORROWERS, SANDBOX_CLIENT } from '../../integrations/fbs/sandbox/s
 import { FbsSandbox } from '../../integrations/fbs/sandbox/server.js';
 import { DEMO_MUNICIPALITY_CVR } from '../../integrations/oeir/sandbox/server.js';
 import { toPkcs12 } from '../../base/sandbox-pki.js';
+import { loadConfig } from '../../config/config.js';
 import { ConfigFile } from '../../config/config-file.js';
 import { DATABASE_FILE } from '../../core/core.js';
 import { tempDir } from '../support/fixtures.js';
@@ -28,11 +29,12 @@ let terminal: TerminalSimulator;
 let printer: PrinterSimulator;
 const FBS_PASSWORD = 'fbs-secret-Æ9x!';
 
-function run(args: readonly string[], configPath: string, dataDir: string) {
+function run(args: readonly string[], configPath: string, dataDir: string, input = '') {
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'app/cli.ts', ...args], {
       env: { ...process.env, KIOSK_CONFIG: configPath, KIOSK_DATA_DIR: dataDir },
     });
+    child.stdin.end(input);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -194,6 +196,29 @@ describe('secrets', () => {
     expect(bundle).toContain('third-party debug: login with [redacted] for card ******-****');
     for (const secret of [FBS_PASSWORD, oeir.password, TEST_KEY.passphrase]) expect(bundle).not.toContain(secret);
     expect(file.validate()).toEqual({ ok: true, problems: [], warnings: [] });
+  });
+
+  it('are never taken from the command line: refused as an argument, read from standard input', async () => {
+    const { configPath, dataDir } = installation('secret-input');
+    const before = readFileSync(configPath, 'utf8');
+    const NEW_PASSWORD = 'new-fbs-secret-Ø7';
+    const refused = await run(['config', 'set', 'fbs.password', NEW_PASSWORD], configPath, dataDir);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('fbs.password is a secret: never give it on the command line');
+    expect(refused.stderr).not.toContain(NEW_PASSWORD);
+    expect(readFileSync(configPath, 'utf8')).toBe(before);
+
+    const empty = await run(['config', 'set', 'terminal.passphrase'], configPath, dataDir, '');
+    expect(empty.code).toBe(2);
+    expect(readFileSync(configPath, 'utf8')).toBe(before);
+
+    const piped = await run(['config', 'set', 'fbs.password'], configPath, dataDir, `${NEW_PASSWORD}\n`);
+    expect(piped.code).toBe(0);
+    const onDisk = readFileSync(configPath, 'utf8');
+    expect(onDisk).not.toContain(NEW_PASSWORD);
+    expect(new ConfigFile(configPath).effective()).toMatchObject({ fbs: { password: '•••••• (set)' } });
+    // The kiosk reads exactly what was piped in (the line break is not part of it).
+    expect(loadConfig({ env: { KIOSK_CONFIG: configPath, KIOSK_DATA_DIR: dataDir } }).fbs.password).toBe(NEW_PASSWORD);
   });
 
   it('config set checks the whole file first and keeps the old one when the value is wrong', async () => {

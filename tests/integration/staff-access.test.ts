@@ -1,7 +1,18 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '../../db/audit.js';
 import { StaffAccountStore } from '../../db/staff-accounts.js';
-import { AccessDeniedError, can, hashPin, ROLE_CAPABILITIES, StaffAccess, verifyPin } from '../../core/staff-access.js';
+import {
+  AccessDeniedError,
+  can,
+  cardHash,
+  DEMO_STAFF_ACCOUNTS,
+  hashPin,
+  removePublishedDemoAccounts,
+  ROLE_CAPABILITIES,
+  StaffAccess,
+  verifyPin,
+} from '../../core/staff-access.js';
 import { openStores, type Stores } from '../support/stores.js';
 
 // Real SQLite and real scrypt: what is stored, what is audited, and what survives a restart.
@@ -9,7 +20,7 @@ import { openStores, type Stores } from '../support/stores.js';
 const STAFF_PIN = '97531864';
 const TECH_PIN = '86420975';
 const STAFF_CARD = '9990001234567';
-const OPTIONS = { maxFailedAttempts: 5, lockoutMs: 15 * 60_000, idleLogoutMs: 120_000 };
+const OPTIONS = { maxFailedAttempts: 5, lockoutMs: 15 * 60_000, idleLogoutMs: 120_000, cardKey: randomBytes(32) };
 
 let stores: Stores | null = null;
 afterEach(() => {
@@ -204,5 +215,85 @@ describe('staff log-in', () => {
     await expect(access.createAccount({ id: 'anne', name: 'A', role: 'staff', pin: '123456' }, 'cli')).rejects.toThrow(
       /exists/u,
     );
+  });
+});
+
+describe('staff cards', () => {
+  it('are stored as a hash keyed with the kiosk key: not the plain hash, and not what another kiosk stores', async () => {
+    const { access, stores: s } = await setUp();
+    const stored = (
+      s.db.prepare("SELECT card_hash FROM staff_accounts WHERE id = 'anne'").get() as { card_hash: string }
+    ).card_hash;
+    const plain = createHash('sha256').update(`staff-card:${STAFF_CARD}`).digest('hex');
+    expect(stored).toMatch(/^[0-9a-f]{64}$/u);
+    expect(stored).not.toBe(plain);
+    expect(stored).not.toBe(cardHash(randomBytes(32), STAFF_CARD));
+    expect(await access.login({ cardNumber: STAFF_CARD }, STAFF_PIN)).toMatchObject({ ok: true });
+  });
+
+  it('enrolled with the old plain hash still work once, and are re-hashed with the key then (audited)', async () => {
+    const { access, stores: s } = await setUp();
+    const plain = createHash('sha256').update(`staff-card:${STAFF_CARD}`).digest('hex');
+    s.db.prepare("UPDATE staff_accounts SET card_hash = ? WHERE id = 'anne'").run(plain);
+    expect(await access.login({ cardNumber: STAFF_CARD }, STAFF_PIN)).toMatchObject({
+      ok: true,
+      session: { accountId: 'anne' },
+    });
+    const stored = (
+      s.db.prepare("SELECT card_hash FROM staff_accounts WHERE id = 'anne'").get() as { card_hash: string }
+    ).card_hash;
+    expect(stored).toBe(cardHash(OPTIONS.cardKey, STAFF_CARD));
+    expect(auditActions(s)).toContain('account.card-rehashed');
+    expect(await access.login({ cardNumber: STAFF_CARD }, STAFF_PIN)).toMatchObject({ ok: true });
+  });
+});
+
+describe('demo accounts in production', () => {
+  it('are removed at a production start when their published PIN or card still opens them, and audited', async () => {
+    const { access, stores: s } = await setUp();
+    const store = new StaffAccountStore(s.db, s.audit);
+    // A journal that once ran the demo: its accounts, as seedDemoAccounts made them.
+    for (const demo of DEMO_STAFF_ACCOUNTS) await access.createAccount(demo, 'system:demo');
+    const [staffDemo, techDemo] = DEMO_STAFF_ACCOUNTS;
+    expect(await access.login({ accountId: techDemo.id }, techDemo.pin)).toMatchObject({ ok: true });
+
+    const changes = await removePublishedDemoAccounts(access, store);
+
+    expect(changes).toHaveLength(2);
+    for (const demo of DEMO_STAFF_ACCOUNTS) {
+      expect(await access.login({ accountId: demo.id }, demo.pin)).toEqual({ ok: false, reason: 'invalid' });
+      expect(await access.login({ cardNumber: demo.cardNumber }, demo.pin)).toEqual({ ok: false, reason: 'invalid' });
+    }
+    expect(store.list().map((a) => a.id)).toEqual(['anne', 'tom']);
+    const removals = s.db
+      .prepare("SELECT actor, subject FROM audit_log WHERE action = 'account.removed' ORDER BY seq")
+      .all();
+    expect(removals).toEqual([
+      { actor: 'system:production', subject: staffDemo.id },
+      { actor: 'system:production', subject: techDemo.id },
+    ]);
+    expect(verifyAuditChain(s.db)).toMatchObject({ ok: true });
+    // Nothing left to do at the next start.
+    expect(await removePublishedDemoAccounts(access, store)).toEqual([]);
+  });
+
+  it('keeps an account that only shares a demo id (its own PIN), and forgets a published card on a real account', async () => {
+    const { access, stores: s } = await setUp();
+    const store = new StaffAccountStore(s.db, s.audit);
+    await access.createAccount({ id: 'tekniker', name: 'Real technician', role: 'technician', pin: '80808080' }, 'cli');
+    await access.createAccount(
+      { id: 'bo', name: 'Bo', role: 'staff', pin: '70707070', cardNumber: DEMO_STAFF_ACCOUNTS[0].cardNumber },
+      'cli',
+    );
+
+    const changes = await removePublishedDemoAccounts(access, store);
+
+    expect(changes).toEqual(['forgot the staff card of account bo: it is a published demo card']);
+    expect(await access.login({ accountId: 'tekniker' }, '80808080')).toMatchObject({ ok: true });
+    expect(await access.login({ accountId: 'bo' }, '70707070')).toMatchObject({ ok: true });
+    expect(await access.login({ cardNumber: DEMO_STAFF_ACCOUNTS[0].cardNumber }, '70707070')).toEqual({
+      ok: false,
+      reason: 'invalid',
+    });
   });
 });

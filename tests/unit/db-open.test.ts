@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { writeFileSync, readFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS, LATEST_VERSION } from '../../db/migrations/index.js';
@@ -158,5 +158,44 @@ describe('openDatabase', () => {
     writeFileSync(path, bytes);
     expect(() => openDatabase(path)).toThrow(DatabaseUnusableError);
     expect(() => openDatabase(path)).toThrow(/integrity check failed|malformed|not a database/);
+  });
+});
+
+describe('the journal is private to the kiosk user', () => {
+  const mode = (path: string): string => (statSync(path).mode & 0o777).toString(8);
+
+  it.skipIf(process.platform === 'win32')('makes a new journal 0600 in a 0700 folder, WAL files included', () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const path = join(dir.path, 'data', 'kiosk.sqlite');
+    const db = openDatabase(path);
+    db.exec('CREATE TABLE scratch (x INTEGER)'); // a write: the WAL files exist
+    expect([mode(join(dir.path, 'data')), mode(path), mode(`${path}-wal`), mode(`${path}-shm`)]).toEqual([
+      '700',
+      '600',
+      '600',
+      '600',
+    ]);
+    db.close();
+  });
+
+  it.skipIf(process.platform === 'win32')('narrows a world-readable folder and files at open, and says so', () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const folder = join(dir.path, 'data');
+    mkdirSync(folder);
+    const path = join(folder, 'kiosk.sqlite');
+    openDatabase(path).close();
+    // As an older kiosk (or a restored backup) left them.
+    chmodSync(folder, 0o755);
+    chmodSync(path, 0o644);
+    const changes: string[] = [];
+    const db = openDatabase(path, { onTightened: (change) => changes.push(change) });
+    expect([mode(folder), mode(path)]).toEqual(['700', '600']);
+    expect(changes).toEqual([
+      `${folder}: permissions 755 → 700 (readable by other users)`,
+      `${path}: permissions 644 → 600 (readable by other users)`,
+    ]);
+    db.close();
   });
 });
