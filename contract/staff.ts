@@ -313,6 +313,8 @@ export const StaffState = z.discriminatedUnion('mode', [
       accounts: z.array(z.object({ id: z.string().max(40), name: z.string().max(100) }).strict()),
       chosen: z.string().max(40).nullable(),
       error: z.enum(['wrong-pin', 'locked-out']).nullable(),
+      /** A PIN is being checked: the next one is taken when this answer is in (one check at a time). */
+      checking: z.boolean(),
     })
     .strict(),
   z

@@ -116,7 +116,7 @@ export class StaffConsole {
       .list()
       .filter((a) => !a.disabled)
       .map((a) => ({ id: a.id, name: a.name }));
-    this.show({ mode: 'login', accounts, chosen: null, error: null });
+    this.show({ mode: 'login', accounts, chosen: null, error: null, checking: false });
   }
 
   choose(accountId: string): void {
@@ -125,13 +125,31 @@ export class StaffConsole {
     this.show({ ...this.state, chosen: accountId, error: null });
   }
 
+  /**
+   * One PIN check at a time on this kiosk: a PIN sent while another is being checked is refused
+   * at once (and audited) — the screen does not offer it. So a person mashing the keypad has
+   * each PIN counted in turn and the account locks at the configured count, and a flood of
+   * log-in commands cannot fill Node's thread pool with scrypt work that FBS, ØiR and the disk
+   * need too.
+   */
   async login(pin: string): Promise<void> {
     const state = this.state;
     if (state.mode !== 'login' || !state.chosen) throw new StaffActionRefusedError('choose an account first');
+    if (state.checking) {
+      this.parts.accounts.note({
+        actor: 'kiosk',
+        action: 'staff.login-refused',
+        subject: state.chosen,
+        data: { reason: 'a PIN check is running' },
+      });
+      throw new StaffActionRefusedError('a PIN is being checked; send the next one when it is answered');
+    }
+    const checking = { ...state, error: null, checking: true };
+    this.show(checking);
     const result = await this.parts.access.login({ accountId: state.chosen }, pin);
-    if (this.state !== state) return; // cancelled meanwhile
+    if (this.state !== checking) return; // cancelled meanwhile
     if (!result.ok) {
-      this.show({ ...state, error: result.reason === 'locked-out' ? 'locked-out' : 'wrong-pin' });
+      this.show({ ...state, error: result.reason === 'locked-out' ? 'locked-out' : 'wrong-pin', checking: false });
       return;
     }
     this.token = result.session.token;
@@ -184,6 +202,7 @@ export class StaffConsole {
           accounts: [{ id: account.id, name: account.name }],
           chosen: account.id,
           error: null,
+          checking: false,
         });
         return true;
       }

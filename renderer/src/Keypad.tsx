@@ -10,6 +10,8 @@ export function Keypad(props: {
   minLength: number;
   masked: boolean;
   label: string;
+  /** The last entry is being checked: it cannot be sent again until it is answered. */
+  busy?: boolean;
 }) {
   const { t } = useTranslation();
   const { value, onChange, maxLength } = props;
@@ -32,7 +34,13 @@ export function Keypad(props: {
         <button type="button" onClick={() => press('0')} aria-label={t('keypad.digit', { digit: '0' })}>
           0
         </button>
-        <button type="button" className="primary" disabled={value.length < props.minLength} onClick={props.onSubmit}>
+        <button
+          type="button"
+          className="primary"
+          disabled={value.length < props.minLength || props.busy === true}
+          aria-busy={props.busy === true}
+          onClick={props.onSubmit}
+        >
           {props.submitLabel}
         </button>
       </div>

@@ -85,3 +85,44 @@ describe('browser-mode command socket', () => {
     }
   });
 });
+
+describe('staff log-in over the socket', () => {
+  it('checks one PIN at a time: a burst of PINs is one check and the rest refused at once (audited)', async () => {
+    const result = await connect(browserMode.token, browserMode.origin);
+    if (!('ws' in result)) throw new Error(`refused ${result.refused}`);
+    const { ws, events } = result;
+    const count = (action: string): number =>
+      (
+        kiosk.core.db
+          .prepare("SELECT COUNT(*) AS n FROM audit_log WHERE action = ? AND subject = 'tekniker'")
+          .get(action) as { n: number }
+      ).n;
+    try {
+      await until(() => events.find((e) => e.type === 'session.view'));
+      ws.send(JSON.stringify({ type: 'staff.begin' }));
+      ws.send(JSON.stringify({ type: 'staff.choose', accountId: 'tekniker' }));
+      const before = { failed: count('staff.login-failed'), refused: count('staff.login-refused') };
+      // 40 wrong PINs in one write, as a script (or a stuck key) would send them.
+      const frame = JSON.stringify({ type: 'staff.login', pin: '000000' });
+      for (let i = 0; i < 40; i++) ws.send(frame);
+      await until(() =>
+        count('staff.login-failed') + count('staff.login-refused') >= before.failed + before.refused + 40
+          ? true
+          : undefined,
+      );
+      expect(count('staff.login-failed') - before.failed).toBe(1);
+      expect(count('staff.login-refused') - before.refused).toBe(39);
+      const rejected = events.filter((e) => e.type === 'command.rejected');
+      expect(rejected).toHaveLength(39);
+      // The one check is answered: the screen says so, and the account is not locked by a burst.
+      const last = await until(() => {
+        const staff = [...events].reverse().find((e) => e.type === 'staff.state');
+        return staff && 'state' in staff && staff.state.mode === 'login' && !staff.state.checking ? staff : undefined;
+      });
+      expect(last).toMatchObject({ state: { error: 'wrong-pin', checking: false } });
+    } finally {
+      ws.send(JSON.stringify({ type: 'staff.logout' }));
+      ws.close();
+    }
+  });
+});

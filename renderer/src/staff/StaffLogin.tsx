@@ -30,6 +30,11 @@ export function StaffLogin({ state, bridge }: { state: Extract<StaffState, { mod
       ) : (
         <>
           <p className="lead">{state.accounts.find((a) => a.id === state.chosen)?.name}</p>
+          {state.checking && (
+            <p className="lead" role="status">
+              {t('desk.login.checking')}
+            </p>
+          )}
           {state.error && (
             <p className="warning" role="alert">
               {t(state.error === 'locked-out' ? 'desk.login.lockedOut' : 'desk.login.wrongPin')}
@@ -46,6 +51,7 @@ export function StaffLogin({ state, bridge }: { state: Extract<StaffState, { mod
             minLength={6}
             maxLength={12}
             masked
+            busy={state.checking}
             label={t('desk.login.pin')}
           />
         </>
