@@ -2,7 +2,9 @@ import { closeNow } from '../../base/loopback-server.js';
 import { createReadStream } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { contentType, rendererFile, SECURITY_HEADERS } from '../serve/renderer-files.js';
+import { contentType, rendererFile, securityHeaders } from '../serve/renderer-files.js';
+
+const SECURITY_HEADERS = securityHeaders('browser');
 
 export interface BrowserModeServer {
   readonly url: string;

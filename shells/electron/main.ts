@@ -11,7 +11,7 @@ import { bootKiosk, type Kiosk } from '../../app/boot.js';
 import { screenSettings } from '../serve/screen-settings.js';
 import { loadConfig, type KioskConfig } from '../../config/config.js';
 import { createLogger, type Logger } from '../../base/log.js';
-import { contentType, rendererFile, SECURITY_HEADERS } from '../serve/renderer-files.js';
+import { contentType, rendererFile, securityHeaders } from '../serve/renderer-files.js';
 import { bridgeWindowToCore } from './ipc-bridge.js';
 import { CrashLoopBreaker, isBlockedShortcut } from './window-guards.js';
 import { messageOf } from '../../base/errors.js';
@@ -20,15 +20,33 @@ const SCHEME = 'kiosk';
 const ORIGIN = `${SCHEME}://app`;
 const here = fileURLToPath(new URL('.', import.meta.url));
 
-// A standard, secure scheme of our own instead of file://: the page gets a real origin, the CSP
-// header applies, and no other file on the disk can be reached from it.
-protocol.registerSchemesAsPrivileged([{ scheme: SCHEME, privileges: { standard: true, secure: true } }]);
+// Electron's screen talks to the core over IPC: its pages may open no connection at all.
+const SECURITY_HEADERS = securityHeaders('electron');
 
-if (!app.requestSingleInstanceLock()) {
-  // One kiosk process per machine: the core is the database's only writer.
-  app.quit();
+// `betalingsautomat --cli doctor`: the installed kiosk's command line runs on the app's own
+// binary (as VS Code's `code` does), so the kiosk needs no system Node and the RunAsNode fuse
+// stays off (electron-builder.yml). Everything after --cli is the command; no window opens.
+const cli = process.argv.indexOf('--cli');
+if (cli >= 0) {
+  void import('../../app/kiosk-command.js')
+    .then(({ runCli }) => runCli(process.argv.slice(cli + 1)))
+    .then(
+      (code) => app.exit(code),
+      (error: unknown) => {
+        process.stderr.write(`kiosk: ${messageOf(error)}\n`);
+        app.exit(1);
+      },
+    );
 } else {
-  void app.whenReady().then(start);
+  // A standard, secure scheme of our own instead of file://: the page gets a real origin, the CSP
+  // header applies, and no other file on the disk can be reached from it.
+  protocol.registerSchemesAsPrivileged([{ scheme: SCHEME, privileges: { standard: true, secure: true } }]);
+  if (!app.requestSingleInstanceLock()) {
+    // One kiosk process per machine: the core is the database's only writer.
+    app.quit();
+  } else {
+    void app.whenReady().then(start);
+  }
 }
 
 async function start(): Promise<void> {

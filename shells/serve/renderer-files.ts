@@ -18,27 +18,31 @@ const TYPES: Record<string, string> = {
 };
 
 /**
- * The screen may load only its own scripts, styles and images, and talk only to the kiosk
- * socket on loopback (browser mode; Electron uses IPC and needs no connection at all).
+ * The screen may load only its own scripts, styles and images. Browser mode talks to the kiosk
+ * socket on loopback; Electron's screen uses IPC and may open no connection at all.
  */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self' ws://127.0.0.1:*",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+export function contentSecurityPolicy(shell: 'browser' | 'electron'): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    shell === 'browser' ? "connect-src 'self' ws://127.0.0.1:*" : "connect-src 'none'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
 
-export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  'content-security-policy': CONTENT_SECURITY_POLICY,
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  'cache-control': 'no-store',
-};
+export function securityHeaders(shell: 'browser' | 'electron'): Readonly<Record<string, string>> {
+  return {
+    'content-security-policy': contentSecurityPolicy(shell),
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'cache-control': 'no-store',
+  };
+}
 
 /**
  * The file a URL path names inside the renderer's directory, or null (missing, or outside it).

@@ -1,0 +1,309 @@
+/**
+ * `kiosk`: the technician's and staff's command line, for use over SSH. Run by `npm run kiosk`
+ * (app/cli.ts) in a checkout, and by the installed app's own binary (`betalingsautomat --cli …`,
+ * shells/electron/main.ts) on a kiosk, which has no system Node. The same core code as
+ * the screen: the checks in app/diagnostics.ts, the config file with encrypted secrets, the
+ * journal and the reconciliation. Exit codes: 0 fine, 1 a check or action failed, 2 usage.
+ */
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { formatDkk, type DayReport, type PaymentEntry } from '../contract/index.js';
+import { AuditLog } from '../db/audit.js';
+import { PaymentJournal, StaffActionRefusedError } from '../db/journal.js';
+import { JournalReader } from '../db/readable.js';
+import { openDatabase } from '../db/open.js';
+import { OutboxStore } from '../db/outbox.js';
+import { ConfigError, configPath, decryptSecrets, loadConfig } from '../config/config.js';
+import { ConfigFile } from '../config/config-file.js';
+import { DATABASE_FILE } from '../core/core.js';
+import { formatDiagnostics } from './diagnostics.js';
+import { standaloneDiagnostics } from './doctor.js';
+import { createLogger } from '../base/log.js';
+import { Reconciliation, dayReportCsv } from '../core/reconciliation.js';
+import { maskSensitiveText } from '../base/redact.js';
+import { getPath, SECRET_PATHS } from '../config/secrets.js';
+import { ExpectedError, messageOf } from '../base/errors.js';
+import { readSecret } from './secret-input.js';
+
+const USAGE = `usage:
+  kiosk doctor [--json]                 check every part; exit 1 if one is broken
+  kiosk config get [key]                show the configuration (secrets masked)
+  kiosk config set <key> <value>        change one setting
+  kiosk config set <secret-key>         change a secret (fbs.password, oeir.certificatePassword,
+                                        terminal.passphrase): typed at a prompt or piped in,
+                                        never an argument; stored encrypted
+  kiosk config validate                 check the config file
+  kiosk queue list [--date YYYY-MM-DD]  payments of the day and their registrations
+  kiosk queue retry <payment-id>        send a payment's waiting or rejected registrations now
+  kiosk report [--date YYYY-MM-DD] [--csv file] [--json]
+                                        day reconciliation
+  kiosk export-logs [--out file]        a redacted diagnostics bundle (.txt.gz)`;
+
+class UsageError extends ExpectedError {}
+
+const out = (text: string): void => void process.stdout.write(`${text}\n`);
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'doctor':
+      return doctor(rest);
+    case 'config':
+      return config(rest);
+    case 'queue':
+      return queue(rest);
+    case 'report':
+      return report(rest);
+    case 'export-logs':
+      return exportLogs(rest);
+    default:
+      throw new UsageError(command ? `unknown command: ${command}` : 'no command given');
+  }
+}
+
+async function doctor(args: readonly string[]): Promise<number> {
+  const { values } = parseArgs({ args: [...args], options: { json: { type: 'boolean' } } });
+  const file = new ConfigFile(configPath());
+  let loaded;
+  try {
+    loaded = loadConfig();
+  } catch (error) {
+    // Without a usable config nothing else can be checked: say exactly what is wrong.
+    const checks = [
+      {
+        part: 'config' as const,
+        level: 'broken' as const,
+        summary: 'the configuration cannot be loaded',
+        details: messageOf(error).split('\n'),
+      },
+    ];
+    out(values.json ? JSON.stringify(checks, null, 2) : formatDiagnostics(checks));
+    return 1;
+  }
+  const log = createLogger({ level: 'fatal' });
+  const checks = await standaloneDiagnostics(loaded, file, log);
+  out(values.json ? JSON.stringify(checks, null, 2) : formatDiagnostics(checks));
+  return checks.some((c) => c.level === 'broken') ? 1 : 0;
+}
+
+async function config(args: readonly string[]): Promise<number> {
+  const [sub, key, value, ...extra] = args;
+  const file = new ConfigFile(configPath());
+  switch (sub) {
+    case 'get': {
+      const shown = key ? file.get(key) : file.effective();
+      out(typeof shown === 'string' ? shown : JSON.stringify(shown, null, 2));
+      return 0;
+    }
+    case 'set': {
+      const secret = (SECRET_PATHS as readonly string[]).includes(key ?? '');
+      if (secret && value !== undefined) {
+        // Refused before anything is read or written: an argument is already in the process
+        // list and the shell's history; the message says how to pass it instead.
+        throw new UsageError(
+          `${key} is a secret: never give it on the command line. Run \`kiosk config set ${key}\` and type it ` +
+            `at the prompt, or pipe it in: \`kiosk config set ${key} < file\`.`,
+        );
+      }
+      if (!key || (!secret && value === undefined) || extra.length > 0) {
+        throw new UsageError('kiosk config set <key> <value>, or kiosk config set <secret-key>');
+      }
+      const given = secret ? await readSecret(`${key}: `) : value!;
+      if (secret && given === '') throw new UsageError(`${key}: nothing was given; nothing changed`);
+      file.set(key, given);
+      audit(`config.set`, key);
+      out(`${key} saved in ${file.path}; restart the kiosk to use it.`);
+      return 0;
+    }
+    case 'validate': {
+      const result = file.validate();
+      for (const problem of result.problems) out(`problem: ${problem}`);
+      for (const warning of result.warnings) out(`warning: ${warning}`);
+      out(result.ok ? `${file.path}: valid` : `${file.path}: invalid`);
+      return result.ok ? 0 : 1;
+    }
+    default:
+      throw new UsageError('kiosk config get|set|validate');
+  }
+}
+
+/** The journal, opened by this process (WAL: the running kiosk is not blocked). */
+/** The journal to change (staff actions from the command line): the one writer's way in. */
+function journal() {
+  const loaded = loadConfig();
+  const db = openDatabase(join(loaded.dataDir, DATABASE_FILE));
+  const auditLog = new AuditLog(db);
+  const outbox = new OutboxStore(db);
+  const paymentJournal = new PaymentJournal(db, outbox, auditLog);
+  const reconciliation = new Reconciliation(paymentJournal, outbox, loaded.library.timeZone);
+  return { db, auditLog, journal: paymentJournal, reconciliation };
+}
+
+/** The journal to look at (reports, the support bundle): opened read-only, never migrated. */
+function readJournal() {
+  const loaded = loadConfig();
+  const reader = JournalReader.open(join(loaded.dataDir, DATABASE_FILE));
+  const outbox = new OutboxStore(reader.connection);
+  const payments = new PaymentJournal(reader.connection, outbox, new AuditLog(reader.connection));
+  const reconciliation = new Reconciliation(payments, outbox, loaded.library.timeZone);
+  return { reader, reconciliation };
+}
+
+/** Who did it: the SSH user, in the audit log. */
+function actor(): string {
+  return `cli:${userInfo().username}`;
+}
+
+function audit(action: string, subject: string): void {
+  const { db, auditLog } = journal();
+  try {
+    auditLog.append({ actor: actor(), action, subject, data: {} });
+  } finally {
+    db.close();
+  }
+}
+
+function queue(args: readonly string[]): number {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    options: { date: { type: 'string' }, json: { type: 'boolean' } },
+    allowPositionals: true,
+  });
+  const [sub, id] = positionals;
+  const j = journal();
+  try {
+    if (sub === 'list') {
+      const day = j.reconciliation.day(values.date ?? j.reconciliation.today());
+      out(
+        values.json ? JSON.stringify(day.payments, null, 2) : day.payments.map(paymentLine).join('\n') || 'no payments',
+      );
+      return 0;
+    }
+    if (sub === 'retry') {
+      if (!id) throw new UsageError('kiosk queue retry <payment-id>');
+      const entry = j.reconciliation.entry(j.journal.get(id));
+      if (!entry.actions.includes('retry')) throw new StaffActionRefusedError(`payment ${id} has nothing to retry`);
+      const rows = j.journal.retryDeliveries(id, actor());
+      out(`${rows} registration(s) of ${id} are due now; the running kiosk sends them within seconds.`);
+      return 0;
+    }
+    throw new UsageError('kiosk queue list|retry');
+  } finally {
+    j.db.close();
+  }
+}
+
+function paymentLine(p: PaymentEntry): string {
+  const deliveries = p.deliveries.map((d) => `${d.target}=${d.state}`).join(' ');
+  return `${p.createdAt}  ${p.id}  ${p.state.padEnd(15)} ${formatDkk(p.amountOre).padStart(14)}  ${deliveries}`;
+}
+
+function report(args: readonly string[]): number {
+  const { values } = parseArgs({
+    args: [...args],
+    options: { date: { type: 'string' }, csv: { type: 'string' }, json: { type: 'boolean' } },
+  });
+  const j = readJournal();
+  try {
+    const day = j.reconciliation.day(values.date ?? j.reconciliation.today());
+    if (values.csv) {
+      writeFileSync(values.csv, dayReportCsv(day), { mode: 0o600 });
+      out(`written: ${values.csv}`);
+    }
+    out(values.json ? JSON.stringify(day, null, 2) : formatReport(day));
+    return day.balanced ? 0 : 1;
+  } finally {
+    j.reader.close();
+  }
+}
+
+function formatReport(day: DayReport): string {
+  const t = day.totals;
+  const row = (label: string, ore: number) => `${label.padEnd(28)}${formatDkk(ore).padStart(16)}`;
+  return [
+    `Day ${day.date} (${day.timeZone})`,
+    row(`approved by card (${t.cardApproved.count})`, t.cardApproved.ore),
+    row(`voided (${t.voided.count})`, -t.voided.ore),
+    row('card total', t.netCardOre),
+    row('registered in FBS', t.fbsRegisteredOre),
+    row('registered in ØiR', t.oeirDeliveredOre),
+    row('queued', t.queuedOre),
+    row('rejected', t.rejectedOre),
+    row('resolved by staff', t.resolvedByStaffOre),
+    `declined: ${t.declined.count}, in doubt: ${t.inDoubt.count}`,
+    `terminal's own record: ${formatDkk(t.terminal.capturedOre)} taken, the kiosk counts ${formatDkk(t.terminal.journalOre)} ` +
+      `(${t.terminal.checked} payment(s) checked, ${t.terminal.unchecked} not yet)`,
+    day.balanced ? 'The day balances.' : `Mismatches (${day.mismatches.length}):`,
+    ...day.mismatches.map((m) => `  ${m.kind.padEnd(22)} ${m.paymentId} ${formatDkk(m.amountOre)}  ${m.detail}`),
+  ].join('\n');
+}
+
+/**
+ * A bundle for support: the doctor's report, the configuration with secrets masked, the day's
+ * queue, the audit log's tail and the log files, every line scrubbed of card numbers and CPR
+ * and of the configured secrets' values (should one ever have reached a log).
+ */
+async function exportLogs(args: readonly string[]): Promise<number> {
+  const { values } = parseArgs({ args: [...args], options: { out: { type: 'string' } } });
+  const loaded = loadConfig();
+  const file = new ConfigFile(configPath());
+  const stamp = new Date().toISOString().replace(/[:.]/gu, '-');
+  const target = values.out ?? `kiosk-diagnostics-${stamp}.txt.gz`;
+  const secrets = SECRET_PATHS.map((k) => getPath(decryptSecrets(file.raw(), file.path), k)).filter(
+    (v): v is string => typeof v === 'string' && v.length >= 3,
+  );
+  const scrub = (text: string): string =>
+    secrets.reduce((acc, secret) => acc.split(secret).join('[redacted]'), maskSensitiveText(text));
+
+  const sections: [string, string][] = [];
+  const checks = await standaloneDiagnostics(loaded, file, createLogger({ level: 'fatal' }));
+  sections.push(['doctor', formatDiagnostics(checks)]);
+  sections.push(['config (secrets masked)', JSON.stringify(file.effective(), null, 2)]);
+  try {
+    const j = readJournal();
+    try {
+      sections.push(['today', formatReport(j.reconciliation.day(j.reconciliation.today()))]);
+      sections.push(['audit log (newest 500)', JSON.stringify(j.reader.auditTail(500), null, 1)]);
+    } finally {
+      j.reader.close();
+    }
+  } catch (error) {
+    // The bundle is most wanted when something is wrong: a journal that cannot be read is noted.
+    sections.push(['journal', `cannot be read: ${messageOf(error)}`]);
+  }
+  const logs = join(loaded.dataDir, 'logs');
+  let names: string[] = [];
+  try {
+    names = readdirSync(logs)
+      .filter((n) => n.startsWith('kiosk.log'))
+      .sort();
+  } catch {
+    sections.push(['logs', `no log folder at ${logs}`]);
+  }
+  for (const name of names) sections.push([`log ${name}`, readFileSync(join(logs, name), 'utf8')]);
+  const text = sections.map(([title, body]) => `===== ${title} =====\n${scrub(body)}\n`).join('\n');
+  writeFileSync(target, gzipSync(text), { mode: 0o600 });
+  out(`written: ${target} (${names.length} log file(s); secrets, card numbers and CPR removed)`);
+  return 0;
+}
+
+/** Runs one command; returns the exit code. Errors are printed here, never thrown. */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  try {
+    return await main(argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`${error.message}\n${USAGE}\n`);
+      return 2;
+    }
+    if (error instanceof ExpectedError || error instanceof RangeError) {
+      process.stderr.write(`${error.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`kiosk: ${(error as Error).stack ?? String(error)}\n`);
+    return 1;
+  }
+}
