@@ -16,7 +16,7 @@ import { PaymentJournal, StaffActionRefusedError } from '../db/journal.js';
 import { JournalReader } from '../db/readable.js';
 import { openDatabase } from '../db/open.js';
 import { OutboxStore } from '../db/outbox.js';
-import { ConfigError, configPath, decryptSecrets, loadConfig } from '../config/config.js';
+import { configPath, decryptSecrets, loadConfig } from '../config/config.js';
 import { ConfigFile } from '../config/config-file.js';
 import { DATABASE_FILE } from '../core/core.js';
 import { formatDiagnostics } from './diagnostics.js';
