@@ -2,6 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { TokenBucket } from '../../base/token-bucket.js';
 import type { KioskEvent } from '../../contract/index.js';
 import type { ScreenSettings } from './screen-settings.js';
 import { onScreenEvents, receiveCommand, screenSnapshot, type ScreenTargets } from './command-channel.js';
@@ -11,6 +12,15 @@ import type { Logger } from '../../base/log.js';
 export const KIOSK_SOCKET_PATH = '/kiosk';
 // Room for a technician's certificate upload (a PKCS#12 file is a few KB, base64).
 const MAX_MESSAGE_BYTES = 64 * 1024;
+// A screen sends a command per touch, key or scan: a few a second. A client past these limits
+// is not a screen (a script, a stuck loop) and is disconnected; the screen reconnects by itself.
+export const SOCKET_LIMITS = {
+  /** Commands at once, then commandsPerSecond on average. */
+  commandBurst: 100,
+  commandsPerSecond: 20,
+  /** Events queued for a client that does not read them (its TCP window full). */
+  maxUnreadBytes: 1024 * 1024,
+} as const;
 
 /**
  * Browser mode's version of the Electron IPC bridge: the same contract over a WebSocket on
@@ -44,17 +54,29 @@ export function attachKioskSocket(
     wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
   });
 
+  // Cut off at once (terminate, not a close handshake a non-reading client would never answer):
+  // what it sent and what waits for it are dropped with the socket.
+  const cutOff = (ws: WebSocket, reason: string): void => {
+    log.warn({ reason }, 'kiosk socket client disconnected');
+    ws.terminate();
+  };
   const send = (ws: WebSocket, event: KioskEvent): void => {
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(event));
+    if (ws.readyState !== ws.OPEN) return;
+    ws.send(JSON.stringify(event));
+    if (ws.bufferedAmount > SOCKET_LIMITS.maxUnreadBytes) cutOff(ws, 'it does not read what it is sent');
   };
   const unsubscribe = onScreenEvents(screen, (event) => {
     for (const ws of wss.clients) send(ws, event);
   });
 
   wss.on('connection', (ws: WebSocket) => {
+    const commands = new TokenBucket(SOCKET_LIMITS.commandBurst, SOCKET_LIMITS.commandsPerSecond);
     send(ws, { type: 'core.ready', version: options.version, settings: options.settings });
     for (const event of screenSnapshot(screen)) send(ws, event);
     ws.on('message', (data, isBinary) => {
+      // Frames already received in the same read arrive after a cut-off: they are ignored.
+      if (ws.readyState !== ws.OPEN) return;
+      if (!commands.take()) return cutOff(ws, 'too many commands');
       if (isBinary) return send(ws, { type: 'command.rejected', reason: 'text messages only' });
       let parsed: unknown;
       try {
