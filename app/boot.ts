@@ -112,9 +112,12 @@ export async function bootKiosk(
   const keys = new KioskKeys(core.db);
   const staff = new StaffAccess(staffAccounts, { ...config.staff, cardKey: keys.key('staff-card') });
   if (config.mode === 'demo') await seedDemoAccounts(staff, staffAccounts);
-  else
+  else {
     for (const change of await removePublishedDemoAccounts(staff, staffAccounts))
       log.warn({ change }, 'staff accounts');
+    if (!staffAccounts.list().some((a) => a.role === 'technician' && !a.disabled))
+      log.warn('no technician account: nobody can manage this kiosk on its screen; run `kiosk setup`');
+  }
   const desk = new PaymentDesk({
     journal: core.journal,
     reconciliation: new Reconciliation(core.journal, core.outbox, config.library.timeZone),

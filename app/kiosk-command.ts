@@ -27,6 +27,8 @@ import { maskSensitiveText } from '../base/redact.js';
 import { getPath, SECRET_PATHS } from '../config/secrets.js';
 import { ExpectedError, messageOf } from '../base/errors.js';
 import { readSecret } from './secret-input.js';
+import { accounts, ACCOUNTS_USAGE, setup } from './accounts-command.js';
+import { out, UsageError } from './cli-io.js';
 
 const USAGE = `usage:
   kiosk doctor [--json]                 check every part; exit 1 if one is broken
@@ -40,11 +42,8 @@ const USAGE = `usage:
   kiosk queue retry <payment-id>        send a payment's waiting or rejected registrations now
   kiosk report [--date YYYY-MM-DD] [--csv file] [--json]
                                         day reconciliation
-  kiosk export-logs [--out file]        a redacted diagnostics bundle (.txt.gz)`;
-
-class UsageError extends ExpectedError {}
-
-const out = (text: string): void => void process.stdout.write(`${text}\n`);
+  kiosk export-logs [--out file]        a redacted diagnostics bundle (.txt.gz)
+${ACCOUNTS_USAGE}`;
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -59,6 +58,10 @@ async function main(argv: readonly string[]): Promise<number> {
       return report(rest);
     case 'export-logs':
       return exportLogs(rest);
+    case 'setup':
+      return setup(rest);
+    case 'accounts':
+      return accounts(rest);
     default:
       throw new UsageError(command ? `unknown command: ${command}` : 'no command given');
   }
@@ -69,7 +72,7 @@ async function doctor(args: readonly string[]): Promise<number> {
   const file = new ConfigFile(configPath());
   let loaded;
   try {
-    loaded = loadConfig();
+    loaded = loadConfig({ installed });
   } catch (error) {
     // Without a usable config nothing else can be checked: say exactly what is wrong.
     const checks = [
@@ -290,8 +293,12 @@ async function exportLogs(args: readonly string[]): Promise<number> {
   return 0;
 }
 
+/** Run by an installed kiosk's own binary: a missing config then means "not set up", not demo. */
+let installed = false;
+
 /** Runs one command; returns the exit code. Errors are printed here, never thrown. */
-export async function runCli(argv: readonly string[]): Promise<number> {
+export async function runCli(argv: readonly string[], options: { installed?: boolean } = {}): Promise<number> {
+  installed = options.installed ?? false;
   try {
     return await main(argv);
   } catch (error) {

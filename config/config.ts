@@ -296,7 +296,23 @@ const APP_NAME = 'library-payment-kiosk';
 export interface ConfigSource {
   /** Environment: KIOSK_CONFIG overrides the file's path, KIOSK_DATA_DIR the data folder. */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * An installed kiosk (the packaged app): it runs only what its config file names. No file, or
+   * a file without `mode`, is a kiosk not set up yet — never a demo on real devices.
+   */
+  readonly installed?: boolean;
 }
+
+/** An installed kiosk whose config file does not say what it is: the message says what to do. */
+export class NotSetUpError extends ConfigError {
+  override name = 'NotSetUpError';
+}
+
+/** What a technician does first on a new kiosk (docs/operations.md, "First start"). */
+export const SET_UP_STEPS =
+  'Set it up over SSH: `kiosk setup --id <id> --name <name>` (the first technician account), then ' +
+  '`kiosk config set …` for FBS, ØiR, the terminal, scanners and printer, then `kiosk config set mode production`, ' +
+  'and `kiosk doctor`. A demo on this machine: `kiosk config set mode demo`.';
 
 /** The config file's path: $KIOSK_CONFIG, or config.json in the platform's config folder. */
 export function configPath(env: NodeJS.ProcessEnv = process.env): string {
@@ -307,8 +323,11 @@ export function defaultDataDir(): string {
   return envPaths(APP_NAME, { suffix: '' }).data;
 }
 
-/** Loads and validates the config. A missing file means all defaults (demo mode). */
-export function loadConfig({ env = process.env }: ConfigSource = {}): KioskConfig & {
+/**
+ * Loads and validates the config. A missing file means all defaults (demo mode) — except on an
+ * installed kiosk, which then is not set up (NotSetUpError).
+ */
+export function loadConfig({ env = process.env, installed = false }: ConfigSource = {}): KioskConfig & {
   dataDir: string;
   source: string;
 } {
@@ -329,9 +348,32 @@ export function loadConfig({ env = process.env }: ConfigSource = {}): KioskConfi
       throw new ConfigError(`config file ${path} is not valid JSON: ${messageOf(error)}`);
     }
   }
+  if (installed && (text === undefined || typeof (raw as { mode?: unknown } | null)?.mode !== 'string')) {
+    throw new NotSetUpError(
+      `This kiosk is not set up yet: ${text === undefined ? `there is no ${path}` : `${path} does not name a mode`}. ${SET_UP_STEPS}`,
+    );
+  }
   const config = parseConfig(decryptSecrets(raw, path), path);
   const dataDir = env.KIOSK_DATA_DIR ?? (config.dataDir || defaultDataDir());
   return { ...config, dataDir, source: text === undefined ? `${path} (not found: defaults)` : path };
+}
+
+/**
+ * The data folder (where the journal is) without validating the rest of the config: accounts
+ * are set up before FBS, ØiR and the terminal are (`kiosk setup`, `kiosk accounts`).
+ */
+export function configuredDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.KIOSK_DATA_DIR) return env.KIOSK_DATA_DIR;
+  const path = configPath(env);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return defaultDataDir();
+    throw new ConfigError(`cannot read config file ${path}: ${messageOf(error)}`);
+  }
+  const dataDir = (raw as { dataDir?: unknown } | null)?.dataDir;
+  return typeof dataDir === 'string' && dataDir !== '' ? dataDir : defaultDataDir();
 }
 
 /** The config with its encrypted secrets (config/secrets.ts) decrypted, for use in memory only. */

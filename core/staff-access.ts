@@ -114,6 +114,15 @@ interface AttemptOutcome {
   readonly result: { readonly ok: true } | Exclude<LoginResult, { ok: true }>;
 }
 
+/** An account change that is not allowed or not valid; the message says why. */
+export class AccountRefusedError extends ExpectedError {
+  override name = 'AccountRefusedError';
+}
+
+const ACCOUNT_ID = /^[a-z0-9][a-z0-9._-]{0,39}$/u;
+/** What a staff card's barcode holds: letters and digits (its keyed hash is stored). */
+const STAFF_CARD = /^[0-9A-Za-z]{4,40}$/u;
+
 export class AccessDeniedError extends ExpectedError {
   constructor(
     readonly reason: 'not-logged-in' | 'not-allowed',
@@ -149,18 +158,26 @@ export class StaffAccess {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** Every account, for the technician's account list (`kiosk accounts list`, the Konti tab). */
+  accounts(): StaffAccount[] {
+    return this.store.list();
+  }
+
   async createAccount(
     account: { id: string; name: string; role: StaffRole; pin: string; cardNumber?: string },
     actor: string,
   ): Promise<void> {
-    if (!/^[a-z0-9][a-z0-9._-]{0,39}$/u.test(account.id))
-      throw new Error('an account id is 1-40 lower-case letters, digits, dots, dashes or underscores');
-    if (!STAFF_PIN.test(account.pin)) throw new Error('a staff PIN is 6 to 12 digits');
-    if (this.store.get(account.id)) throw new Error(`account ${account.id} exists already`);
+    if (!ACCOUNT_ID.test(account.id))
+      throw new AccountRefusedError('an account id is 1-40 lower-case letters, digits, dots, dashes or underscores');
+    const name = account.name.trim();
+    if (name.length === 0 || name.length > 100) throw new AccountRefusedError('a name is 1 to 100 characters');
+    if (!STAFF_PIN.test(account.pin)) throw new AccountRefusedError('a staff PIN is 6 to 12 digits');
+    if (this.store.get(account.id)) throw new AccountRefusedError(`account ${account.id} exists already`);
+    if (account.cardNumber) this.refuseCardOfAnother(account.cardNumber, account.id);
     this.store.create(
       {
         id: account.id,
-        name: account.name,
+        name,
         role: account.role,
         pinHash: await hashPin(account.pin),
         cardHash: account.cardNumber ? cardHash(this.options.cardKey, account.cardNumber) : null,
@@ -169,10 +186,64 @@ export class StaffAccess {
     );
   }
 
+  /** A new PIN (a forgotten one, or the technician's reset); it also lifts a lock-out. */
   async changePin(accountId: string, pin: string, actor: string): Promise<void> {
-    if (!STAFF_PIN.test(pin)) throw new Error('a staff PIN is 6 to 12 digits');
-    if (!this.store.get(accountId)) throw new Error(`no account ${accountId}`);
+    if (!STAFF_PIN.test(pin)) throw new AccountRefusedError('a staff PIN is 6 to 12 digits');
+    this.existing(accountId);
     this.store.setPin(accountId, await hashPin(pin), { actor, action: 'account.pin-changed', subject: accountId });
+  }
+
+  /**
+   * Disables an account (it can no longer log in, and a session it has ends at its next step)
+   * or enables it again. Accounts are disabled, never deleted: the audit log keeps naming them.
+   * The last technician who can log in cannot be disabled: nobody could manage accounts after.
+   */
+  setDisabled(accountId: string, disabled: boolean, actor: string): void {
+    const account = this.existing(accountId);
+    if (account.disabled === disabled) return;
+    if (disabled && account.role === 'technician') {
+      const others = this.store.list().filter((a) => a.role === 'technician' && !a.disabled && a.id !== accountId);
+      if (others.length === 0)
+        throw new AccountRefusedError('the last technician account cannot be disabled: add another technician first');
+    }
+    this.store.setDisabled(accountId, disabled, {
+      actor,
+      action: disabled ? 'account.disabled' : 'account.enabled',
+      subject: accountId,
+    });
+    if (disabled)
+      for (const session of [...this.sessions.values()])
+        if (session.accountId === accountId) this.end(session, 'disabled');
+  }
+
+  /** Enrols a staff card (scanned) for an account, replacing its card if it had one. */
+  enrolCard(accountId: string, cardNumber: string, actor: string): void {
+    this.existing(accountId);
+    if (!STAFF_CARD.test(cardNumber)) throw new AccountRefusedError('a staff card number is 4 to 40 letters or digits');
+    this.refuseCardOfAnother(cardNumber, accountId);
+    this.store.setCardHash(accountId, cardHash(this.options.cardKey, cardNumber), {
+      actor,
+      action: 'account.card-enrolled',
+      subject: accountId,
+    });
+  }
+
+  /** Forgets an account's staff card (a lost card); the account logs in with its id and PIN. */
+  removeCard(accountId: string, actor: string): void {
+    this.existing(accountId);
+    this.store.clearCard(accountId, { actor, action: 'account.card-removed', subject: accountId, data: {} });
+  }
+
+  private existing(accountId: string): StaffAccount {
+    const account = this.store.get(accountId);
+    if (!account) throw new AccountRefusedError(`no account ${accountId}`);
+    return account;
+  }
+
+  private refuseCardOfAnother(cardNumber: string, accountId: string): void {
+    const holder = this.accountByCard(cardNumber);
+    if (holder && holder.id !== accountId)
+      throw new AccountRefusedError(`this card is enrolled for account ${holder.id}: remove it there first`);
   }
 
   /**
@@ -303,6 +374,12 @@ export class StaffAccess {
   session(token: string): StaffSession | null {
     const session = this.sessions.get(token);
     if (!session) return null;
+    const account = this.store.get(session.accountId);
+    if (!account || account.disabled) {
+      // Disabled (from the command line, or by another technician) while logged in.
+      this.end(session, 'disabled');
+      return null;
+    }
     const now = this.now();
     if (now - session.lastActivityAt > this.options.idleLogoutMs) {
       this.end(session, 'idle');
@@ -344,7 +421,7 @@ export class StaffAccess {
     return expired;
   }
 
-  private end(session: StaffSession, reason: 'user' | 'idle'): void {
+  private end(session: StaffSession, reason: 'user' | 'idle' | 'disabled'): void {
     this.sessions.delete(session.token);
     this.store.note({
       actor: `${session.role}:${session.accountId}`,

@@ -12,6 +12,8 @@ export interface StaffAccount {
   /** ISO time until which the account refuses every PIN, or null. */
   readonly lockedUntil: string | null;
   readonly disabled: boolean;
+  /** A staff card is enrolled (only its keyed hash is stored). */
+  readonly hasCard: boolean;
 }
 
 interface Row {
@@ -22,6 +24,7 @@ interface Row {
   failed_attempts: number;
   locked_until: string | null;
   disabled: number;
+  card_hash: string | null;
 }
 
 const toAccount = (row: Row): StaffAccount => ({
@@ -32,6 +35,7 @@ const toAccount = (row: Row): StaffAccount => ({
   failedAttempts: row.failed_attempts,
   lockedUntil: row.locked_until,
   disabled: row.disabled === 1,
+  hasCard: row.card_hash !== null,
 });
 
 /**
@@ -64,6 +68,9 @@ export class StaffAccountStore {
       remove: db.prepare('DELETE FROM staff_accounts WHERE id = ?'),
       clearCard: db.prepare('UPDATE staff_accounts SET card_hash = NULL, updated_at = ? WHERE id = ?'),
       setCard: db.prepare('UPDATE staff_accounts SET card_hash = ?, updated_at = ? WHERE id = ?'),
+      setDisabled: db.prepare(
+        'UPDATE staff_accounts SET disabled = ?, failed_attempts = 0, locked_until = NULL, updated_at = ? WHERE id = ?',
+      ),
     };
   }
 
@@ -161,6 +168,14 @@ export class StaffAccountStore {
   setCardHash(id: string, cardHash: string, audit: AuditEntry): void {
     this.db.transaction(() => {
       this.stmts.setCard.run(cardHash, this.now().toISOString(), id);
+      this.audit.append(audit);
+    })();
+  }
+
+  /** Disables (or enables again) an account, with its audit entry; enabling also lifts a lock-out. */
+  setDisabled(id: string, disabled: boolean, audit: AuditEntry): void {
+    this.db.transaction(() => {
+      this.stmts.setDisabled.run(disabled ? 1 : 0, this.now().toISOString(), id);
       this.audit.append(audit);
     })();
   }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bootKiosk, type Kiosk } from '../../app/boot.js';
 import { screenSettings } from '../serve/screen-settings.js';
-import { loadConfig, type KioskConfig } from '../../config/config.js';
+import { loadConfig, NotSetUpError, type KioskConfig } from '../../config/config.js';
 import { createLogger, type Logger } from '../../base/log.js';
 import { contentType, rendererFile, securityHeaders } from '../serve/renderer-files.js';
 import { bridgeWindowToCore } from './ipc-bridge.js';
@@ -29,7 +29,7 @@ const SECURITY_HEADERS = securityHeaders('electron');
 const cli = process.argv.indexOf('--cli');
 if (cli >= 0) {
   void import('../../app/kiosk-command.js')
-    .then(({ runCli }) => runCli(process.argv.slice(cli + 1)))
+    .then(({ runCli }) => runCli(process.argv.slice(cli + 1), { installed: app.isPackaged }))
     .then(
       (code) => app.exit(code),
       (error: unknown) => {
@@ -53,12 +53,16 @@ async function start(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
   let kiosk: Kiosk;
   try {
-    config = loadConfig();
+    // Installed, a kiosk with no config (or no mode in it) is not set up: it never runs a demo
+    // with sandboxes on real devices.
+    config = loadConfig({ installed: app.isPackaged });
     kiosk = await bootKiosk(config, { packaged: app.isPackaged });
   } catch (error) {
-    // A wrong configuration or a damaged journal: say so on the screen and stop; never run
-    // half a kiosk.
-    dialog.showErrorBox('Betalingsautomaten kan ikke starte', messageOf(error));
+    // Not set up, a wrong configuration or a damaged journal: say so on the screen and stop;
+    // never run half a kiosk. The message names the command that sets it up or what is wrong.
+    const title =
+      error instanceof NotSetUpError ? 'Betalingsautomaten er ikke sat op' : 'Betalingsautomaten kan ikke starte';
+    dialog.showErrorBox(title, messageOf(error));
     app.exit(3);
     return;
   }

@@ -297,3 +297,48 @@ describe('demo accounts in production', () => {
     });
   });
 });
+
+describe('account management (the Konti screen and `kiosk accounts` share it)', () => {
+  it('disables, enables, re-PINs and enrols cards, each audited; a disabled account loses its session', async () => {
+    const { access, stores: s } = await setUp();
+    const login = await access.login({ accountId: 'anne' }, STAFF_PIN);
+    if (!login.ok) throw new Error('no log-in');
+    access.setDisabled('anne', true, 'technician:tom');
+    // Her open session ends at its next step, and she cannot log in again.
+    expect(access.session(login.session.token)).toBeNull();
+    expect(await access.login({ accountId: 'anne' }, STAFF_PIN)).toEqual({ ok: false, reason: 'invalid' });
+    access.setDisabled('anne', false, 'technician:tom');
+    await access.changePin('anne', '11223344', 'technician:tom');
+    expect((await access.login({ accountId: 'anne' }, '11223344')).ok).toBe(true);
+
+    // A card is enrolled by its keyed hash; a card of another account is refused, not moved.
+    access.enrolCard('tom', '7770001112223', 'technician:tom');
+    expect(access.accountByCard('7770001112223')?.id).toBe('tom');
+    expect(() => access.enrolCard('tom', STAFF_CARD, 'technician:tom')).toThrow(/enrolled for account anne/u);
+    access.removeCard('anne', 'technician:tom');
+    expect(access.accountByCard(STAFF_CARD)).toBeNull();
+    expect(everything(s)).not.toContain('7770001112223');
+
+    // The last technician who can log in stays: nobody could manage accounts otherwise.
+    expect(() => access.setDisabled('tom', true, 'technician:tom')).toThrow(/last technician/u);
+    await access.createAccount({ id: 'tina', name: 'Tina', role: 'technician', pin: TECH_PIN }, 'technician:tom');
+    access.setDisabled('tom', true, 'technician:tina');
+    expect(access.accounts().map((a) => [a.id, a.disabled, a.hasCard])).toEqual([
+      ['anne', false, false],
+      ['tina', false, false],
+      ['tom', true, true],
+    ]);
+    expect(auditActions(s)).toEqual(
+      expect.arrayContaining([
+        'account.disabled',
+        'account.enabled',
+        'account.pin-changed',
+        'account.card-enrolled',
+        'account.card-removed',
+      ]),
+    );
+    expect(verifyAuditChain(s.db)).toMatchObject({ ok: true });
+    // Nothing about a PIN is in the audit log.
+    expect(JSON.stringify(s.db.prepare('SELECT * FROM audit_log').all())).not.toMatch(/11223344|97531864/u);
+  });
+});

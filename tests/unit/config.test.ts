@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, parseConfig } from '../../config/config.js';
+import { ConfigError, loadConfig, NotSetUpError, parseConfig } from '../../config/config.js';
 import { tempDir } from '../support/fixtures.js';
 
 const dirs: { remove(): void }[] = [];
@@ -21,6 +21,19 @@ describe('config', () => {
     expect(config.outbox.leaseMs).toBeGreaterThan(config.outbox.callTimeoutMs);
     expect(config.dataDir).toBe('/tmp/x');
     expect(config.source).toContain('not found');
+  });
+
+  it('an installed kiosk with no file, or a file that names no mode, is not set up: never a demo', () => {
+    const folder = dir();
+    const path = join(folder, 'config.json');
+    const env = { KIOSK_CONFIG: path, KIOSK_DATA_DIR: '/tmp/x' };
+    expect(() => loadConfig({ env, installed: true })).toThrow(NotSetUpError);
+    expect(() => loadConfig({ env, installed: true })).toThrow(/not set up yet: there is no .*kiosk setup --id/u);
+    writeFileSync(path, JSON.stringify({ ui: { language: 'en' } }));
+    expect(() => loadConfig({ env, installed: true })).toThrow(/does not name a mode/u);
+    // Named, a demo is the technician's choice (a training kiosk); so is production.
+    writeFileSync(path, JSON.stringify({ mode: 'demo' }));
+    expect(loadConfig({ env, installed: true }).mode).toBe('demo');
   });
 
   it('reads the file named by KIOSK_CONFIG and fills in what it leaves out', () => {
