@@ -183,6 +183,12 @@ export const ScreenSettingsChange = z
   .strict();
 export type ScreenSettingsChange = z.infer<typeof ScreenSettingsChange>;
 
+export const StaffRole = z.enum(['staff', 'technician']);
+
+const AccountId = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,39}$/u);
+/** A staff PIN, only ever in a request that sets one (never in an answer, a log or the audit). */
+const NewStaffPin = z.string().regex(/^\d{6,12}$/u);
+
 /** One request from a staff or technician screen; the core checks the session's role for each. */
 export const StaffRequest = z.discriminatedUnion('op', [
   z.object({ op: z.literal('day'), date: LocalDate }).strict(),
@@ -249,6 +255,21 @@ export const StaffRequest = z.discriminatedUnion('op', [
     .strict(),
   z.object({ op: z.literal('settings') }).strict(),
   z.object({ op: z.literal('settings-save'), values: ScreenSettingsChange }).strict(),
+  // Accounts (technicians): the same rules as `kiosk accounts`, in core/staff-access.ts.
+  z.object({ op: z.literal('accounts') }).strict(),
+  z
+    .object({
+      op: z.literal('account-add'),
+      id: AccountId,
+      name: z.string().trim().min(1).max(100),
+      role: StaffRole,
+      pin: NewStaffPin,
+    })
+    .strict(),
+  z.object({ op: z.literal('account-pin'), id: AccountId, pin: NewStaffPin }).strict(),
+  z.object({ op: z.literal('account-disable'), id: AccountId, disabled: z.boolean() }).strict(),
+  /** Enrol: the next code scanned on this kiosk is the account's staff card. Or forget its card. */
+  z.object({ op: z.literal('account-card'), id: AccountId, action: z.enum(['enrol', 'remove']) }).strict(),
 ]);
 export type StaffRequest = z.infer<typeof StaffRequest>;
 
@@ -298,10 +319,25 @@ export const StaffResult = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('fbs-lookup'), found: z.boolean(), detail: Line }).strict(),
   z.object({ kind: z.literal('certificate'), subject: Line, notAfter: z.iso.datetime(), testCall: Line }).strict(),
   z.object({ kind: z.literal('settings'), settings: TechnicianSettings, restartNeeded: z.boolean() }).strict(),
+  z
+    .object({
+      kind: z.literal('accounts'),
+      accounts: z.array(
+        z
+          .object({
+            id: z.string().max(40),
+            name: z.string().max(100),
+            role: StaffRole,
+            disabled: z.boolean(),
+            card: z.boolean(),
+            lockedUntil: z.iso.datetime().nullable(),
+          })
+          .strict(),
+      ),
+    })
+    .strict(),
 ]);
 export type StaffResult = z.infer<typeof StaffResult>;
-
-export const StaffRole = z.enum(['staff', 'technician']);
 
 /** Whether staff mode is on, and who is logged in (pushed to the screen after every change). */
 export const StaffState = z.discriminatedUnion('mode', [

@@ -53,7 +53,15 @@ const REQUIRES: Readonly<Record<StaffRequest['op'], Capability>> = {
   'certificate-upload': 'certificates.manage',
   settings: 'settings.view',
   'settings-save': 'settings.change',
+  accounts: 'accounts.manage',
+  'account-add': 'accounts.manage',
+  'account-pin': 'accounts.manage',
+  'account-disable': 'accounts.manage',
+  'account-card': 'accounts.manage',
 };
+
+/** How long an enrolment waits for the staff card to be scanned. */
+const ENROL_WAIT_MS = 30_000;
 
 /** A test payment above this needs the technician's explicit confirmation (real money on a real card). */
 const UNCONFIRMED_TEST_LIMIT_ORE = 1_000;
@@ -89,6 +97,8 @@ export class StaffConsole {
   private state: StaffState = { mode: 'off' };
   private readonly listeners = new Set<(event: KioskEvent) => void>();
   private readonly idleTimer: NodeJS.Timeout;
+  /** A technician is enrolling a staff card: the next scan is that card, not a scanner test. */
+  private enrolling: { readonly accountId: string; readonly actor: string; settle(error?: Error): void } | null = null;
 
   constructor(private readonly parts: StaffConsoleParts) {
     this.idleTimer = setInterval(() => this.checkIdle(), parts.idleCheckMs ?? 1_000);
@@ -163,6 +173,7 @@ export class StaffConsole {
   }
 
   logout(): void {
+    this.enrolling?.settle(new StaffActionRefusedError('logged out'));
     if (this.token) this.parts.access.logout(this.token);
     this.token = null;
     if (this.state.mode !== 'off') void this.endCounterSession();
@@ -180,6 +191,17 @@ export class StaffConsole {
   interceptScan(event: ScanEvent): boolean {
     const code = event.type === 'scan' ? event.code : null;
     if (this.state.mode === 'signed-in') {
+      if (this.state.role === 'technician' && this.enrolling && code) {
+        // The card being enrolled: its number is not shown on the screen (only its hash is kept).
+        const { accountId, actor, settle } = this.enrolling;
+        try {
+          this.parts.access.enrolCard(accountId, code.trim(), actor);
+          settle();
+        } catch (error) {
+          settle(error as Error);
+        }
+        return true;
+      }
       if (this.state.role === 'technician') {
         const parsed = code ? parseScan(code, this.parts.codeRules) : { kind: 'invalid' as const };
         this.emit({
@@ -254,6 +276,12 @@ export class StaffConsole {
         return this.uploadCertificate(request.p12, request.password, actor);
       case 'settings':
         return { kind: 'settings', settings: this.settings(), restartNeeded: false };
+      case 'accounts':
+      case 'account-add':
+      case 'account-pin':
+      case 'account-disable':
+      case 'account-card':
+        return this.accounts(request, actor);
       case 'settings-save': {
         const values = Object.fromEntries(Object.entries(request.values).filter(([, v]) => v !== undefined));
         if (Object.keys(values).length === 0) throw new StaffActionRefusedError('nothing to save');
@@ -270,6 +298,54 @@ export class StaffConsole {
   }
 
   // ── requests ─────────────────────────────────────────────────────────────────────────────
+
+  private async accounts(request: Extract<StaffRequest, { op: `account${string}` }>, actor: string) {
+    const { access } = this.parts;
+    switch (request.op) {
+      case 'accounts':
+        break;
+      case 'account-add':
+        await access.createAccount({ id: request.id, name: request.name, role: request.role, pin: request.pin }, actor);
+        break;
+      case 'account-pin':
+        await access.changePin(request.id, request.pin, actor);
+        break;
+      case 'account-disable':
+        access.setDisabled(request.id, request.disabled, actor);
+        break;
+      case 'account-card':
+        if (request.action === 'remove') access.removeCard(request.id, actor);
+        else await this.enrolNextScan(request.id, actor);
+        break;
+    }
+    const accounts = access.accounts().map((a) => ({
+      id: a.id,
+      name: a.name,
+      role: a.role,
+      disabled: a.disabled,
+      card: a.hasCard,
+      lockedUntil: a.lockedUntil,
+    }));
+    return { kind: 'accounts' as const, accounts };
+  }
+
+  /** Waits for the next scan on this kiosk and enrols it as the account's staff card. */
+  private enrolNextScan(accountId: string, actor: string): Promise<void> {
+    if (this.enrolling) throw new StaffActionRefusedError('a staff card is being enrolled already');
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => settle(new StaffActionRefusedError(`no card was scanned within ${ENROL_WAIT_MS / 1000} s`)),
+        ENROL_WAIT_MS,
+      );
+      const settle = (error?: Error): void => {
+        clearTimeout(timer);
+        this.enrolling = null;
+        if (error) reject(error);
+        else resolve();
+      };
+      this.enrolling = { accountId, actor, settle };
+    });
+  }
 
   private async counter(cardOrCpr: string): Promise<void> {
     const session = this.requireSession('checkout.counter');
@@ -487,6 +563,7 @@ export class StaffConsole {
 
   private loggedOutIdle(): void {
     this.token = null;
+    this.enrolling?.settle(new StaffActionRefusedError('logged out'));
     void this.endCounterSession();
     this.show({ mode: 'off' });
   }

@@ -128,6 +128,7 @@ test('technician: staff card + PIN, diagnostics, live scan test, printer and ter
     'Diagnose',
     'Enheder',
     'Indstillinger',
+    'Konti',
   ]);
 
   await page.getByRole('button', { name: 'Diagnose' }).click();
@@ -181,6 +182,57 @@ test('technician: staff card + PIN, diagnostics, live scan test, printer and ter
   const configText = readFileSync(kioskUnderTest.configFile, 'utf8');
   expect(configText).toContain('Åbent man–fre 10–19');
   expect(configText).not.toContain(password);
+});
+
+test('technician accounts: add a staff account, enrol its card by scanning it, a new PIN, disable; the new card logs in', async ({
+  page,
+  kioskUnderTest,
+}) => {
+  const { kiosk } = kioskUnderTest;
+  await kioskUnderTest.open(page);
+  await wedgeScan(page, '9990000000002');
+  await keypad(page, '135790', 'Log ind');
+  await page.getByRole('button', { name: 'Konti' }).click();
+  await expect(page.locator('[data-account="personale"]')).toContainText('Personale · Aktiv');
+
+  await page.getByLabel('Brugernavn (små bogstaver og tal)').fill('karen');
+  await page.getByLabel('Navn', { exact: true }).fill('Karen Skranke');
+  await page.getByLabel('PIN (6–12 cifre)').fill('55667788');
+  await page.getByRole('button', { name: 'Opret konto' }).click();
+  await expect(page.getByTestId('desk-outcome')).toHaveText('Kontoen karen er oprettet.');
+  const karen = page.locator('[data-account="karen"]');
+  await expect(karen).toContainText('Personale · Aktiv · Intet personalekort');
+
+  // Enrol: the next scan is her card; its number is never shown or stored, only its keyed hash.
+  await karen.getByRole('button', { name: 'Indlæs personalekort' }).click();
+  await expect(page.getByTestId('enrol-waiting')).toHaveText('Scan personalekortet til karen nu …');
+  await wedgeScan(page, '7770000000017');
+  await expect(page.getByTestId('desk-outcome')).toHaveText('Personalekortet er indlæst til karen.');
+  await expect(karen).toContainText('Personalekort indlæst');
+  await expect(page.getByTestId('live-scans')).toHaveCount(0);
+
+  await karen.getByRole('button', { name: 'Ny PIN' }).click();
+  await karen.getByLabel('Ny PIN').fill('66778899');
+  await karen.getByRole('button', { name: 'Gem PIN' }).click();
+  await expect(page.getByTestId('desk-outcome')).toHaveText('karen har fået en ny PIN.');
+  await page.locator('[data-account="personale"]').getByRole('button', { name: 'Spær' }).click();
+  await expect(page.getByTestId('desk-outcome')).toHaveText('personale er spærret.');
+  await expect(page.locator('[data-account="personale"]')).toContainText('Personale · Spærret');
+  await checkScreen(page, 'tech-accounts');
+  const stored = JSON.stringify([
+    kiosk.core.db.prepare('SELECT * FROM staff_accounts').all(),
+    kiosk.core.db.prepare('SELECT * FROM audit_log').all(),
+  ]);
+  for (const secret of ['7770000000017', '55667788', '66778899']) expect(stored).not.toContain(secret);
+
+  // Her card and new PIN open staff mode; the disabled account is not offered.
+  await page.getByRole('button', { name: 'Log ud' }).click();
+  await wedgeScan(page, '7770000000017');
+  await expect(page.getByRole('heading', { name: 'Log ind som personale' })).toBeVisible();
+  await expect(page.getByText('Karen Skranke')).toBeVisible();
+  await keypad(page, '66778899', 'Log ind');
+  await expect(page.getByTestId('staff-banner')).toHaveText('Personaletilstand: Karen Skranke');
+  await expect(page.locator('.desk-tabs button')).not.toContainText(['Konti']);
 });
 
 test('staff PIN lock-out, a staff PIN cannot reach technician requests, idle log-out', async ({ page }) => {

@@ -9,8 +9,9 @@ import { Report } from './Report.js';
 import { Diagnose } from './Diagnose.js';
 import { Devices } from './Devices.js';
 import { Settings } from './Settings.js';
+import { Accounts } from './Accounts.js';
 
-type Tab = 'counter' | 'queue' | 'report' | 'diagnose' | 'devices' | 'settings';
+type Tab = 'counter' | 'queue' | 'report' | 'diagnose' | 'devices' | 'settings' | 'accounts';
 const TABS: readonly { tab: Tab; capability: string }[] = [
   { tab: 'counter', capability: 'checkout.counter' },
   { tab: 'queue', capability: 'queue.view' },
@@ -18,6 +19,7 @@ const TABS: readonly { tab: Tab; capability: string }[] = [
   { tab: 'diagnose', capability: 'devices.test' },
   { tab: 'devices', capability: 'devices.test' },
   { tab: 'settings', capability: 'settings.view' },
+  { tab: 'accounts', capability: 'accounts.manage' },
 ];
 
 /** Staff mode's home: the tasks this role may do, one tab each. */
@@ -47,6 +49,7 @@ export function StaffHome({ state, bridge }: { state: SignedIn; bridge: KioskBri
       {tab === 'report' && <Report ask={ask} />}
       {tab === 'diagnose' && <Diagnose ask={ask} />}
       {tab === 'devices' && <Devices ask={ask} />}
+      {tab === 'accounts' && <Accounts ask={ask} />}
       {tab === 'settings' && <Settings ask={ask} canChange={state.capabilities.includes('settings.change')} />}
     </section>
   );
