@@ -16,6 +16,7 @@ import { Receipts } from '../core/receipts.js';
 import { KioskSession } from '../core/session.js';
 import { StaffAccountStore } from '../db/staff-accounts.js';
 import { KioskKeys } from '../db/kiosk-keys.js';
+import { TerminalTestStore } from '../db/terminal-tests.js';
 import { removePublishedDemoAccounts, seedDemoAccounts, StaffAccess } from '../core/staff-access.js';
 import { compileCardPatterns } from '../devices/scanner/codes.js';
 import { PaymentDesk } from '../core/payment-desk.js';
@@ -118,9 +119,12 @@ export async function bootKiosk(
     if (!staffAccounts.list().some((a) => a.role === 'technician' && !a.disabled))
       log.warn('no technician account: nobody can manage this kiosk on its screen; run `kiosk setup`');
   }
+  const terminalTests = new TerminalTestStore(core.db, core.audit);
+  for (const test of terminalTests.markInterrupted())
+    log.warn({ testId: test.id, amountOre: test.amountOre }, 'a terminal test was cut short: check the terminal');
   const desk = new PaymentDesk({
     journal: core.journal,
-    reconciliation: new Reconciliation(core.journal, core.outbox, config.library.timeZone),
+    reconciliation: new Reconciliation(core.journal, core.outbox, config.library.timeZone, undefined, terminalTests),
     terminal: terminal.terminal,
     receipts,
     printer: printer.printer,
@@ -174,6 +178,7 @@ export async function bootKiosk(
       }),
     devices,
     personKey: keys.key('person-reference'),
+    tests: terminalTests,
     log: log.child({ part: 'staff' }),
   });
 

@@ -14,6 +14,8 @@ import { formatDkk, type DayReport, type PaymentEntry } from '../contract/index.
 import { AuditLog } from '../db/audit.js';
 import { PaymentJournal, StaffActionRefusedError } from '../db/journal.js';
 import { JournalReader } from '../db/readable.js';
+import { TerminalTestStore } from '../db/terminal-tests.js';
+import { m011TerminalTests } from '../db/migrations/011-terminal-tests.js';
 import { openDatabase } from '../db/open.js';
 import { OutboxStore } from '../db/outbox.js';
 import { configPath, decryptSecrets, loadConfig } from '../config/config.js';
@@ -141,7 +143,8 @@ function journal() {
   const auditLog = new AuditLog(db);
   const outbox = new OutboxStore(db);
   const paymentJournal = new PaymentJournal(db, outbox, auditLog);
-  const reconciliation = new Reconciliation(paymentJournal, outbox, loaded.library.timeZone);
+  const tests = new TerminalTestStore(db, auditLog);
+  const reconciliation = new Reconciliation(paymentJournal, outbox, loaded.library.timeZone, undefined, tests);
   return { db, auditLog, journal: paymentJournal, reconciliation };
 }
 
@@ -150,8 +153,12 @@ function readJournal() {
   const loaded = loadConfig();
   const reader = JournalReader.open(join(loaded.dataDir, DATABASE_FILE));
   const outbox = new OutboxStore(reader.connection);
-  const payments = new PaymentJournal(reader.connection, outbox, new AuditLog(reader.connection));
-  const reconciliation = new Reconciliation(payments, outbox, loaded.library.timeZone);
+  const audit = new AuditLog(reader.connection);
+  const payments = new PaymentJournal(reader.connection, outbox, audit);
+  // A journal from before terminal tests were recorded (a kiosk not yet restarted on this version).
+  const tests =
+    reader.schemaVersion() >= m011TerminalTests.version ? new TerminalTestStore(reader.connection, audit) : null;
+  const reconciliation = new Reconciliation(payments, outbox, loaded.library.timeZone, undefined, tests);
   return { reader, reconciliation };
 }
 

@@ -68,6 +68,7 @@ export const MismatchKind = z.enum([
   'voided-but-registered', // reversed at the terminal, yet registered
   'terminal-captured', // the terminal took money the journal does not count as taken
   'terminal-not-captured', // the journal counts money the terminal says it did not take
+  'test-not-reversed', // a technician's terminal test took money that was not given back (or may have)
 ]);
 export type MismatchKind = z.infer<typeof MismatchKind>;
 
@@ -112,6 +113,20 @@ export const DayTotals = z
   .strict();
 export type DayTotals = z.infer<typeof DayTotals>;
 
+/** A technician's terminal test (a real payment, then its reversal): never a registration. */
+export const TerminalTestEntry = z
+  .object({
+    id: z.uuid(),
+    createdAt: z.iso.datetime(),
+    actor: z.string().max(100),
+    amountOre: Ore,
+    state: z.enum(['started', 'approved', 'declined', 'reversed', 'reversal-failed', 'unknown']),
+    transactionRef: z.string().max(200).nullable(),
+    detail: z.string().max(2000).nullable(),
+  })
+  .strict();
+export type TerminalTestEntry = z.infer<typeof TerminalTestEntry>;
+
 export const DayReport = z
   .object({
     /** The library's local date, YYYY-MM-DD. */
@@ -119,6 +134,8 @@ export const DayReport = z
     timeZone: z.string().max(100),
     generatedAt: z.iso.datetime(),
     payments: z.array(PaymentEntry),
+    /** The technician's terminal tests of the day; one left charged is a mismatch. */
+    terminalTests: z.array(TerminalTestEntry),
     totals: DayTotals,
     mismatches: z.array(Mismatch),
     /** netCard = FBS + ØiR + queued + rejected + resolved by staff, and nothing is in doubt or waiting on staff. */

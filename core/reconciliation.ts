@@ -7,8 +7,10 @@ import {
   type Payment,
   type PaymentEntry,
   type StaffPaymentAction,
+  type TerminalTestEntry,
 } from '../contract/index.js';
 import type { PaymentJournal } from '../db/journal.js';
+import type { TerminalTestReads } from '../db/terminal-tests.js';
 import type { OutboxStore } from '../db/outbox.js';
 import { RegistrationPayload } from '../ports/outbox-target.js';
 
@@ -70,6 +72,8 @@ export class Reconciliation {
     private readonly outbox: Pick<OutboxStore, 'listForPayment'>,
     private readonly timeZone: string,
     private readonly now: () => Date = () => new Date(),
+    /** The technician's terminal tests (db/terminal-tests.ts); none where not given. */
+    private readonly tests: TerminalTestReads | null = null,
   ) {}
 
   today(): string {
@@ -111,12 +115,24 @@ export class Reconciliation {
   day(date: string): DayReport {
     const { from, to } = dayBounds(date, this.timeZone);
     const payments = this.journal.idsCreatedBetween(from, to).map((id) => this.entry(this.journal.get(id)));
-    const mismatches = payments.flatMap(mismatchesOf);
+    const terminalTests = (this.tests?.createdBetween(from, to) ?? []).map(
+      (test): TerminalTestEntry => ({
+        id: test.id,
+        createdAt: test.createdAt,
+        actor: test.actor,
+        amountOre: test.amountOre,
+        state: test.state,
+        transactionRef: test.transactionRef,
+        detail: test.detail,
+      }),
+    );
+    const mismatches = [...payments.flatMap(mismatchesOf), ...terminalTests.flatMap(testMismatchesOf)];
     return {
       date,
       timeZone: this.timeZone,
       generatedAt: this.now().toISOString(),
       payments,
+      terminalTests,
       totals: totalsOf(payments),
       mismatches,
       balanced: mismatches.length === 0,
@@ -144,6 +160,21 @@ function sumWhere(deliveries: readonly DeliveryEntry[], keep: (d: DeliveryEntry)
 }
 
 const QUEUED = new Set(['pending', 'sending', 'held']);
+
+/**
+ * A test that may have left money on the technician's card: approved and not reversed (the
+ * reversal was refused, or the kiosk stopped before it), or cut short before the terminal answered.
+ */
+function testMismatchesOf(test: TerminalTestEntry): Mismatch[] {
+  const detail: Partial<Record<TerminalTestEntry['state'], string>> = {
+    approved: 'terminal test approved and not reversed: reverse it on the terminal',
+    'reversal-failed': `terminal test approved, its reversal refused: reverse it on the terminal (${test.detail ?? ''})`,
+    unknown: 'terminal test cut short: check the terminal, and reverse it there if it was charged',
+    started: 'terminal test in progress',
+  };
+  const text = detail[test.state];
+  return text ? [{ paymentId: test.id, kind: 'test-not-reversed', amountOre: test.amountOre, detail: text }] : [];
+}
 
 function mismatchesOf(p: PaymentEntry): Mismatch[] {
   const found: Mismatch[] = [];
@@ -278,6 +309,23 @@ export function dayReportCsv(report: DayReport): string {
       p.reason ?? '',
     ];
   });
+  // Terminal tests: their own rows (channel "test"), money on the card only while not reversed.
+  const tests = report.terminalTests.map((test) => [
+    report.date,
+    time.format(new Date(test.createdAt)),
+    test.id,
+    'test',
+    test.state,
+    ['approved', 'reversal-failed', 'unknown'].includes(test.state) ? kr(test.amountOre) : '0,00',
+    '0,00',
+    '0,00',
+    '0,00',
+    '0,00',
+    test.transactionRef ?? '',
+    '',
+    '',
+    test.detail ?? '',
+  ]);
   const t = report.totals;
   const totals = [
     report.date,
@@ -295,7 +343,7 @@ export function dayReportCsv(report: DayReport): string {
     `${kr(t.terminal.capturedOre)} (${t.terminal.checked} tjekket, ${t.terminal.unchecked} mangler)`,
     `godkendt ${kr(t.cardApproved.ore)}, annulleret ${kr(t.voided.ore)}, afklaret af personale ${kr(t.resolvedByStaffOre)}`,
   ];
-  const lines = [CSV_HEADER, ...rows, totals].map((cells) => cells.map(csvCell).join(';'));
+  const lines = [CSV_HEADER, ...rows, ...tests, totals].map((cells) => cells.map(csvCell).join(';'));
   return `\uFEFF${lines.join('\r\n')}\r\n`;
 }
 

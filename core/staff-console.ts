@@ -11,11 +11,12 @@ import type {
 } from '../contract/index.js';
 import type { AuditLog } from '../db/audit.js';
 import type { StaffAccountStore } from '../db/staff-accounts.js';
+import type { TerminalTestStore } from '../db/terminal-tests.js';
 import { encodeReceipt } from '../devices/printer/escpos.js';
 import type { ReceiptPrinter } from '../devices/printer/printer.js';
 import { parseScan, type CodeRules } from '../devices/scanner/codes.js';
 import type { ScanEvent } from '../devices/scanner/scan-hub.js';
-import type { PaymentTerminal } from '../ports/payment-terminal.js';
+import { TerminalNotReachedError, type PaymentTerminal } from '../ports/payment-terminal.js';
 import type { FbsClient } from '../integrations/fbs/client.js';
 import { FbsError } from '../integrations/fbs/errors.js';
 import { certificateProblems, readPkcs12 } from '../integrations/oeir/certificates.js';
@@ -81,6 +82,8 @@ export interface StaffConsoleParts {
   readonly diagnose: () => Promise<DiagnosticCheck[]>;
   readonly devices: () => Promise<DeviceListing>;
   readonly log: Logger;
+  /** The technician's terminal tests, recorded like payments (never forwarded). */
+  readonly tests: TerminalTestStore;
   /** The kiosk's key for references to borrowers in the audit log (KioskKeys 'person-reference'). */
   readonly personKey: Buffer;
   /** How often idle staff sessions are looked for. */
@@ -405,26 +408,74 @@ export class StaffConsole {
   private async terminalTest(amountOre: number, confirmed: boolean, actor: string): Promise<StaffResult> {
     if (amountOre > UNCONFIRMED_TEST_LIMIT_ORE && !confirmed)
       throw new StaffActionRefusedError('confirm the amount: it is charged to a real card, then reversed');
-    const { terminal, audit } = this.parts;
+    const { terminal } = this.parts;
     if (this.parts.session.current().view.screen !== 'attract')
       throw new StaffActionRefusedError('a borrower session is open: finish it first');
     const health = await terminal.health();
     if (!health.available) return { kind: 'terminal-test', outcome: 'unavailable', detail: health.detail };
-    const paymentId = randomUUID();
+    const testId = randomUUID();
     const requestRef = terminal.newRequestRef();
-    audit.append({ actor, action: 'terminal.test-started', subject: paymentId, data: { amountOre, requestRef } });
-    const answer = await terminal.pay({ paymentId, requestRef, amountOre, currency: 'DKK' });
+    const { tests } = this.parts;
+    // Recorded before the terminal is asked, like a payment: if the reversal fails or the kiosk
+    // stops, the day's report shows money possibly left on the card.
+    tests.start(
+      { id: testId, actor, amountOre, requestRef },
+      { actor, action: 'terminal.test-started', subject: testId, data: { amountOre, requestRef } },
+    );
+    let answer: Awaited<ReturnType<PaymentTerminal['pay']>>;
+    try {
+      answer = await terminal.pay({ paymentId: testId, requestRef, amountOre, currency: 'DKK' });
+    } catch (error) {
+      if (error instanceof TerminalNotReachedError) {
+        // Provably never sent: no money can have been taken.
+        tests.settle(
+          testId,
+          'declined',
+          { detail: `not sent: ${messageOf(error)}` },
+          { actor, action: 'terminal.test-declined', subject: testId, data: { reason: 'not-received' } },
+        );
+        return { kind: 'terminal-test', outcome: 'unavailable', detail: messageOf(error) };
+      }
+      tests.settle(
+        testId,
+        'unknown',
+        {
+          detail: `no answer from the terminal (${messageOf(error)}): check it, and reverse the test there if charged`,
+        },
+        { actor, action: 'terminal.test-unknown', subject: testId, data: {} },
+      );
+      throw error;
+    }
     if (answer.outcome === 'declined') {
-      audit.append({ actor, action: 'terminal.test-declined', subject: paymentId, data: { reason: answer.reason } });
+      tests.settle(
+        testId,
+        'declined',
+        { detail: answer.reason },
+        { actor, action: 'terminal.test-declined', subject: testId, data: { reason: answer.reason } },
+      );
       return { kind: 'terminal-test', outcome: 'declined', detail: answer.reason };
     }
-    const reversal = await terminal.reverse({ paymentId, transactionRef: answer.transactionRef });
-    audit.append({
-      actor,
-      action: 'terminal.test-approved',
-      subject: paymentId,
-      data: { transactionRef: answer.transactionRef, reversed: reversal.outcome === 'reversed' },
-    });
+    tests.settle(
+      testId,
+      'approved',
+      { transactionRef: answer.transactionRef, detail: 'approved; reversing' },
+      { actor, action: 'terminal.test-approved', subject: testId, data: { transactionRef: answer.transactionRef } },
+    );
+    const reversal = await terminal
+      .reverse({ paymentId: testId, transactionRef: answer.transactionRef })
+      .catch((error: unknown) => ({ outcome: 'failed' as const, detail: messageOf(error) }));
+    const reversed = reversal.outcome === 'reversed';
+    tests.settle(
+      testId,
+      reversed ? 'reversed' : 'reversal-failed',
+      { detail: reversed ? 'reversed' : reversal.detail },
+      {
+        actor,
+        action: reversed ? 'terminal.test-reversed' : 'terminal.test-reversal-failed',
+        subject: testId,
+        data: { transactionRef: answer.transactionRef },
+      },
+    );
     const card = answer.card.last4 ? ` (${answer.card.scheme ?? 'card'} •••• ${answer.card.last4})` : '';
     return {
       kind: 'terminal-test',

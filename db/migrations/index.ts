@@ -8,6 +8,7 @@ import { m007OutboxHeld } from './007-outbox-held.js';
 import { m008ClaimHoldsTerminalChecks } from './008-claim-holds-terminal-checks.js';
 import { m009DeclineCodes } from './009-decline-codes.js';
 import { m010KioskKeys } from './010-kiosk-keys.js';
+import { m011TerminalTests } from './011-terminal-tests.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -24,5 +25,6 @@ export const MIGRATIONS: readonly Migration[] = [
   m008ClaimHoldsTerminalChecks,
   m009DeclineCodes,
   m010KioskKeys,
+  m011TerminalTests,
 ];
 export const LATEST_VERSION = MIGRATIONS.length;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DatabaseUnusableError } from '../../db/open.js';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { PaymentLine } from '../../contract/index.js';
+import { TerminalTestStore } from '../../db/terminal-tests.js';
 import { bootKiosk, type Kiosk } from '../../app/boot.js';
 import { ClaimsChangedError } from '../../core/checkout.js';
 import { parseConfig } from '../../config/config.js';
@@ -216,6 +217,74 @@ describe('borrower look-ups by staff', () => {
     expect(cardByTechnician).toBe(card);
     const everything = JSON.stringify(k.core.db.prepare('SELECT * FROM audit_log').all());
     for (const secret of ['0101901234', '1000000002']) expect(everything).not.toContain(secret);
+  });
+});
+
+describe("the technician's terminal test", () => {
+  it('is recorded before the terminal is asked; a refused reversal leaves a mismatch in the day report, never a registration', async () => {
+    const k = await bootDemo();
+    const simulator = k.terminal.simulator!;
+    k.staffConsole.begin();
+    k.staffConsole.choose('tekniker');
+    await k.staffConsole.login('135790');
+    const report = () => k.desk.day();
+    // (This file's kiosks share a data folder: count what this test adds.)
+    const outboxRows = () => (k.core.db.prepare('SELECT COUNT(*) AS n FROM outbox').get() as { n: number }).n;
+    const before = { outbox: outboxRows(), payments: report().payments.length, tests: report().terminalTests.length };
+
+    // A test that goes well: charged and given back; in the report, balanced.
+    expect(await k.staffConsole.request({ op: 'terminal-test', amountOre: 100, confirmed: false })).toMatchObject({
+      outcome: 'approved',
+    });
+    expect(
+      report()
+        .terminalTests.slice(before.tests)
+        .map((t) => t.state),
+    ).toEqual(['reversed']);
+    expect(report().mismatches.filter((m) => m.kind === 'test-not-reversed')).toEqual([]);
+
+    // The terminal refuses the reversal: the money stays on the card, and the day says so.
+    simulator.setState({ refuseReversals: true });
+    const refused = await k.staffConsole.request({ op: 'terminal-test', amountOre: 200, confirmed: false });
+    expect(refused).toMatchObject({ outcome: 'approved', detail: expect.stringContaining('REVERSAL REFUSED') });
+    const day = report();
+    const tests = day.terminalTests.slice(before.tests);
+    expect(tests.map((t) => [t.state, t.amountOre])).toEqual([
+      ['reversed', 100],
+      ['reversal-failed', 200],
+    ]);
+    expect(day.balanced).toBe(false);
+    expect(day.mismatches.filter((m) => m.kind === 'test-not-reversed')).toEqual([
+      expect.objectContaining({ amountOre: 200, paymentId: tests[1]!.id }),
+    ]);
+    // A test pays no claim: nothing for FBS or ØiR, no payment in the journal.
+    expect(outboxRows()).toBe(before.outbox);
+    expect(day.payments).toHaveLength(before.payments);
+    const captured = simulator
+      .entries('Payment')
+      .filter((e) => e.captured && tests.some((t) => t.transactionRef === e.poiTransactionId));
+    expect(captured.map((e) => e.amountOre)).toEqual([200]);
+  });
+
+  it('cut short by a stop is marked unknown at the next start: check the terminal', async () => {
+    const dir = tempDir('kiosk-test-cut-');
+    const config = { ...parseConfig({ terminal: { simulatorStepMs: 20 } }), dataDir: dir.path };
+    const first = await bootKiosk(config, { packaged: false, log: memoryLogger().log });
+    // As the journal stands after a crash between "asked" and "answered".
+    new TerminalTestStore(first.core.db, first.core.audit).start(
+      { id: '5b0a3f7e-3c1e-4a63-9a53-0b8f6f2d1c11', actor: 'technician:tekniker', amountOre: 100, requestRef: 'r1' },
+      { actor: 'technician:tekniker', action: 'terminal.test-started', subject: null, data: {} },
+    );
+    await first.stop();
+    const logged = memoryLogger();
+    kiosk = await bootKiosk(config, { packaged: false, log: logged.log });
+    const day = kiosk.desk.day();
+    expect(day.terminalTests.map((t) => t.state)).toEqual(['unknown']);
+    expect(day.mismatches.map((m) => m.kind)).toEqual(['test-not-reversed']);
+    expect(logged.lines().join('\n')).toContain('a terminal test was cut short');
+    await kiosk.stop();
+    kiosk = null;
+    dir.remove();
   });
 });
 

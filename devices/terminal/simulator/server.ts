@@ -97,6 +97,8 @@ const ControlState = z
     loggedOut: z.boolean().optional(),
     notificationUrl: z.union([z.url({ protocol: /^https?$/ }), z.literal('')]).optional(),
     tamperNextResponse: z.boolean().optional(),
+    /** The terminal refuses reversals (as one does after its day was closed, or for a lost link to the acquirer). */
+    refuseReversals: z.boolean().optional(),
   })
   .strict();
 
@@ -114,6 +116,7 @@ export class TerminalSimulator {
   private readonly queue: Scenario[] = [];
   private running: Running | null = null;
   private loggedOut = false;
+  private refuseReversals = false;
   private tamperNext = false;
   private notificationUrl = '';
   private readonly notifyAgent = new Agent({ keepAliveTimeout: 5_000 });
@@ -166,6 +169,7 @@ export class TerminalSimulator {
     if (state.loggedOut !== undefined) this.loggedOut = state.loggedOut;
     if (state.notificationUrl !== undefined) this.notificationUrl = state.notificationUrl;
     if (state.tamperNextResponse !== undefined) this.tamperNext = state.tamperNextResponse;
+    if (state.refuseReversals !== undefined) this.refuseReversals = state.refuseReversals;
   }
 
   /** Payment requests the simulator received for one of our payment ids. */
@@ -185,6 +189,7 @@ export class TerminalSimulator {
     this.queue.length = 0;
     this.loggedOut = false;
     this.tamperNext = false;
+    this.refuseReversals = false;
   }
 
   async close(): Promise<void> {
@@ -275,6 +280,8 @@ export class TerminalSimulator {
       const original = request.ReversalRequest.OriginalPOITransaction.POITransactionID.TransactionID;
       const paid = [...this.ledger.values()].find((e) => e.poiTransactionId === original && e.captured);
       if (!paid) return this.reply(res, header, 'Failure', { ErrorCondition: 'NotFound' }, 'ReversalResponse');
+      if (this.refuseReversals)
+        return this.reply(res, header, 'Failure', { ErrorCondition: 'Refusal' }, 'ReversalResponse');
       paid.captured = false;
       paid.reversed = true;
       return this.reply(res, header, 'Success', {}, 'ReversalResponse');

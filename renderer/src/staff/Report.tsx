@@ -57,6 +57,18 @@ export function Report({ ask }: { ask: Ask }) {
           unchecked: x.terminal.unchecked,
         })}
       </p>
+      {report.terminalTests.length > 0 && (
+        <>
+          <h2>{t('desk.report.tests', { count: report.terminalTests.length })}</h2>
+          <ul className="desk-list" data-testid="terminal-tests">
+            {report.terminalTests.map((test) => (
+              <li key={test.id}>
+                <strong>{formatDkk(test.amountOre)}</strong> {test.state} – {test.actor}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
       {report.balanced ? (
         <p className="notice" data-testid="balanced">
           {t('desk.report.balanced')}
