@@ -95,119 +95,127 @@ export async function bootKiosk(
     throw error;
   }
   const report = core.start();
-  const receipts = new Receipts({
-    journal: core.journal,
-    printer: printer.printer,
-    library: config.library,
-    columns: config.printer.columns,
-    audit: (paymentId, printed, status) =>
-      core.audit.append({
-        actor: 'kiosk',
-        action: printed ? 'receipt.printed' : 'receipt.not-printed',
-        subject: paymentId,
-        data: { printer: status.state },
-      }),
-    log,
-  });
-  const staffAccounts = new StaffAccountStore(core.db, core.audit);
-  const keys = new KioskKeys(core.db);
-  const staff = new StaffAccess(staffAccounts, { ...config.staff, cardKey: keys.key('staff-card') });
-  if (config.mode === 'demo') await seedDemoAccounts(staff, staffAccounts);
-  else {
-    for (const change of await removePublishedDemoAccounts(staff, staffAccounts))
-      log.warn({ change }, 'staff accounts');
-    if (!staffAccounts.list().some((a) => a.role === 'technician' && !a.disabled))
-      log.warn('no technician account: nobody can manage this kiosk on its screen; run `kiosk setup`');
-  }
-  const terminalTests = new TerminalTestStore(core.db, core.audit);
-  for (const test of terminalTests.markInterrupted())
-    log.warn({ testId: test.id, amountOre: test.amountOre }, 'a terminal test was cut short: check the terminal');
-  const desk = new PaymentDesk({
-    journal: core.journal,
-    reconciliation: new Reconciliation(core.journal, core.outbox, config.library.timeZone, undefined, terminalTests),
-    terminal: terminal.terminal,
-    receipts,
-    printer: printer.printer,
-    columns: config.printer.columns,
-    timeZone: config.library.timeZone,
-    libraryName: config.library.name,
-    wake: () => core.worker.wake(),
-    log: log.child({ part: 'desk' }),
-  });
-  const codeRules = { libraryCardPatterns: compileCardPatterns(config.scanner.libraryCardPatterns) };
-  const session: KioskSession = new KioskSession({
-    identify: (cardOrCpr, pin) => fbs.identify(cardOrCpr, pin),
-    // At the counter staff decide about blocked borrowers; at the kiosk the config does.
-    identifyWithoutPin: (cardOrCpr) =>
-      fbs.identifyPreauthenticated(cardOrCpr, {
-        allowBlocked: session.isCounter() || config.fbs.allowBlockedBorrowers,
-      }),
-    pinRequired: config.ui.pinRequired,
-    interceptScan: (event) => staffConsole.interceptScan(event),
-    checkout: core.checkout,
-    standing: core.standing,
-    refreshClaims: (patronId) => fbs.claims(patronId),
-    journal: core.journal,
-    receipts,
-    scanners,
-    codeRules,
-    language: config.ui.language,
-    log: log.child({ part: 'session' }),
-  });
-  const devices = () => listDevices({ scanners, printer: printer.printer });
-  const configFile = new ConfigFile(options.configFile ?? configPath());
-  const staffConsole: StaffConsole = new StaffConsole({
-    access: staff,
-    accounts: staffAccounts,
-    audit: core.audit,
-    desk,
-    session,
-    terminal: terminal.terminal,
-    printer: printer.printer,
-    fbs,
-    config,
-    configFile,
-    codeRules,
-    diagnose: () =>
-      runDiagnostics({
-        config: () => configFile.validate(),
-        db: core.db,
-        dataDir: config.dataDir,
-        minFreeDiskMb: config.diagnostics.minFreeDiskMb,
-        ...parts.diagnosticParts(),
-      }),
-    devices,
-    personKey: keys.key('person-reference'),
-    tests: terminalTests,
-    log: log.child({ part: 'staff' }),
-  });
+  try {
+    const receipts = new Receipts({
+      journal: core.journal,
+      printer: printer.printer,
+      library: config.library,
+      columns: config.printer.columns,
+      audit: (paymentId, printed, status) =>
+        core.audit.append({
+          actor: 'kiosk',
+          action: printed ? 'receipt.printed' : 'receipt.not-printed',
+          subject: paymentId,
+          data: { printer: status.state },
+        }),
+      log,
+    });
+    const staffAccounts = new StaffAccountStore(core.db, core.audit);
+    const keys = new KioskKeys(core.db);
+    const staff = new StaffAccess(staffAccounts, { ...config.staff, cardKey: keys.key('staff-card') });
+    if (config.mode === 'demo') await seedDemoAccounts(staff, staffAccounts);
+    else {
+      for (const change of await removePublishedDemoAccounts(staff, staffAccounts))
+        log.warn({ change }, 'staff accounts');
+      if (!staffAccounts.list().some((a) => a.role === 'technician' && !a.disabled))
+        log.warn('no technician account: nobody can manage this kiosk on its screen; run `kiosk setup`');
+    }
+    const terminalTests = new TerminalTestStore(core.db, core.audit);
+    for (const test of terminalTests.markInterrupted())
+      log.warn({ testId: test.id, amountOre: test.amountOre }, 'a terminal test was cut short: check the terminal');
+    const desk = new PaymentDesk({
+      journal: core.journal,
+      reconciliation: new Reconciliation(core.journal, core.outbox, config.library.timeZone, undefined, terminalTests),
+      terminal: terminal.terminal,
+      receipts,
+      printer: printer.printer,
+      columns: config.printer.columns,
+      timeZone: config.library.timeZone,
+      libraryName: config.library.name,
+      wake: () => core.worker.wake(),
+      log: log.child({ part: 'desk' }),
+    });
+    const codeRules = { libraryCardPatterns: compileCardPatterns(config.scanner.libraryCardPatterns) };
+    const session: KioskSession = new KioskSession({
+      identify: (cardOrCpr, pin) => fbs.identify(cardOrCpr, pin),
+      // At the counter staff decide about blocked borrowers; at the kiosk the config does.
+      identifyWithoutPin: (cardOrCpr) =>
+        fbs.identifyPreauthenticated(cardOrCpr, {
+          allowBlocked: session.isCounter() || config.fbs.allowBlockedBorrowers,
+        }),
+      pinRequired: config.ui.pinRequired,
+      interceptScan: (event) => staffConsole.interceptScan(event),
+      checkout: core.checkout,
+      standing: core.standing,
+      refreshClaims: (patronId) => fbs.claims(patronId),
+      journal: core.journal,
+      receipts,
+      scanners,
+      codeRules,
+      language: config.ui.language,
+      log: log.child({ part: 'session' }),
+    });
+    const devices = () => listDevices({ scanners, printer: printer.printer });
+    const configFile = new ConfigFile(options.configFile ?? configPath());
+    const staffConsole: StaffConsole = new StaffConsole({
+      access: staff,
+      accounts: staffAccounts,
+      audit: core.audit,
+      desk,
+      session,
+      terminal: terminal.terminal,
+      printer: printer.printer,
+      fbs,
+      config,
+      configFile,
+      codeRules,
+      diagnose: () =>
+        runDiagnostics({
+          config: () => configFile.validate(),
+          db: core.db,
+          dataDir: config.dataDir,
+          minFreeDiskMb: config.diagnostics.minFreeDiskMb,
+          ...parts.diagnosticParts(),
+        }),
+      devices,
+      personKey: keys.key('person-reference'),
+      tests: terminalTests,
+      log: log.child({ part: 'staff' }),
+    });
 
-  return {
-    core,
-    fbs,
-    oeir,
-    terminal,
-    scanners,
-    printer: printer,
-    receipts,
-    session,
-    staff,
-    desk,
-    report,
-    devices,
-    staffConsole,
-    sandboxes: {
-      fbs: parts.fbsSandbox,
-      oeir: oeir.sandbox?.url ?? null,
-      terminal: terminal.simulator?.url ?? null,
-      printer: printer.simulator ? `tcp://${printer.simulator.host}:${printer.simulator.port}` : null,
-    },
-    async stop() {
-      await shutdownStep(log, 'session (a payment in progress ends first)', () => session.settled());
-      staffConsole.stop();
-      session.stop();
-      await shutdownStep(log, 'core (recovery, outbox calls in flight, journal)', () => core.stop());
-      await parts.close();
-    },
-  };
+    return {
+      core,
+      fbs,
+      oeir,
+      terminal,
+      scanners,
+      printer: printer,
+      receipts,
+      session,
+      staff,
+      desk,
+      report,
+      devices,
+      staffConsole,
+      sandboxes: {
+        fbs: parts.fbsSandbox,
+        oeir: oeir.sandbox?.url ?? null,
+        terminal: terminal.simulator?.url ?? null,
+        printer: printer.simulator ? `tcp://${printer.simulator.host}:${printer.simulator.port}` : null,
+      },
+      async stop() {
+        await shutdownStep(log, 'session (a payment in progress ends first)', () => session.settled());
+        staffConsole.stop();
+        session.stop();
+        await shutdownStep(log, 'core (recovery, outbox calls in flight, journal)', () => core.stop());
+        await parts.close();
+      },
+    };
+  } catch (error) {
+    // Nothing may keep running behind a kiosk that did not start (a failure after the core
+    // started: the staff accounts, the screen's parts): stop the core, then the parts.
+    await shutdownStep(log, 'core (start failed)', () => core.stop());
+    await parts.close();
+    throw error;
+  }
 }
