@@ -24,8 +24,14 @@ export interface OpenOptions {
  */
 export function openDatabase(path: string, options: OpenOptions = {}): Db {
   const migrations = options.migrations ?? MIGRATIONS;
-  const tighten = (): void => keepPrivate(path, options.onTightened ?? (() => undefined));
-  tighten();
+  const report = options.onTightened ?? (() => undefined);
+  // Files this open creates (a new journal, new WAL files) start with the process's umask: they
+  // are narrowed too, but that is not news. Only files that came with wider permissions are reported.
+  const absent = keepPrivate(path, report);
+  const tighten = (): void =>
+    void keepPrivate(path, (change) => {
+      if (!absent.some((file) => change.startsWith(`${file}:`))) report(change);
+    });
   let db: Db;
   try {
     db = new Database(path);
@@ -51,11 +57,12 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
  * a folder or file that came with wider permissions (an older kiosk, a restored backup) is
  * narrowed, and the change reported. (POSIX permissions; Windows keeps the profile folder's ACL.)
  */
-function keepPrivate(path: string, report: (change: string) => void): void {
-  if (path === ':memory:') return;
+function keepPrivate(path: string, report: (change: string) => void): string[] {
+  const absent: string[] = [];
+  if (path === ':memory:') return absent;
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  if (process.platform === 'win32') return;
+  if (process.platform === 'win32') return absent;
   for (const [file, mode] of [
     [dir, 0o700],
     [path, 0o600],
@@ -66,6 +73,7 @@ function keepPrivate(path: string, report: (change: string) => void): void {
     try {
       current = statSync(file).mode & 0o777;
     } catch {
+      absent.push(file);
       continue; // not there (yet)
     }
     if ((current & 0o077) === 0) continue;
@@ -79,6 +87,7 @@ function keepPrivate(path: string, report: (change: string) => void): void {
       );
     }
   }
+  return absent;
 }
 
 function applyPragmas(db: Db): void {

@@ -198,4 +198,15 @@ describe('the journal is private to the kiosk user', () => {
     ]);
     db.close();
   });
+
+  it.skipIf(process.platform === 'win32')('makes a new journal private without reporting it as a change', () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const path = join(dir.path, 'fresh', 'kiosk.sqlite');
+    const changes: string[] = [];
+    const db = openDatabase(path, { onTightened: (change) => changes.push(change) });
+    expect([mode(join(dir.path, 'fresh')), mode(path), mode(`${path}-wal`)]).toEqual(['700', '600', '600']);
+    expect(changes).toEqual([]);
+    db.close();
+  });
 });
