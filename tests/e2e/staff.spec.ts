@@ -13,6 +13,14 @@ async function holdTitle(page: Page): Promise<void> {
   await page.mouse.up();
 }
 
+/** The demo technician, by staff card and PIN. */
+async function logInAsTechnician(page: Page): Promise<void> {
+  await wedgeScan(page, '9990000000002');
+  await expect(page.getByRole('heading', { name: 'Log ind som personale' })).toBeVisible();
+  await expect(page.getByText('Demo-tekniker')).toBeVisible();
+  await keypad(page, '135790', 'Log ind');
+}
+
 async function logInAsStaff(page: Page): Promise<void> {
   await holdTitle(page);
   await page.getByRole('button', { name: 'Demo-personale' }).click();
@@ -118,10 +126,7 @@ test('technician: staff card + PIN, diagnostics, live scan test, printer and ter
 }) => {
   const { kiosk } = kioskUnderTest;
   await kioskUnderTest.open(page);
-  await wedgeScan(page, '9990000000002');
-  await expect(page.getByRole('heading', { name: 'Log ind som personale' })).toBeVisible();
-  await expect(page.getByText('Demo-tekniker')).toBeVisible();
-  await keypad(page, '135790', 'Log ind');
+  await logInAsTechnician(page);
   await expect(page.locator('.desk-tabs button')).toHaveText([
     'Dagens betalinger',
     'Dagsopgørelse',
@@ -190,8 +195,7 @@ test('technician accounts: add a staff account, enrol its card by scanning it, a
 }) => {
   const { kiosk } = kioskUnderTest;
   await kioskUnderTest.open(page);
-  await wedgeScan(page, '9990000000002');
-  await keypad(page, '135790', 'Log ind');
+  await logInAsTechnician(page);
   await page.getByRole('button', { name: 'Konti' }).click();
   await expect(page.locator('[data-account="personale"]')).toContainText('Personale · Aktiv');
 

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../db/audit.js';
@@ -8,6 +7,7 @@ import { StaffAccountStore } from '../../db/staff-accounts.js';
 import { DATABASE_FILE } from '../../core/core.js';
 import { seedDemoAccounts, StaffAccess } from '../../core/staff-access.js';
 import { tempDir } from '../support/fixtures.js';
+import { runKioskCli } from '../support/kiosk-cli.js';
 
 /**
  * `kiosk setup` and `kiosk accounts` as a technician runs them over SSH: separate processes,
@@ -18,17 +18,8 @@ afterAll(() => dir.remove());
 
 function kiosk(name: string) {
   const root = join(dir.path, name);
-  const env = { ...process.env, KIOSK_CONFIG: join(root, 'config.json'), KIOSK_DATA_DIR: join(root, 'data') };
-  const run = (args: readonly string[], input = '') =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'app/cli.ts', ...args], { env });
-      child.stdin.end(input);
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    });
+  const env = { KIOSK_CONFIG: join(root, 'config.json'), KIOSK_DATA_DIR: join(root, 'data') };
+  const run = (args: readonly string[], input = '') => runKioskCli(args, env, input);
   /** The journal as the kiosk opens it: log-in, card look-up, audit. */
   const journal = <T>(use: (access: StaffAccess, db: ReturnType<typeof openDatabase>) => Promise<T> | T) => {
     const db = openDatabase(join(env.KIOSK_DATA_DIR, DATABASE_FILE));

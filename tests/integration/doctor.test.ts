@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -15,6 +14,7 @@ import { loadConfig } from '../../config/config.js';
 import { ConfigFile } from '../../config/config-file.js';
 import { DATABASE_FILE } from '../../core/core.js';
 import { tempDir } from '../support/fixtures.js';
+import { runKioskCli } from '../support/kiosk-cli.js';
 import { startOeirFixture, type OeirFixture } from '../support/oeir-fixture.js';
 import { TEST_KEY } from '../support/terminal-fixture.js';
 
@@ -30,17 +30,7 @@ let printer: PrinterSimulator;
 const FBS_PASSWORD = 'fbs-secret-Æ9x!';
 
 function run(args: readonly string[], configPath: string, dataDir: string, input = '') {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'app/cli.ts', ...args], {
-      env: { ...process.env, KIOSK_CONFIG: configPath, KIOSK_DATA_DIR: dataDir },
-    });
-    child.stdin.end(input);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+  return runKioskCli(args, { KIOSK_CONFIG: configPath, KIOSK_DATA_DIR: dataDir }, input);
 }
 
 /** A kiosk installation in its own folder, configured against the running sandboxes. */
