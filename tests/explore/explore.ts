@@ -502,7 +502,7 @@ const peers = await startPeers({
 });
 const proxies: StallingProxy[] = [];
 for (const peer of peers.kiosks) {
-  const proxy = await startStallingProxy(peer.terminal.url, peer.terminal.caPem);
+  const proxy = await startStallingProxy(peer.terminal.url, peer.terminal.caPem, peer.terminal.poiId);
   writeFileSync(join(dir, `proxy-${peer.index}-ca.pem`), proxy.caPem);
   proxies.push(proxy);
 }

@@ -80,7 +80,7 @@ export async function startSandboxes(): Promise<Sandboxes> {
   writeFileSync(join(pki.path, 'ca.pem'), oeir.ca.certPem);
   writeFileSync(join(pki.path, 'terminal-ca.pem'), terminal.caPem);
   await fbs.start();
-  const proxy = await startStallingProxy(terminal.url, terminal.caPem);
+  const proxy = await startStallingProxy(terminal.url, terminal.caPem, terminal.poiId);
   writeFileSync(join(pki.path, 'proxy-ca.pem'), proxy.caPem);
   return {
     terminal,

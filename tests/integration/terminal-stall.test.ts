@@ -30,7 +30,7 @@ let sandboxes: Sandboxes;
 let proxy: StallingProxy;
 beforeAll(async () => {
   sandboxes = await startSandboxes();
-  proxy = await startStallingProxy(sandboxes.terminal.url, sandboxes.terminal.caPem);
+  proxy = await startStallingProxy(sandboxes.terminal.url, sandboxes.terminal.caPem, sandboxes.terminal.poiId);
 });
 afterAll(async () => {
   await proxy.close();

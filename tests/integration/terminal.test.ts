@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { checkAdyenTerminalIdentity } from '../../devices/terminal/nexo/terminal-identity.js';
 import { Agent, request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -186,7 +187,9 @@ describe('nexo driver against the simulator', () => {
   });
 
   it('takes scenarios from the control endpoint over HTTPS', async () => {
-    const agent = new Agent({ connect: { ca: t.simulator.caPem } });
+    const agent = new Agent({
+      connect: { ca: t.simulator.caPem, checkServerIdentity: checkAdyenTerminalIdentity(t.simulator.poiId) },
+    });
     const base = t.simulator.url.replace('/nexo', '');
     const queued = await request(`${base}/control/scenario`, {
       method: 'POST',

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { adyenTerminalName, checkAdyenTerminalIdentity } from '../../devices/terminal/nexo/terminal-identity.js';
 import { Agent, request } from 'undici';
 import { closeNow, readRequestBody } from '../../base/loopback-server.js';
 import { createCertificateAuthority } from '../../base/sandbox-pki.js';
@@ -31,10 +32,18 @@ export interface StallingProxy {
   close(): Promise<void>;
 }
 
-export async function startStallingProxy(upstreamUrl: string, upstreamCaPem: string): Promise<StallingProxy> {
+export async function startStallingProxy(
+  upstreamUrl: string,
+  upstreamCaPem: string,
+  poiId = 'SIM400-000000001',
+): Promise<StallingProxy> {
   const ca = createCertificateAuthority('Stalling proxy CA');
-  const leaf = ca.issue({ commonName: '127.0.0.1', serverNames: ['127.0.0.1', 'localhost'] });
-  const upstream = new Agent({ connect: { ca: upstreamCaPem } });
+  // It stands in for the terminal, so it is named as one (the kiosk checks Adyen's name).
+  const name = adyenTerminalName(poiId, 'test');
+  const leaf = ca.issue({ commonName: name, serverNames: [name] });
+  const upstream = new Agent({
+    connect: { ca: upstreamCaPem, checkServerIdentity: checkAdyenTerminalIdentity(poiId) },
+  });
   let armed: { category: string; ms: number; afterNext: string | null } | null = null;
   let waitingFor: { category: string; release: () => void } | null = null;
   let lastStall: number | null = null;

@@ -27,6 +27,7 @@ import {
   type PaymentResponseBody,
 } from './messages.js';
 import { messageOf } from '../../../base/errors.js';
+import { checkAdyenTerminalIdentity } from './terminal-identity.js';
 
 export interface NexoTerminalOptions {
   /** The terminal's Terminal API address, e.g. https://192.168.1.40:8443/nexo. */
@@ -88,7 +89,11 @@ export class NexoTerminal implements PaymentTerminal {
     this.agent = new Agent({
       keepAliveTimeout: 10_000,
       connections: 4,
-      connect: options.caPem ? { ca: options.caPem } : {},
+      // Adyen's name check (terminal-identity.ts), not the host name's: terminals are reached by IP.
+      connect: {
+        ...(options.caPem ? { ca: options.caPem } : {}),
+        checkServerIdentity: checkAdyenTerminalIdentity(options.poiId),
+      },
     });
   }
 

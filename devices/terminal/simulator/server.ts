@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { kronerNumberToOre } from '../../../contract/money.js';
 import { closeNow, readRequestBody } from '../../../base/loopback-server.js';
 import { createCertificateAuthority, keptCertificateAuthority } from '../../../base/sandbox-pki.js';
+import { adyenTerminalName } from '../nexo/terminal-identity.js';
 import { encryptedCodec, NexoMessageError, plainCodec, type NexoCodec } from '../nexo/codec.js';
 import type { NexoKey } from '../nexo/crypto.js';
 import { PROTOCOL_VERSION, SaleToPOIRequest, type MessageCategory, type MessageHeader } from '../nexo/messages.js';
@@ -146,7 +147,10 @@ export class TerminalSimulator {
     const ca = this.options.keepKeysIn
       ? keptCertificateAuthority('Terminal simulator CA', this.options.keepKeysIn)
       : createCertificateAuthority('Terminal simulator CA');
-    const leaf = ca.issue({ commonName: '127.0.0.1', serverNames: ['127.0.0.1', 'localhost'] });
+    // Named as Adyen names a terminal (reached by IP, the name is not the address): a client that
+    // checks the host name, as Node does by default, fails here as it would at a real terminal.
+    const name = adyenTerminalName(this.poiId, 'test');
+    const leaf = ca.issue({ commonName: name, serverNames: [name] });
     this.ca = ca;
     this.server = createServer({ key: leaf.keyPem, cert: leaf.certPem }, (req, res) => void this.handle(req, res));
     await this.listen(port);
@@ -223,7 +227,8 @@ export class TerminalSimulator {
     }
     const path = (req.url ?? '').split('?')[0];
     if (path?.startsWith('/control/')) return this.control(req.method ?? '', path, body, res);
-    if (path !== '/nexo' || req.method !== 'POST') {
+    // Adyen's own client posts to /nexo/ (its LocalRequest), others to /nexo: a terminal takes both.
+    if ((path !== '/nexo' && path !== '/nexo/') || req.method !== 'POST') {
       res.writeHead(404).end();
       return;
     }
