@@ -82,7 +82,14 @@ export class FbsClient {
 
   /** Staff at the counter: look a borrower up by card number or CPR, without PIN. */
   async preauthenticate(patronIdentifier: string): Promise<PatronRef> {
-    const body = stringifyFbsJson(patronIdentifier);
+    // The identifier itself is the body, unquoted, as `application/json`: that is what FBS takes
+    // and what production FBS clients send (DBCDK/fbs-cms-adapter src/clients/preauthenticated.js
+    // sends `body: userId`; OS2Forms os2forms_fbs_handler src/Client/FBS.php sends the CPR as a
+    // plain string: "The API designer at FBS doesn't always use JSON"). A JSON-quoted string
+    // would reach FBS with its quotes as part of the identifier. So only plain identifiers go.
+    if (!/^[0-9A-Za-z-]{1,40}$/u.test(patronIdentifier))
+      throw new FbsError('invalid-credentials', 'a patron identifier is letters, digits and dashes');
+    const body = patronIdentifier;
     const answer = await this.call(
       'POST',
       `/external/${this.agency}/patrons/preauthenticated/v10`,

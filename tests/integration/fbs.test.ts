@@ -119,6 +119,28 @@ describe('FBS client against the sandbox: the seeded cases', () => {
     expect(await client.preauthenticate('1000000003')).toEqual({ patronId: '100003', patronType: 'PERSON' });
     expect((await failure(client.preauthenticate('0000000000'))).code).toBe('invalid-credentials');
   });
+
+  it('the look-up sends the identifier itself as the body, as production FBS clients do', async () => {
+    await client.preauthenticate('0101901234');
+    const sent = sandbox.exchanges.filter((e) => e.operation === 'getPreAuthenticatedPatronV10').at(-1);
+    // Raw, not the JSON string "0101901234" (DBCDK fbs-cms-adapter, OS2Forms FBS handler).
+    expect(sent).toMatchObject({ request: '0101901234', status: 200, response: { authenticateStatus: 'VALID' } });
+    // Sent the other way, the quotes are part of the identifier: nobody has it.
+    const login = await fetch(`${sandbox.url}/external/v1/${sandbox.client.agencyId}/authentication/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: sandbox.client.username, password: sandbox.client.password }),
+    });
+    const { sessionKey } = (await login.json()) as { sessionKey: string };
+    const quoted = await fetch(`${sandbox.url}/external/${sandbox.client.agencyId}/patrons/preauthenticated/v10`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-session': sessionKey },
+      body: JSON.stringify('0101901234'),
+    });
+    expect(await quoted.json()).toMatchObject({ authenticateStatus: 'INVALID' });
+    // Nothing but a plain identifier leaves the kiosk.
+    expect((await failure(client.preauthenticate('"0101901234"'))).code).toBe('invalid-credentials');
+  });
 });
 
 describe('FBS session', () => {

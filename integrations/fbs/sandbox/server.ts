@@ -199,7 +199,8 @@ export class FbsSandbox {
     let request: unknown = null;
     let answer: HttpAnswer;
     try {
-      request = text ? parse(text) : null;
+      // preauthenticated/v10 takes the identifier itself as its body, not JSON (FbsClient.preauthenticate).
+      request = path.endsWith('/patrons/preauthenticated/v10') ? text : text ? parse(text) : null;
       const routed = this.route(req.method ?? 'GET', path, url.searchParams, req.headers['x-session'], request);
       operation = routed.operation;
       answer = routed.answer;
@@ -295,7 +296,8 @@ export class FbsSandbox {
   }
 
   private preauthenticate(body: unknown): HttpAnswer {
-    if (typeof body !== 'string') return new HttpAnswer(400, { message: 'patron identifier (a JSON string) required' });
+    // The raw body is the identifier: a JSON-quoted one keeps its quotes and matches nobody.
+    if (typeof body !== 'string' || body === '') return new HttpAnswer(400, { message: 'patron identifier required' });
     const borrower = this.byIdentifier(body);
     return borrower ? authAnswer('VALID', borrower.patronId) : authAnswer('INVALID', '0');
   }
