@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { encryptedCodec, NexoMessageError, plainCodec } from '../../devices/terminal/nexo/codec.js';
 import { NexoCipher, NexoSecurityError, type NexoKey } from '../../devices/terminal/nexo/crypto.js';
 import { newServiceId, paymentOutcome } from '../../devices/terminal/nexo/driver.js';
+import { readAdditionalResponse } from '../../devices/terminal/nexo/additional-response.js';
 import {
   EventNotificationBody,
   requestHeader,
@@ -185,6 +186,68 @@ describe('nexo responses', () => {
     expect(status.MessageReference?.ServiceID).toBe('service-id');
     const event = EventNotificationBody.parse(JSON.parse(fixture('event-notification.json')));
     expect(event.EventToNotify).toBe('BeginMaintenance');
+  });
+
+  it("reads AdditionalResponse in both of Adyen's forms: key=value (its sample, over several lines) and base64 JSON", () => {
+    const pairs = readAdditionalResponse(fixture('node-sync-additional-response.txt'));
+    expect(pairs.get('pspReference')).toBe('8515565295894301');
+    expect(pairs.get('backendGiftcardIndicator')).toBe('false'); // a key the sample breaks over two lines
+    expect(pairs.get('cardSummary')).toBe('3511');
+    expect(pairs.get('posAuthAmountValue')).toBe('100');
+    const json = Buffer.from(
+      JSON.stringify({
+        additionalData: { refusalReason: 'CARD_REMOVED', pspReference: 'X1' },
+        message: 'Card removed',
+      }),
+    ).toString('base64');
+    expect(Object.fromEntries(readAdditionalResponse(json))).toMatchObject({
+      refusalReason: 'CARD_REMOVED',
+      pspReference: 'X1',
+      message: 'Card removed',
+    });
+    expect(readAdditionalResponse('not base64 and no pairs').size).toBe(1); // one key, no value: harmless
+    expect(readAdditionalResponse(undefined).size).toBe(0);
+    // The meaning is the same either way: a card pulled out is "card removed", not a plain abort.
+    const declined = (additional: string) =>
+      paymentOutcome(
+        {
+          Response: { Result: 'Failure', ErrorCondition: 'Aborted', AdditionalResponse: additional },
+          SaleData: { SaleTransactionID: { TransactionID: 'p1', TimeStamp: '2026-01-01T00:00:00Z' } },
+          POIData: { POITransactionID: { TransactionID: 't1', TimeStamp: '2026-01-01T00:00:00Z' } },
+        },
+        'p1',
+      );
+    expect(declined(json)).toMatchObject({ outcome: 'declined', reason: 'card-removed' });
+    expect(declined('refusalReason=CARD_REMOVED')).toMatchObject({ outcome: 'declined', reason: 'card-removed' });
+  });
+
+  it('accepts what Adyen’s models accept: a repeated answer without its header, long card texts', () => {
+    const sample = (
+      JSON.parse(fixture('payment-sync-success.json')) as { SaleToPOIResponse: { PaymentResponse: unknown } }
+    ).SaleToPOIResponse.PaymentResponse as Record<string, unknown>;
+    const payment = structuredClone(sample) as {
+      PaymentResult: {
+        PaymentInstrumentData: { CardData: Record<string, unknown> };
+        PaymentAcquirerData: Record<string, unknown>;
+      };
+    };
+    payment.PaymentResult.PaymentInstrumentData.CardData.MaskedPan =
+      '541333 **** **** **** 3511 (a wallet token, longer)';
+    payment.PaymentResult.PaymentAcquirerData.ApprovalCode = 'APPROVAL-CODE-LONGER-THAN-20';
+    // RepeatedMessageResponse.MessageHeader is not needed to read the answer: the sale
+    // transaction id says whose it is.
+    const status = TransactionStatusResponseBody.parse({
+      Response: { Result: 'Success' },
+      RepeatedMessageResponse: { RepeatedResponseMessageBody: { PaymentResponse: payment } },
+    });
+    expect(status.RepeatedMessageResponse?.RepeatedResponseMessageBody.PaymentResponse).toBeDefined();
+    // Still refused: what would change money.
+    expect(() =>
+      TransactionStatusResponseBody.parse({
+        Response: { Result: 'Approved' },
+        RepeatedMessageResponse: { RepeatedResponseMessageBody: { PaymentResponse: payment } },
+      }),
+    ).toThrow();
   });
 
   it('makes ServiceIDs of 10 alphanumerics that do not repeat', () => {

@@ -28,6 +28,7 @@ import {
 } from './messages.js';
 import { messageOf } from '../../../base/errors.js';
 import { checkAdyenTerminalIdentity } from './terminal-identity.js';
+import { readAdditionalResponse } from './additional-response.js';
 
 export interface NexoTerminalOptions {
   /** The terminal's Terminal API address, e.g. https://192.168.1.40:8443/nexo. */
@@ -190,7 +191,10 @@ export class NexoTerminal implements PaymentTerminal {
     if (status.Response.Result === 'Success') {
       const repeated = status.RepeatedMessageResponse?.RepeatedResponseMessageBody.PaymentResponse;
       if (!repeated) throw new NexoMessageError('malformed', 'a successful status holds no repeated PaymentResponse');
-      if (status.RepeatedMessageResponse!.MessageHeader.ServiceID !== request.requestRef)
+      // Whose answer it is: the repeated header's ServiceID when the terminal sends the header
+      // (Adyen's models do not require it); always the sale transaction id (paymentOutcome).
+      const repeatedHeader = status.RepeatedMessageResponse!.MessageHeader;
+      if (repeatedHeader?.ServiceID !== undefined && repeatedHeader.ServiceID !== request.requestRef)
         throw new NexoMessageError('malformed', 'the repeated response belongs to another request');
       return { state: 'final', outcome: paymentOutcome(repeated, request.paymentId) };
     }
@@ -356,7 +360,7 @@ export function paymentOutcome(payment: PaymentResponseBody, paymentId: string):
   const response = payment.Response;
   if (response.Result === 'Failure') {
     const condition = response.ErrorCondition ?? '';
-    const additional = new URLSearchParams(response.AdditionalResponse ?? '');
+    const additional = readAdditionalResponse(response.AdditionalResponse);
     const reason: DeclineReason =
       additional.get('refusalReason') === 'CARD_REMOVED'
         ? 'card-removed'

@@ -57,14 +57,16 @@ export type ErrorCondition = z.infer<typeof ErrorCondition>;
 export const Response = z.looseObject({
   Result: z.enum(['Success', 'Failure', 'Partial']),
   // Real terminals spell some conditions in their own case (WrongPin); unknown ones are kept as text.
-  ErrorCondition: z.string().max(50).optional(),
-  AdditionalResponse: z.string().max(20_000).optional(),
+  ErrorCondition: z.string().max(200).optional(),
+  AdditionalResponse: z.string().max(100_000).optional(),
 });
 export type Response = z.infer<typeof Response>;
 
+// Lengths: as Adyen's own models (adyen-node-api-library typings/terminal) — no caps on text
+// that does not move money; only what decides money (result, amount, currency) is held tight.
 const TransactionIdentification = z.looseObject({
-  TransactionID: z.string().min(1).max(100),
-  TimeStamp: z.string().min(1).max(40),
+  TransactionID: z.string().min(1).max(2000),
+  TimeStamp: z.string().min(1).max(100),
 });
 
 export const PaymentResponseBody = z.looseObject({
@@ -77,8 +79,8 @@ export const PaymentResponseBody = z.looseObject({
         .looseObject({
           CardData: z
             .looseObject({
-              PaymentBrand: z.string().max(50).optional(),
-              MaskedPan: z.string().max(40).optional(),
+              PaymentBrand: z.string().max(2000).optional(),
+              MaskedPan: z.string().max(2000).optional(),
             })
             .optional(),
         })
@@ -86,7 +88,7 @@ export const PaymentResponseBody = z.looseObject({
       AmountsResp: z
         .looseObject({ AuthorizedAmount: z.number().nonnegative(), Currency: z.string().length(3) })
         .optional(),
-      PaymentAcquirerData: z.looseObject({ ApprovalCode: z.string().max(20).optional() }).optional(),
+      PaymentAcquirerData: z.looseObject({ ApprovalCode: z.string().max(2000).optional() }).optional(),
     })
     .optional(),
 });
@@ -104,7 +106,7 @@ export const TransactionStatusResponseBody = z.looseObject({
   MessageReference: MessageReference.optional(),
   RepeatedMessageResponse: z
     .looseObject({
-      MessageHeader,
+      MessageHeader: MessageHeader.optional(),
       RepeatedResponseMessageBody: z.looseObject({ PaymentResponse: PaymentResponseBody.optional() }),
     })
     .optional(),
