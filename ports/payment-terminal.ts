@@ -116,6 +116,15 @@ export class TerminalNotReachedError extends Error {
   override name = 'TerminalNotReachedError';
 }
 
+/**
+ * The terminal refused the message itself (a nexo EventNotification "Reject": a key it does not
+ * have, a message it cannot read) and did nothing with it: like a request that never arrived, no
+ * money can have moved. The message says the terminal's reason.
+ */
+export class TerminalRejectedError extends TerminalNotReachedError {
+  override name = 'TerminalRejectedError';
+}
+
 /** The request may have reached the terminal, but no usable answer came back. */
 export class TerminalAnswerLostError extends Error {
   override name = 'TerminalAnswerLostError';

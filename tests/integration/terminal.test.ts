@@ -6,6 +6,7 @@ import {
   TerminalAnswerLostError,
   TerminalBusyError,
   TerminalNotReachedError,
+  TerminalRejectedError,
   type TerminalProgress,
 } from '../../ports/payment-terminal.js';
 import { NexoTerminal } from '../../devices/terminal/nexo/driver.js';
@@ -135,6 +136,25 @@ describe('nexo driver against the simulator', () => {
     await expect(pay().result).rejects.toBeInstanceOf(TerminalNotReachedError);
     await t.simulator.setReachable(true);
     expect(await t.terminal.health()).toEqual({ available: true });
+  });
+
+  it("a request the terminal rejects (a wrong key) is Adyen's Reject notice with its reason: nothing was charged", async () => {
+    const wrong = await startTerminalFixture({
+      driverKey: { keyIdentifier: 'TestKey', keyVersion: 1, passphrase: 'not the terminal key' },
+    });
+    try {
+      const paymentId = randomUUID();
+      const error = await wrong.terminal
+        .pay({ paymentId, requestRef: wrong.terminal.newRequestRef(), amountOre: 4500, currency: 'DKK' })
+        .catch((e: unknown) => e);
+      // Not "answer lost" (which would start recovery): the terminal said it did nothing, and why.
+      expect(error).toBeInstanceOf(TerminalRejectedError);
+      expect(error).toBeInstanceOf(TerminalNotReachedError);
+      expect((error as Error).message).toContain('Invalid key or message authentication');
+      expect(wrong.simulator.paymentsFor(paymentId)).toEqual([]);
+    } finally {
+      await wrong.close();
+    }
   });
 
   it('refuses a tampered answer (bad HMAC) with a typed error, then learns the truth by status', async () => {

@@ -8,6 +8,7 @@ import {
   TerminalAnswerLostError,
   TerminalBusyError,
   TerminalNotReachedError,
+  TerminalRejectedError,
   type DeclineReason,
   type PaymentTerminal,
   type ReversalOutcome,
@@ -18,7 +19,7 @@ import {
   type TerminalStatus,
   type TerminalStep,
 } from '../../../ports/payment-terminal.js';
-import { NexoMessageError, type NexoCodec } from './codec.js';
+import { NexoMessageError, plainCodec, type NexoCodec } from './codec.js';
 import {
   requestHeader,
   SaleToPOIResponse,
@@ -273,6 +274,11 @@ export class NexoTerminal implements PaymentTerminal {
     try {
       response = this.options.codec.decode('SaleToPOIResponse', text, SaleToPOIResponse);
     } catch (error) {
+      const rejected = this.rejection(text);
+      if (rejected !== null) {
+        this.options.log.error({ category, serviceId, reason: rejected }, 'terminal rejected the request');
+        throw new TerminalRejectedError(`the terminal rejected the request: ${rejected}`, { cause: error });
+      }
       if (error instanceof NexoMessageError) {
         this.options.log.error(
           { category, serviceId, kind: error.kind, error: error.message },
@@ -291,6 +297,25 @@ export class NexoTerminal implements PaymentTerminal {
       );
     }
     return response;
+  }
+
+  /**
+   * The terminal's reason when the text is its Reject notice: Adyen answers a message it will not
+   * process (a wrong key, an unreadable body) not with a response but with an EventNotification
+   * "Reject", sent in the clear when it could not use our key. Null when the text is anything else.
+   */
+  private rejection(text: string): string | null {
+    for (const codec of [this.options.codec, plainCodec()]) {
+      try {
+        const event = codec.decode('SaleToPOIRequest', text, TerminalNotification).SaleToPOIRequest.EventNotification;
+        if (event?.EventToNotify !== 'Reject') continue;
+        const details = readAdditionalResponse(event.EventDetails);
+        return (details.get('message') ?? event.EventDetails ?? 'no reason given').slice(0, 500);
+      } catch {
+        // not this form
+      }
+    }
+    return null;
   }
 
   private async send(

@@ -236,9 +236,31 @@ export class TerminalSimulator {
     try {
       message = this.codec.decode('SaleToPOIRequest', body, SaleToPOIRequest);
     } catch (error) {
-      // A real terminal answers an unreadable or unauthenticated message with an error and does nothing.
+      // An Adyen terminal answers a message it will not process (a wrong key, an unreadable body)
+      // with an EventNotification "Reject", in the clear (it cannot use the sender's key), and
+      // does nothing with it.
       const kind = error instanceof NexoMessageError ? error.kind : 'malformed';
-      res.writeHead(kind === 'tampered' ? 401 : 400, { 'content-type': 'text/plain' }).end(kind);
+      const reason = kind === 'tampered' ? 'Invalid key or message authentication' : `Unreadable message (${kind})`;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          SaleToPOIRequest: {
+            MessageHeader: {
+              ProtocolVersion: '3.0',
+              MessageClass: 'Event',
+              MessageCategory: 'Event',
+              MessageType: 'Notification',
+              DeviceID: '0',
+              POIID: this.poiId,
+            },
+            EventNotification: {
+              EventToNotify: 'Reject',
+              EventDetails: `message=${encodeURIComponent(reason)}`,
+              RejectedMessage: Buffer.from(body).toString('base64'),
+              TimeStamp: new Date().toISOString(),
+            },
+          },
+        }),
+      );
       return;
     }
     const request = message.SaleToPOIRequest;
