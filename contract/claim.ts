@@ -54,6 +54,11 @@ export const ClaimShape = z
     /** ISO date the claim is due, if FBS says. */
     dueOn: z.iso.date().nullable(),
     route: ClaimRoute,
+    /**
+     * FBS gave an amount that is not whole øre (e.g. 10.005): it is shown as not payable here,
+     * staff are told, and the borrower's other claims can still be paid. `amountOre` is then 0.
+     */
+    amountUnreadable: z.literal(true).optional(),
   })
   .strict();
 

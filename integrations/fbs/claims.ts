@@ -6,7 +6,7 @@ import type { FeeV2 } from './models.js';
 export const EXPECTED_FEE_ID = '-1';
 
 export function routeOf(fee: FeeV2): ClaimRoute {
-  if (fee.feeId === EXPECTED_FEE_ID || fee.amount === 0) return 'not-payable';
+  if (fee.feeId === EXPECTED_FEE_ID || fee.amount === null || fee.amount === 0) return 'not-payable';
   return fee.payableByClient ? 'fbs' : 'debtor';
 }
 
@@ -25,7 +25,8 @@ function dateOf(text: string | null | undefined, feeId: string, field: string): 
  * of it would mislead them; staff must look.
  */
 export function feeToClaim(fee: FeeV2, expectedIndex = 0): Claim {
-  if (fee.amount < 0) throw new FbsError('bad-response', `fee ${fee.feeId} has a negative amount`);
+  if (fee.amount !== null && fee.amount < 0)
+    throw new FbsError('bad-response', `fee ${fee.feeId} has a negative amount`);
   const createdOn = dateOf(fee.creationDate, fee.feeId, 'creationDate');
   if (createdOn === null) throw new FbsError('bad-response', `fee ${fee.feeId} has no creationDate`);
   const claim = {
@@ -40,7 +41,8 @@ export function feeToClaim(fee: FeeV2, expectedIndex = 0): Claim {
       materialGroup: m.materialGroup.description || m.materialGroup.name,
       periodical: m.periodical?.displayText ?? null,
     })),
-    amountOre: fee.amount,
+    amountOre: fee.amount ?? 0,
+    ...(fee.amount === null ? { amountUnreadable: true as const } : {}),
     createdOn,
     dueOn: dateOf(fee.dueDate, fee.feeId, 'dueDate'),
     route: routeOf(fee),

@@ -132,7 +132,13 @@ export class FbsClient {
 
   /** Open claims, mapped and routed, ready for the screen. */
   async claims(patronId: string): Promise<Claim[]> {
-    return feesToClaims(await this.fees(patronId, { includePaid: false }));
+    const claims = feesToClaims(await this.fees(patronId, { includePaid: false }));
+    for (const claim of claims.filter((c) => c.amountUnreadable))
+      this.options.log.warn(
+        { feeId: claim.feeId, patronId },
+        'FBS lists a fee whose amount is not whole øre: shown as not payable here; staff must look at it in FBS',
+      );
+    return claims;
   }
 
   /**
@@ -312,7 +318,9 @@ function patronRefFrom(answer: z.infer<typeof PatronAuthenticationResponse>): Pa
 }
 
 function checkedPatronId(patronId: string): string {
-  if (!PATRON_ID.test(patronId)) throw new Error(`not an FBS patron id: ${patronId}`);
+  // An int64: 2^63 and above would be refused by FBS (or wrap), never a patron.
+  if (!PATRON_ID.test(patronId) || BigInt(patronId) > 2n ** 63n - 1n)
+    throw new Error(`not an FBS patron id: ${patronId}`);
   return patronId;
 }
 

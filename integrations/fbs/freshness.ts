@@ -36,7 +36,8 @@ export async function checkClaimsFresh(
     const base = { claimId: claim.id, feeId: claim.feeId, shownOre: claim.amountOre };
     if (!fee) changes.push({ ...base, kind: 'gone', nowOre: null });
     else if (fee.paidDate) changes.push({ ...base, kind: 'paid', nowOre: fee.amount });
-    else if (fee.amount !== claim.amountOre) changes.push({ ...base, kind: 'amount-changed', nowOre: fee.amount });
+    else if (fee.amount === null || fee.amount !== claim.amountOre)
+      changes.push({ ...base, kind: 'amount-changed', nowOre: fee.amount });
     else if (routeOf(fee) !== claim.route) changes.push({ ...base, kind: 'route-changed', nowOre: fee.amount });
   }
   return changes;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { WireInt64, WireKronerAsOre } from './wire.js';
+import { WireInt64, WireKronerAsOre, WireNumber } from './wire.js';
 
 /**
  * The parts of FBS's response models the kiosk reads (Swagger 1.2 specs, copies in
@@ -49,7 +49,9 @@ export const FeeV2 = z.object({
   feeId: WireInt64,
   type: z.string(),
   reasonMessage: z.string(),
-  amount: WireKronerAsOre,
+  // null: an amount that is not whole øre. Only that fee is then not payable here (claims.ts);
+  // refusing the list would stop the borrower paying anything.
+  amount: z.union([WireKronerAsOre, WireNumber.transform(() => null)]),
   creationDate: z.string(),
   dueDate: z.string().nullish(),
   paidDate: z.string().nullish(),

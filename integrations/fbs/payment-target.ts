@@ -38,9 +38,15 @@ export function fbsPaymentTarget(client: FbsClient): TargetHandler {
     const byFee = new Map(confirmations.map((c) => [c.feeId, c]));
     const outcome = claims.map((claim) => {
       const confirmation = byFee.get(claim.feeId);
+      // FBS echoes the order id with each fee: a "registered" under another order than ours is
+      // not our registration (the answer is for another request, or FBS mixed them up).
+      const otherOrder = confirmation !== undefined && confirmation.orderId !== idempotencyKey;
       return {
         feeId: claim.feeId,
-        paymentStatus: confirmation?.paymentStatus ?? 'missingFromAnswer',
+        paymentStatus:
+          otherOrder && confirmation.paymentStatus === 'paymentRegistered'
+            ? 'registeredUnderAnotherOrderId'
+            : (confirmation?.paymentStatus ?? 'missingFromAnswer'),
         confirmationId: confirmation?.confirmationId ?? null,
       };
     });

@@ -32,6 +32,9 @@ export function int64(id: string): LosslessNumber {
 
 const jsonNumber = z.custom<LosslessNumber>((v) => isLosslessNumber(v), 'expected a number');
 
+/** Any JSON number, as read (for a fallback when a stricter reading fails). */
+export const WireNumber = jsonNumber;
+
 /** An int64 JSON number, as a decimal string. */
 export const WireInt64 = jsonNumber
   .transform((n) => n.value)

@@ -136,8 +136,13 @@ export function Claims({ view, send }: { view: ViewOf<'claims'>; send: Send }) {
                             {t(`claims.note.${note.kind}`)}
                           </span>
                         )}
+                        {claim.amountUnreadable && (
+                          <span className="claim-note ask-staff" data-testid="claim-note">
+                            {t('claims.note.ask-staff')}
+                          </span>
+                        )}
                       </span>
-                      <span className="amount">{formatDkk(claim.amountOre)}</span>
+                      <span className="amount">{claim.amountUnreadable ? '—' : formatDkk(claim.amountOre)}</span>
                     </label>
                   </li>
                 );

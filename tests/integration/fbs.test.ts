@@ -209,11 +209,19 @@ describe('FBS fault switches', () => {
     expect((await failure(client.claims('100002'))).code).toBe('bad-response');
   });
 
-  it('a negative or over-precise amount refuses the list rather than rounding', async () => {
+  it('a negative amount refuses the list; an over-precise one makes only that fee not payable here, never rounded', async () => {
     sandbox.setAmount('5002', '-5');
     expect((await failure(client.claims('100002'))).message).toContain('negative');
     sandbox.setAmount('5002', '55.555');
-    expect((await failure(client.claims('100002'))).message).toContain('more than two decimals');
+    const logged = memoryLogger();
+    const claims = await newClient({ log: logged.log }).claims('100002');
+    // The other fee is payable as before; this one is shown, not payable, with no amount guessed.
+    expect(claims.map((c) => [c.feeId, c.route, c.amountOre, c.amountUnreadable ?? false])).toEqual([
+      ['5001', 'fbs', 3000, false],
+      ['5002', 'not-payable', 0, true],
+    ]);
+    // Staff are told in the log.
+    expect(logged.lines().join('\n')).toContain('amount is not whole øre');
   });
 });
 
@@ -245,6 +253,49 @@ describe('FBS payment/v2 and the fbs.payment outbox target', () => {
       ['order-1', '5001'],
       ['order-1', '5002'],
     ]);
+  });
+
+  it('a "registered" that FBS echoes under another order id is not taken as ours', async () => {
+    // FBS's answer names the order each fee was registered under; ours is the idempotency key.
+    const echoing = {
+      registerPayment: async (_patron: string, _order: string, feeIds: readonly string[]) =>
+        feeIds.map((feeId) => ({
+          orderId: 'someone-else',
+          feeId,
+          confirmationId: 'C1',
+          paymentStatus: 'paymentRegistered',
+        })),
+    } as unknown as FbsClient;
+    const result = await fbsPaymentTarget(echoing)(attempt(['5001'], 'order-ours'));
+    expect(result).toMatchObject({
+      kind: 'permanent',
+      error: expect.stringContaining('registeredUnderAnotherOrderId'),
+    });
+  });
+
+  it('the sandbox refuses what the spec refuses: fee ids as strings, missing required query parameters', async () => {
+    const login = await fetch(`${sandbox.url}/external/v1/${sandbox.client.agencyId}/authentication/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: sandbox.client.username, password: sandbox.client.password }),
+    });
+    const headers = {
+      'content-type': 'application/json',
+      'x-session': ((await login.json()) as { sessionKey: string }).sessionKey,
+    };
+    const base = `${sandbox.url}/external/${sandbox.client.agencyId}/patron/100002`;
+    const pay = await fetch(`${base}/payment/v2`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ orderId: 'o-strings', feeIds: ['5001'] }),
+    });
+    expect(pay.status).toBe(400);
+    expect((await fetch(`${base}/fees/v2?includepaid=false`, { headers })).status).toBe(400);
+    expect((await fetch(`${base}/fees/v2?includepaid=false&includenonpayable=yes`, { headers })).status).toBe(400);
+    expect((await fetch(`${base}/fees/v2?includepaid=false&includenonpayable=true`, { headers })).status).toBe(200);
+    // And the client never asks for a patron id beyond int64.
+    await expect(client.claims(String(2n ** 63n))).rejects.toThrow(/not an FBS patron id/u);
+    await expect(client.claims(String(2n ** 63n - 1n))).rejects.not.toThrow(/not an FBS patron id/u);
   });
 
   it('sends an int64 fee id exactly', async () => {

@@ -125,7 +125,6 @@ describe('hostile JSON from FBS (property)', () => {
   it('a fee list with one broken field is refused whole', () => {
     const breakers: Record<string, string>[] = [
       { amount: '-1' },
-      { amount: '1.234' },
       { amount: '"12"' },
       { amount: 'null' },
       { feeId: '1.5' },
@@ -143,6 +142,26 @@ describe('hostile JSON from FBS (property)', () => {
     );
     // The same list without a breaker is fine: the refusals above are the breakers' doing.
     expect(outcome(`[${[1, 2, 3, 4].map((i) => feeJson(String(i), '10')).join(',')}]`)).toBe('claims');
+  });
+
+  it('an amount that is not whole øre makes only that fee not payable: never rounded, the rest payable', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 3 }),
+        fc.integer({ min: 1, max: 99_999 }),
+        fc.integer({ min: 1, max: 9 }),
+        (position, kroner, extra) => {
+          const amount = `${kroner}.${String(kroner % 100).padStart(2, '0')}${extra}`; // three decimals
+          const fees = [1, 2, 3, 4].map((i) => feeJson(String(i), i === position + 1 ? amount : '10'));
+          const claims = claimsFromText(`[${fees.join(',')}]`);
+          for (const claim of claims) {
+            if (claim.feeId === String(position + 1))
+              expect(claim).toMatchObject({ route: 'not-payable', amountOre: 0, amountUnreadable: true });
+            else expect(claim).toMatchObject({ route: 'fbs', amountOre: 1000 });
+          }
+        },
+      ),
+    );
   });
 
   it('absurd nesting and duplicate keys are refused, not crashes', () => {

@@ -323,6 +323,10 @@ export class FbsSandbox {
   }
 
   private fees(patronId: string, query: URLSearchParams): HttpAnswer {
+    // Both are required booleans in the spec (getFeesV2): refused when missing or not a boolean.
+    for (const name of ['includepaid', 'includenonpayable'])
+      if (!['true', 'false'].includes(query.get(name) ?? ''))
+        return new HttpAnswer(400, { message: `query parameter ${name} (true or false) required` });
     const includePaid = query.get('includepaid') === 'true';
     const includeNonPayable = query.get('includenonpayable') === 'true';
     const fees = this.byPatronId(patronId)
@@ -347,7 +351,10 @@ export class FbsSandbox {
     if (typeof orderId !== 'string' || orderId === '' || !Array.isArray(feeIds) || feeIds.length === 0) {
       return new HttpAnswer(400, { message: 'orderId and feeIds required' });
     }
-    const ids = feeIds.map((id) => String(id instanceof LosslessNumber ? id.value : id));
+    // feeIds are int64 JSON numbers (PaymentOrderV2); a fee id sent as a string is refused.
+    if (!feeIds.every((id) => id instanceof LosslessNumber && /^-?\d{1,19}$/u.test(id.value)))
+      return new HttpAnswer(400, { message: 'feeIds must be integers' });
+    const ids = feeIds.map((id) => (id as LosslessNumber).value);
     const fees = ids.map((id) => borrower.fees.find((f) => f.feeId === id && !f.removed));
     if (fees.some((f) => f === undefined)) return new HttpAnswer(400, { message: 'unknown fee for this patron' });
     const confirmations = (fees as FeeState[]).map((fee) => {
