@@ -125,7 +125,12 @@ describe("Adyen's official client against the terminal simulator", () => {
       } as never,
       key,
     );
-    expect(reversal.SaleToPOIResponse!.ReversalResponse!.Response.Result).toBe('Success');
+    const reversed = reversal.SaleToPOIResponse!.ReversalResponse!;
+    expect(reversed.Response.Result).toBe('Success');
+    // The fields Adyen's model has for a reversal: its own transaction and the amount given back.
+    expect(reversed.ReversedAmount).toBe(12.5);
+    expect(reversed.POIData?.POITransactionID.TransactionID).toMatch(/\S/u);
+    expect(reversed.OriginalPOITransaction?.POITransactionID?.TransactionID).toBe(transaction.TransactionID);
     expect(simulator.paymentsFor(`tx-${messageHeader.ServiceID}`)).toEqual([
       expect.objectContaining({ captured: false, reversed: true }),
     ]);

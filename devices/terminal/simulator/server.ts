@@ -311,7 +311,18 @@ export class TerminalSimulator {
         return this.reply(res, header, 'Failure', { ErrorCondition: 'Refusal' }, 'ReversalResponse');
       paid.captured = false;
       paid.reversed = true;
-      return this.reply(res, header, 'Success', {}, 'ReversalResponse');
+      // As Adyen answers (its ReversalResponse model): the reversal's own POI transaction, the
+      // original one, and the amount given back.
+      return this.reply(res, header, 'Success', {}, 'ReversalResponse', {
+        POIData: {
+          POITransactionID: {
+            TransactionID: `SIM${String(++this.sequence).padStart(6, '0')}.${randomBytes(8).toString('hex')}`,
+            TimeStamp: new Date().toISOString(),
+          },
+        },
+        OriginalPOITransaction: request.ReversalRequest.OriginalPOITransaction,
+        ReversedAmount: (paid.amountOre ?? 0) / 100,
+      });
     }
     if (request.LoginRequest) {
       if (this.loggedOut) return this.reply(res, header, 'Failure', { ErrorCondition: 'LoggedOut' }, 'LoginResponse');
