@@ -133,17 +133,22 @@ const SubClaim = z.object({
   Status: z.enum(['Aaben', 'Lukket', 'Ukendt']),
   RestanceBeloeb: Amount.optional(),
 });
-const SoegResponse = z.object({ Delfordring: z.union([SubClaim, z.array(SubClaim)]).optional() }).nullable();
+// The response element must be there: an empty SOAP body (no answer at all) is a bad response,
+// never "no claims" — that would read as "the debtor system does not know them" and stop a charge
+// for the wrong reason, or worse pass one. An element without Delfordring is an empty list.
+const SoegResponse = z.object({ Delfordring: z.union([SubClaim, z.array(SubClaim)]).optional() });
 const STATUS = { Aaben: 'open', Lukket: 'closed', Ukendt: 'unknown' } as const;
 
 export function subClaimsFrom(result: unknown): SubClaimStatus[] {
-  const parsed = SoegResponse.safeParse(result ?? null);
+  if (result === null || result === undefined || result === '')
+    throw new OeirError('bad-response', 'SøgDelfordringTilIndbetaling answered with an empty body');
+  const parsed = SoegResponse.safeParse(result);
   if (!parsed.success)
     throw new OeirError(
       'bad-response',
       `unexpected SøgDelfordringTilIndbetaling answer: ${parsed.error.issues[0]?.message ?? ''}`,
     );
-  const list = parsed.data?.Delfordring;
+  const list = parsed.data.Delfordring;
   return (Array.isArray(list) ? list : list ? [list] : []).map((d) => ({
     feeId: d.FagsystemFordringReference,
     status: STATUS[d.Status],

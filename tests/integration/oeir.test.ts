@@ -14,7 +14,7 @@ import { memoryLogger, tempDir } from '../support/fixtures.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { OeirClient } from '../../integrations/oeir/client.js';
 import { OeirError } from '../../integrations/oeir/errors.js';
-import type { DebtorPayment } from '../../integrations/oeir/mapping.js';
+import { subClaimsFrom, type DebtorPayment } from '../../integrations/oeir/mapping.js';
 import { startOeirFixture, type OeirFixture } from '../support/oeir-fixture.js';
 
 let f: OeirFixture;
@@ -89,6 +89,15 @@ describe('ØiR client against the sandbox over mutual TLS', () => {
     ).toBe('BeloebOverstigerRestance');
     await client.foretagIndbetaling(payment());
     expect((await failure(client.foretagIndbetaling(payment()))).details.code).toBe('FordringLukket');
+  });
+});
+
+describe('an empty answer to the claim search', () => {
+  it('is a bad response, never "no claims" (what the soap library gives for an empty SOAP body)', () => {
+    for (const empty of [null, undefined, ''])
+      expect(() => subClaimsFrom(empty)).toThrow(expect.objectContaining({ kind: 'bad-response' }));
+    // The response element with no sub-claims in it is an empty list.
+    expect(subClaimsFrom({})).toEqual([]);
   });
 });
 
