@@ -1,6 +1,6 @@
 import * as soap from 'soap';
 import type { Logger } from '../../base/log.js';
-import type { OrganisationCertificate } from './certificates.js';
+import { certificateProblems, type OrganisationCertificate } from './certificates.js';
 import { OeirError } from './errors.js';
 import {
   errorFromFault,
@@ -97,6 +97,13 @@ export class OeirClient {
     const method = (this.client as unknown as Record<string, SoapMethod | undefined>)[operation];
     if (typeof method !== 'function')
       return Promise.reject(new OeirError('bad-response', `the WSDL has no operation ${operation}`));
+    // A certificate outside its dates is refused by the platform at the handshake with a bare
+    // reset, which looks like a network fault and would be retried for ever: say what it is,
+    // and do not call (the rows wait until a technician installs a valid one).
+    const dated = this.options.certificate
+      ? certificateProblems(this.options.certificate).find((p) => p.kind === 'expired' || p.kind === 'not-yet-valid')
+      : undefined;
+    if (dated) return Promise.reject(new OeirError('certificate', `the organisation certificate: ${dated.message}`));
     const started = performance.now();
     return new Promise<unknown>((resolve, reject) => {
       method.call(this.client, args, (error, result) => {
@@ -138,6 +145,14 @@ export function classify(error: unknown): OeirError {
   const code = e.code ?? '';
   if (TIMEOUT_CODES.has(code)) return new OeirError('transport', `no answer in time (${code})`);
   if (NETWORK_CODES.has(code)) return new OeirError('transport', `connection failed (${code})`);
+  // The platform's TLS alert about our certificate (unknown CA, bad or expired certificate): a
+  // technician must act; retrying will not help.
+  if (
+    /ALERT_(UNKNOWN_CA|BAD_CERTIFICATE|CERTIFICATE_EXPIRED|CERTIFICATE_REVOKED|CERTIFICATE_UNKNOWN)|alert (unknown ca|bad certificate|certificate expired)/iu.test(
+      `${code} ${e.message ?? ''}`,
+    )
+  )
+    return new OeirError('certificate', `the platform refused the organisation certificate: ${e.message ?? code}`);
   if (/SSL|TLS|CERT|EPROTO|self.signed|handshake/i.test(`${code} ${e.message ?? ''}`)) {
     return new OeirError('transport', `TLS failure: ${e.message ?? code}`);
   }
