@@ -51,24 +51,34 @@ export interface SubClaimStatus {
 
 const SYSTEM_CODE = 'FBS';
 
+// The schemas' UUIDType is lower-case hex only (InvocationContext_1.xsd,
+// DebitorIndbetalingAfsend_1.xsd): a UUID typed in upper case is sent in lower case.
+const uuid = (text: string): string => text.toLowerCase();
+
 function context(ctx: CallerContext): Record<string, unknown> {
   return ctx.kind === 'authority'
     ? { AuthorityContext: { MunicipalityCVR: ctx.municipalityCvr } }
     : {
         InvocationContext: {
-          ServiceAgreementUUID: ctx.serviceAgreementUuid,
-          UserSystemUUID: ctx.userSystemUuid,
-          UserUUID: ctx.userUuid,
-          ServiceUUID: ctx.serviceUuid,
+          ServiceAgreementUUID: uuid(ctx.serviceAgreementUuid),
+          UserSystemUUID: uuid(ctx.userSystemUuid),
+          UserUUID: uuid(ctx.userUuid),
+          ServiceUUID: uuid(ctx.serviceUuid),
         },
       };
 }
 
 export function foretagIndbetalingArgs(ctx: CallerContext, payment: DebtorPayment): Record<string, unknown> {
+  // BeloebType is minExclusive 0: a line of 0 kr. (or a payment of 0 kr.) is never sent; the
+  // platform would refuse the whole payment. It cannot be registered as it is: staff must look.
+  if (payment.amountOre <= 0 || payment.claims.some((c) => c.amountOre <= 0))
+    throw new OeirError('business', 'a debtor payment with an amount of 0 kr. cannot be registered', {
+      code: 'KIOSK-ZERO-AMOUNT',
+    });
   return {
     ...context(ctx),
     Indbetaling: {
-      IndbetalingIdentifikator: payment.paymentId,
+      IndbetalingIdentifikator: uuid(payment.paymentId),
       Beloeb: oreToKronerText(payment.amountOre),
       ValutaKode: 'DKK',
       IndbetalingDatoTid: payment.paidAt,
@@ -119,7 +129,7 @@ export function receiptFrom(result: unknown, paymentId: string): DebtorReceipt {
       `unexpected ForetagIndbetaling answer: ${parsed.error.issues[0]?.message ?? ''}`,
     );
   const receipt = parsed.data.IndbetalingKvittering;
-  if (receipt.IndbetalingIdentifikator !== paymentId)
+  if (receipt.IndbetalingIdentifikator.toLowerCase() !== uuid(paymentId))
     throw new OeirError('bad-response', 'the receipt is for another payment');
   return {
     receiptId: receipt.KvitteringIdentifikator,

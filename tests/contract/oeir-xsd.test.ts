@@ -38,16 +38,18 @@ async function validate(xml: string): Promise<string[]> {
 }
 
 let f: OeirFixture;
+let zeroLine: unknown;
 beforeAll(async () => {
   f = await startOeirFixture();
   const authority = await f.client();
   const invocation = await f.client({
     context: {
       kind: 'invocation',
-      serviceAgreementUuid: randomUUID(),
-      userSystemUuid: randomUUID(),
+      // As a technician may type them (the schema's UUIDType is lower-case only).
+      serviceAgreementUuid: randomUUID().toUpperCase(),
+      userSystemUuid: randomUUID().toUpperCase(),
       userUuid: randomUUID(),
-      serviceUuid: randomUUID(),
+      serviceUuid: randomUUID().toUpperCase(),
     },
   });
   const pay = (feeIds: string[], place?: string) => ({
@@ -60,7 +62,11 @@ beforeAll(async () => {
   });
   await authority.foretagIndbetaling(pay(['7002'], 'Kiosk 1'));
   await authority.foretagIndbetaling(pay(['7002', '6001']));
-  await invocation.foretagIndbetaling(pay(['6001']));
+  await invocation.foretagIndbetaling({ ...pay(['6001']), paymentId: randomUUID().toUpperCase() });
+  // A line of 0 kr. is what BeloebType (minExclusive 0) forbids: never sent.
+  zeroLine = await authority
+    .foretagIndbetaling({ ...pay(['7002']), claims: [{ feeId: '7002', amountOre: 0 }] })
+    .catch((error: unknown) => error);
   await authority.soegDelfordringer(['6001']);
   await invocation.soegDelfordringer(['6001', '7002', '9007199254740993']);
 });
@@ -71,6 +77,10 @@ afterAll(async () => {
 describe('ØiR requests against the XSD', () => {
   it('captured every kind of request', () => {
     expect(f.sandbox.requests).toHaveLength(5);
+  });
+
+  it('a line of 0 kr. is refused before it is sent', () => {
+    expect(zeroLine).toMatchObject({ name: 'OeirError', message: expect.stringContaining('0 kr.') });
   });
 
   it('every request the client sent is valid', async () => {
