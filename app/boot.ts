@@ -125,7 +125,7 @@ export async function bootKiosk(
       log.warn({ testId: test.id, amountOre: test.amountOre }, 'a terminal test was cut short: check the terminal');
     const desk = new PaymentDesk({
       journal: core.journal,
-      reconciliation: new Reconciliation(core.journal, core.outbox, config.library.timeZone, undefined, terminalTests),
+      reconciliation: new Reconciliation(core.journal, core.outbox, config.library.timeZone, terminalTests),
       terminal: terminal.terminal,
       receipts,
       printer: printer.printer,

@@ -144,7 +144,7 @@ function journal() {
   const outbox = new OutboxStore(db);
   const paymentJournal = new PaymentJournal(db, outbox, auditLog);
   const tests = new TerminalTestStore(db, auditLog);
-  const reconciliation = new Reconciliation(paymentJournal, outbox, loaded.library.timeZone, undefined, tests);
+  const reconciliation = new Reconciliation(paymentJournal, outbox, loaded.library.timeZone, tests);
   return { db, auditLog, journal: paymentJournal, reconciliation };
 }
 
@@ -158,7 +158,7 @@ function readJournal() {
   // A journal from before terminal tests were recorded (a kiosk not yet restarted on this version).
   const tests =
     reader.schemaVersion() >= m011TerminalTests.version ? new TerminalTestStore(reader.connection, audit) : null;
-  const reconciliation = new Reconciliation(payments, outbox, loaded.library.timeZone, undefined, tests);
+  const reconciliation = new Reconciliation(payments, outbox, loaded.library.timeZone, tests);
   return { reader, reconciliation };
 }
 

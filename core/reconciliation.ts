@@ -71,9 +71,9 @@ export class Reconciliation {
     private readonly journal: PaymentReads,
     private readonly outbox: Pick<OutboxStore, 'listForPayment'>,
     private readonly timeZone: string,
-    private readonly now: () => Date = () => new Date(),
     /** The technician's terminal tests (db/terminal-tests.ts); none where not given. */
     private readonly tests: TerminalTestReads | null = null,
+    private readonly now: () => Date = () => new Date(),
   ) {}
 
   today(): string {

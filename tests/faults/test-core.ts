@@ -5,6 +5,7 @@
  * test's child process and, in-process, by the outage tests.
  */
 import { readFileSync } from 'node:fs';
+import { checkAdyenTerminalIdentity } from '../../devices/terminal/nexo/terminal-identity.js';
 import { Agent, request } from 'undici';
 import { encryptedCodec } from '../../devices/terminal/nexo/codec.js';
 import { NexoTerminal } from '../../devices/terminal/nexo/driver.js';
@@ -81,7 +82,9 @@ export async function startTestCore(
     onMessage: (body) => terminal.handleNotification(body),
     log,
   });
-  const control = new Agent({ connect: { ca: caPem, checkServerIdentity: () => undefined } }); // the test's own simulator
+  const control = new Agent({
+    connect: { ca: caPem, checkServerIdentity: checkAdyenTerminalIdentity(env.TERMINAL_POIID!) },
+  });
   await request(env.TERMINAL_URL!.replace('/nexo', '/control/state'), {
     method: 'POST',
     body: JSON.stringify({ notificationUrl: listener.url }),
