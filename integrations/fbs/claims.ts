@@ -2,7 +2,10 @@ import { claimIdForFee, Claim, type ClaimRoute } from '../../contract/index.js';
 import { FbsError } from './errors.js';
 import type { FeeV2 } from './models.js';
 
-/** FBS's marker for an expected fee (not yet a real claim): never payable. */
+/**
+ * FBS's marker for an expected fee (not yet a real claim; its own endpoint, expected-fees/v1,
+ * gives them): never payable, also should one ever appear among the fees.
+ */
 export const EXPECTED_FEE_ID = '-1';
 
 export function routeOf(fee: FeeV2): ClaimRoute {

@@ -1,6 +1,7 @@
 import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
 import type { Agent } from 'undici';
 import { z } from 'zod';
+import { messageOf } from '../../base/errors.js';
 import type { Borrower, Claim } from '../../contract/index.js';
 import type { Logger } from '../../base/log.js';
 import { createHttpAgent, HttpFailure, httpExchange, type HttpResponse } from '../../base/http.js';
@@ -130,9 +131,30 @@ export class FbsClient {
     return this.call('GET', path, undefined, FeeList, 'fee list', true);
   }
 
-  /** Open claims, mapped and routed, ready for the screen. */
+  /**
+   * The fees the borrower would owe if every overdue loan were returned today (FBS's own
+   * endpoint for them, getExpectedFees: fee id -1, payableByClient false). Shown for
+   * information, never payable. Cicero with time-based fees always answers an empty list.
+   */
+  async expectedFees(patronId: string): Promise<FeeV2[]> {
+    const path = `/external/${this.agency}/patron/${checkedPatronId(patronId)}/fee/expected-fees/v1`;
+    return this.call('GET', path, undefined, FeeList, 'expected fee list', true);
+  }
+
+  /**
+   * Open claims, mapped and routed, ready for the screen: the fees (fees/v2) and, for
+   * information, the expected ones. Expected fees are a courtesy: when FBS cannot give them the
+   * borrower still sees and pays what they owe (and the log says why the rest is missing).
+   */
   async claims(patronId: string): Promise<Claim[]> {
-    const claims = feesToClaims(await this.fees(patronId, { includePaid: false }));
+    const [fees, expected] = await Promise.all([
+      this.fees(patronId, { includePaid: false }),
+      this.expectedFees(patronId).catch((error: unknown) => {
+        this.options.log.warn({ patronId, error: messageOf(error) }, 'FBS gave no expected fees: shown without them');
+        return [];
+      }),
+    ]);
+    const claims = feesToClaims([...fees, ...expected]);
     for (const claim of claims.filter((c) => c.amountUnreadable))
       this.options.log.warn(
         { feeId: claim.feeId, patronId },

@@ -19,6 +19,7 @@ const OPERATIONS = [
   'getPreAuthenticatedPatronV10',
   'getPatronInformationByPatronIdV4',
   'getFeesV2',
+  'getExpectedFees',
   'payFeesV2',
 ];
 

@@ -77,9 +77,27 @@ describe('FBS client against the sandbox: the seeded cases', () => {
       route: 'fbs',
       amountOre: 2000,
     });
-    expect(byFee.get('fbs:-1#0')).toMatchObject({ feeId: '-1', route: 'not-payable' });
+    // The expected fee, from FBS's own endpoint for them (expected-fees/v1): created today, never payable.
+    expect(byFee.get('fbs:-1#0')).toMatchObject({
+      feeId: '-1',
+      route: 'not-payable',
+      createdOn: new Date().toISOString().slice(0, 10),
+    });
     // Payable claims first, the expected fee last.
     expect(claims.at(-1)!.route).toBe('not-payable');
+    // fees/v2 itself holds no expected fee: they are not fees yet.
+    expect((await client.fees('100004', { includePaid: true })).map((f) => f.feeId)).not.toContain('-1');
+  });
+
+  it('a borrower still sees and pays what they owe when FBS cannot give the expected fees', async () => {
+    sandbox.setFaults({ status: { code: 503, times: 1_000 }, pathIncludes: '/expected-fees/' });
+    try {
+      const { claims } = await client.identify('1000000004', '4444');
+      expect(claims.map((c) => c.feeId)).toEqual(expect.arrayContaining(['7001', '7002']));
+      expect(claims.some((c) => c.feeId === '-1')).toBe(false);
+    } finally {
+      sandbox.setFaults({});
+    }
   });
 
   it('the health card: CPR used as library card', async () => {
@@ -195,7 +213,8 @@ describe('FBS fault switches', () => {
 
   it('a call with no answer times out as unavailable', async () => {
     await client.claims('100002');
-    sandbox.setFaults({ hang: { times: 2 } });
+    // Two calls, each tried twice: the fees and the expected fees.
+    sandbox.setFaults({ hang: { times: 4 } });
     const started = Date.now();
     const error = await failure(client.claims('100002'));
     expect(error.code).toBe('unavailable');

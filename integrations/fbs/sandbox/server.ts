@@ -6,6 +6,9 @@ import { closeNow, readRequestBody } from '../../../base/loopback-server.js';
 import { DEMO_BORROWERS, SANDBOX_CLIENT, type SeedBorrower, type SeedFee } from './seed.js';
 import { messageOf } from '../../../base/errors.js';
 
+/** The spec's id for an expected fee (getExpectedFees: "The fee id (bill number) is -1"). */
+const EXPECTED_FEE_ID = '-1';
+
 /**
  * The FBS sandbox: an HTTP server with the endpoints and JSON shapes of the FBS external API
  * that the kiosk uses (see tests/fixtures/fbs-specs/), seeded with demo borrowers. The demo runs
@@ -247,6 +250,9 @@ export class FbsSandbox {
     if (method === 'GET' && (m = new RegExp(`^/external/${agency}/patron/(\\d+)/fees/v2$`).exec(path))) {
       return { operation: 'getFeesV2', answer: this.fees(m[1]!, query) };
     }
+    if (method === 'GET' && (m = new RegExp(`^/external/${agency}/patron/(\\d+)/fee/expected-fees/v1$`).exec(path))) {
+      return { operation: 'getExpectedFees', answer: this.expectedFees(m[1]!) };
+    }
     if (method === 'POST' && (m = new RegExp(`^/external/${agency}/patron/(\\d+)/payment/v2$`).exec(path))) {
       return { operation: 'payFeesV2', answer: this.pay(m[1]!, body) };
     }
@@ -329,8 +335,15 @@ export class FbsSandbox {
         return new HttpAnswer(400, { message: `query parameter ${name} (true or false) required` });
     const includePaid = query.get('includepaid') === 'true';
     const includeNonPayable = query.get('includenonpayable') === 'true';
+    // Expected fees (id -1) are not fees yet: FBS gives them by their own endpoint only.
     const fees = this.byPatronId(patronId)
-      .fees.filter((f) => !f.removed && (includePaid || !f.paidDate) && (includeNonPayable || f.payableByClient))
+      .fees.filter(
+        (f) =>
+          f.feeId !== EXPECTED_FEE_ID &&
+          !f.removed &&
+          (includePaid || !f.paidDate) &&
+          (includeNonPayable || f.payableByClient),
+      )
       .map((f) => ({
         feeId: new LosslessNumber(f.feeId),
         type: f.type,
@@ -343,6 +356,26 @@ export class FbsSandbox {
         materials: f.materials.map((m) => ({ ...m })),
       }));
     return new HttpAnswer(200, fees);
+  }
+
+  /**
+   * getExpectedFees, as the spec describes them: fee id -1, created today, no due date, not
+   * payable by the client.
+   */
+  private expectedFees(patronId: string): HttpAnswer {
+    const today = new Date().toISOString().slice(0, 10);
+    const expected = this.byPatronId(patronId)
+      .fees.filter((f) => f.feeId === EXPECTED_FEE_ID && !f.removed)
+      .map((f) => ({
+        feeId: new LosslessNumber(EXPECTED_FEE_ID),
+        type: f.type,
+        reasonMessage: f.reasonMessage,
+        amount: new LosslessNumber(f.amount),
+        creationDate: today,
+        payableByClient: false,
+        materials: f.materials.map((m) => ({ ...m })),
+      }));
+    return new HttpAnswer(200, expected);
   }
 
   private pay(patronId: string, body: unknown): HttpAnswer {
@@ -362,7 +395,8 @@ export class FbsSandbox {
       if (fee.paidByOrderId === orderId)
         return { ...base, confirmationId: fee.confirmationId, paymentStatus: 'paymentRegistered' };
       if (fee.paidDate) return { ...base, paymentStatus: 'paymentRegisteredByDifferentOrderId' };
-      if (!fee.payableByClient || fee.feeId === '-1') return { ...base, paymentStatus: 'paymentNotAllowedByClient' };
+      if (!fee.payableByClient || fee.feeId === EXPECTED_FEE_ID)
+        return { ...base, paymentStatus: 'paymentNotAllowedByClient' };
       fee.paidDate = today();
       fee.paidByOrderId = orderId;
       fee.confirmationId = `FBS-${String(++this.confirmations).padStart(8, '0')}`;
