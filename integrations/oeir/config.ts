@@ -53,6 +53,12 @@ export const OeirConfig = z
     offlinePolicy: UnconfirmedDebtorPolicy.default('counter-only').describe(
       'Debtor-route claims the debtor system cannot confirm as still open (ØiR unreachable): `counter-only` charges them only at the counter (staff present), `refuse` never, `accept-and-queue` always (the registration waits in the outbox). Read docs/architecture.md, "Never charged twice", before changing it.',
     ),
+    cutOffDate: z
+      .union([z.literal(''), z.iso.date()])
+      .default('')
+      .describe(
+        "The municipality's cut-off date (skæringsdato) for the debtor integration, YYYY-MM-DD. Fees FBS created on or after it live in the debtor system too and can only be paid there (FBS marks them not payable by the client); older fees live in FBS only, so an older one FBS marks not payable is not payable for some other reason (KOMBIT's webinar on the debtor integration, 'Betalingsmuligheder efter idriftsættelse'). `accept-and-queue` charges an unconfirmed debtor-route claim only when it was created on or after this date; it cannot be chosen without it.",
+      ),
     confirmationValidMinutes: z
       .number()
       .int()
@@ -87,5 +93,10 @@ export const OeirConfig = z
       .default('')
       .describe('Where payments are taken, sent with each payment (e.g. "Hovedbiblioteket, kiosk 1").'),
   })
-  .strict();
+  .strict()
+  .refine((o) => o.offlinePolicy !== 'accept-and-queue' || o.cutOffDate !== '', {
+    message:
+      'accept-and-queue needs oeir.cutOffDate: only claims created on or after the cut-off date are known to live in the debtor system',
+    path: ['cutOffDate'],
+  });
 export type OeirConfig = z.infer<typeof OeirConfig>;

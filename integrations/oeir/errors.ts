@@ -9,8 +9,11 @@
  *   declaration, a shape or amount it cannot read): try later, and staff see the error.
  * - certificate: the organisation certificate cannot be used (wrong password, unreadable,
  *   expired, not yet valid): a technician must act.
+ * - invalid-request: Serviceplatformen refused our message itself (a SOAP Client fault: it does
+ *   not validate against the service's schema): sending it again will not help; staff and a
+ *   technician must look.
  */
-export type OeirErrorKind = 'business' | 'platform' | 'transport' | 'bad-response' | 'certificate';
+export type OeirErrorKind = 'business' | 'platform' | 'transport' | 'bad-response' | 'certificate' | 'invalid-request';
 
 export class OeirError extends Error {
   override name = 'OeirError';

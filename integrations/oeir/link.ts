@@ -44,7 +44,8 @@ export class OeirLink {
     private readonly log: Logger,
   ) {
     this.breaker = circuitBreaker(
-      handleWhen((e) => !(e instanceof OeirError && e.kind === 'business')),
+      // A refusal of the message (business or invalid) says nothing about the link being down.
+      handleWhen((e) => !(e instanceof OeirError && (e.kind === 'business' || e.kind === 'invalid-request'))),
       { halfOpenAfter: options.halfOpenAfterMs, breaker: new ConsecutiveBreaker(options.failuresToOpen) },
     );
     // Only real changes are published: a failed probe while offline re-opens the breaker, but

@@ -182,8 +182,11 @@ export function errorFromFault(fault: { faultcode?: unknown; faultstring?: unkno
     const raw = platform.ErrorList?.Error;
     const errors = (Array.isArray(raw) ? raw : raw ? [raw] : []) as { ErrorCode?: string; ErrorText?: string }[];
     const text = errors.map((e) => `${e.ErrorCode ?? '?'} ${e.ErrorText ?? ''}`.trim()).join('; ');
+    // SOAP 1.1: a Client fault says the message itself is wrong; a Server fault, that the
+    // platform could not process it now.
+    const refusedMessage = /(^|:)Client$/u.test(String(fault.faultcode ?? ''));
     return new OeirError(
-      'platform',
+      refusedMessage ? 'invalid-request' : 'platform',
       `Serviceplatformen fault: ${text || 'no details'}`,
       errors[0]?.ErrorCode ? { code: errors[0].ErrorCode } : {},
     );

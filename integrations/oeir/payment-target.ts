@@ -53,6 +53,14 @@ export function oeirPaymentTarget(link: OeirLink, place?: string): TargetHandler
           result: { code, feeId },
         };
       }
+      if (error instanceof OeirError && error.kind === 'invalid-request') {
+        // Sending the same message again gets the same refusal: staff see it, nothing is retried.
+        return {
+          kind: 'permanent',
+          error: `Serviceplatformen refused the request as invalid (${error.message}); a technician must look`,
+          result: { code: error.details.code ?? null, feeId: null },
+        };
+      }
       return { kind: 'transient', error: error instanceof Error ? error.message : String(error) };
     }
   };

@@ -3,7 +3,14 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateXML } from 'xmllint-wasm';
+import { bodyPayload as payloadOf } from '../../integrations/oeir/sandbox/schema-check.js';
 import { startOeirFixture, type OeirFixture } from '../support/oeir-fixture.js';
+
+const bodyPayload = (envelope: string): string => {
+  const payload = payloadOf(envelope);
+  if (payload === null) throw new Error('no SOAP body');
+  return payload;
+};
 
 /**
  * Every request the ØiR client sends is checked by libxml2 (xmllint, as WebAssembly) against the
@@ -19,18 +26,6 @@ const preload = ['AuthorityContext_1.xsd', 'InvocationContext_1.xsd'].map((fileN
   fileName,
   contents: readFileSync(wsdlDir(fileName), 'utf8'),
 }));
-
-/** The payload inside soap:Body as its own document, with the namespaces declared on the Envelope. */
-function bodyPayload(envelope: string): string {
-  const declarations = /<[\w-]+:Envelope\b([^>]*)>/.exec(envelope)?.[1] ?? '';
-  const inner = /<([\w-]+):Body[^>]*>([\s\S]*)<\/\1:Body>/.exec(envelope)?.[2]?.trim();
-  if (!inner) throw new Error('no SOAP body');
-  const namespaces = [...declarations.matchAll(/\s(xmlns:[\w-]+)="([^"]*)"/g)];
-  return inner.replace(/^<([^\s>/]+)([^>]*)>/, (_m, name: string, attrs: string) => {
-    const missing = namespaces.filter(([, decl]) => !attrs.includes(`${decl}=`)).map(([full]) => full);
-    return `<${name}${attrs}${missing.join('')}>`;
-  });
-}
 
 async function validate(xml: string): Promise<string[]> {
   const result = await validateXML({ xml: { fileName: 'request.xml', contents: xml }, schema, preload });

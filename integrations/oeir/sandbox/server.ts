@@ -6,11 +6,14 @@ import { readFileSync } from 'node:fs';
 import * as soap from 'soap';
 import { closeNow } from '../../../base/loopback-server.js';
 import { kronerTextToOre, oreToKronerText } from '../../../contract/index.js';
+import { schemaErrors } from './schema-check.js';
 
 /**
- * The ØiR sandbox: DebitorIndbetalingAfsend served by `soap` from the same WSDL the client uses,
- * over HTTPS with mutual TLS (only client certificates from the sandbox CA get in). It checks the
- * AuthorityContext, keeps a ledger keyed by the payment identifier (a repeat gets the first
+ * The ØiR sandbox: DebitorIndbetalingAfsend served by `soap` from the kiosk's modelled WSDL
+ * (integrations/oeir/wsdl), over HTTPS with mutual TLS (only client certificates from the sandbox
+ * CA get in). Every request is first checked against the service's schema and Serviceplatformen's
+ * context schemas (schema-check.ts); one that fails gets a SOAP Client fault, as the platform
+ * answers, and is never registered. It checks the AuthorityContext, keeps a ledger keyed by the payment identifier (a repeat gets the first
  * receipt, marked as already registered), tracks what is left on each sub-claim, and has fault
  * switches for every way Serviceplatformen can fail.
  */
@@ -53,7 +56,6 @@ export interface OeirSandboxOptions {
   readonly municipalityCvr: string;
   /** Open debtor-route sub-claims by FBS fee id, with what is left to pay. */
   readonly claims: Readonly<Record<string, number>>;
-  readonly wsdlPath?: string;
 }
 
 /** The debtor-route claims of the FBS sandbox's demo borrowers. */
@@ -127,7 +129,7 @@ export class OeirSandbox {
         })
       : createHttpServer();
     server.keepAliveTimeout = 5000;
-    const wsdlPath = this.options.wsdlPath ?? DEFAULT_WSDL;
+    const wsdlPath = DEFAULT_WSDL;
     await new Promise<void>((ready) => {
       soap.listen(server, {
         path: SERVICE_PATH,
@@ -187,6 +189,8 @@ export class OeirSandbox {
           '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><Kvittering>',
         );
       if (this.take('xxe')) return void sendXml(res, 200, XXE_ANSWER);
+      const invalid = await schemaErrors(body.toString('utf8'));
+      if (invalid.length > 0) return void sendXml(res, 500, invalidRequestFaultXml(invalid));
       // soap's listener takes a body that was already read, as from a body parser.
       (req as IncomingMessage & { body?: Buffer }).body = body;
       soapListener(req, res);
@@ -340,6 +344,19 @@ function platformFault(code: string, text: string): Fault {
       statusCode: 500,
     },
   };
+}
+
+/**
+ * A request that does not validate: a SOAP 1.1 Client fault (the sender's message is wrong, so
+ * sending it again will not help) with a ServiceplatformFault naming what the schema refused.
+ */
+function invalidRequestFaultXml(errors: readonly string[]): string {
+  const text = escapeXml(errors.slice(0, 5).join('; ').slice(0, 2000));
+  return `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><soap:Fault><faultcode>soap:Client</faultcode><faultstring>SP-SKEMAFEJL</faultstring><detail><spf:ServiceplatformFault xmlns:spf="${SPF}"><spf:ErrorList><spf:Error><spf:ErrorCode>SP-SKEMAFEJL</spf:ErrorCode><spf:ErrorText>Forespørgslen overholder ikke skemaet: ${text}</spf:ErrorText></spf:Error></spf:ErrorList></spf:ServiceplatformFault></detail></soap:Fault></soap:Body></soap:Envelope>`;
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/&/gu, '&amp;').replace(/</gu, '&lt;').replace(/>/gu, '&gt;');
 }
 
 function platformFaultXml(code: string, text: string): string {
