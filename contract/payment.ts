@@ -96,6 +96,12 @@ export const PaymentLine = z
     reason: ClaimShape.shape.reason,
     materials: ClaimShape.shape.materials,
     amountOre: PositiveOre,
+    /**
+     * When FBS created the claim (the list it was chosen from): whether a debtor-route claim is
+     * older than the debtor integration's cut-off date (core/claim-standing.ts). Used before
+     * charging only; the journal does not keep it.
+     */
+    createdOn: ClaimShape.shape.createdOn.optional(),
   })
   .strict();
 export type PaymentLine = z.infer<typeof PaymentLine>;

@@ -8,7 +8,7 @@ import type { KioskConfig } from '../config/config.js';
 export function claimSourcesFor(
   fbs: FbsClient,
   oeir: Pick<OeirSetup, 'lookUp'>,
-  config: Pick<KioskConfig['oeir'], 'offlinePolicy' | 'confirmationValidMinutes'>,
+  config: Pick<KioskConfig['oeir'], 'offlinePolicy' | 'confirmationValidMinutes' | 'cutOffDate'>,
 ): Omit<ClaimStandingParts, 'journal' | 'log' | 'now'> {
   return {
     fbsChanges: (patronId, lines) =>
@@ -20,5 +20,6 @@ export function claimSourcesFor(
     debtorLookUp: (claims) => oeir.lookUp(claims),
     policy: config.offlinePolicy,
     confirmationValidMs: config.confirmationValidMinutes * 60_000,
+    debtorCutOff: config.cutOffDate || null,
   };
 }

@@ -25,6 +25,11 @@ export interface ClaimStandingParts {
   readonly policy: UnconfirmedDebtorPolicy;
   /** A claim the debtor system confirmed open this recently still counts as confirmed. */
   readonly confirmationValidMs: number;
+  /**
+   * The municipality's cut-off date for the debtor integration (YYYY-MM-DD): only claims created
+   * on or after it are known to live in the debtor system. Null: none configured.
+   */
+  readonly debtorCutOff?: string | null;
   /** The claims screen waits this long for the debtor system before calling it unreachable. */
   readonly lookUpTimeoutMs?: number;
   readonly now?: () => number;
@@ -45,7 +50,14 @@ const MAX_CONFIRMATIONS = 2_000;
  *   know, is not charged.
  * - A debtor-route claim the debtor system cannot confirm (unreachable) is charged only as the
  *   policy allows: `counter-only` (default) with staff at the counter, `refuse` never,
- *   `accept-and-queue` always — unless it was confirmed open within `confirmationValidMs`.
+ *   `accept-and-queue` when the claim was created on or after the debtor integration's cut-off
+ *   date — unless it was confirmed open within `confirmationValidMs`. Why the date: KOMBIT's
+ *   webinar on the integration (seed 002, "Betalingsmuligheder efter idriftsættelse") says fees
+ *   from the cut-off date on live in FBS and the debtor system and can only be paid there (FBS
+ *   marks them not payable by the client); older ones live in FBS only. An older fee FBS marks not
+ *   payable is therefore not payable for another reason, and unconfirmed it is never charged.
+ *   Fees FBS cannot bill at all (an expected fee, id -1; no amount) never reach here (route
+ *   `not-payable`, integrations/fbs/claims.ts).
  *
  * `notes` is asked when the claims are shown; `verifyBeforeCharge` right before the terminal is
  * asked for money. The journal checks once more in the transaction that records the intent.
@@ -109,10 +121,9 @@ export class ClaimStanding {
         this.parts.log.error({ err: error }, 'the debtor system refused to look up claims: staff must check');
         return claims.map((c) => note(c.id, 'ask-staff'));
       }
-      const allowed = this.allowsUnconfirmed(channel);
       return claims
         .filter((c) => !this.recentlyConfirmed(c.feeId))
-        .map((c) => note(c.id, allowed ? 'unconfirmed' : 'not-payable-now'));
+        .map((c) => note(c.id, this.allowsUnconfirmed(channel, c.createdOn) ? 'unconfirmed' : 'not-payable-now'));
     }
     return standings.flatMap((s): ClaimNote[] => {
       if (s.state === 'open') return [];
@@ -131,14 +142,15 @@ export class ClaimStanding {
         return lines.map((l) => ({ claimId: l.claimId, kind: 'unknown-in-debtor-system' }));
       }
       const unconfirmed = lines.filter((l) => !this.recentlyConfirmed(l.feeId));
-      if (unconfirmed.length === 0 || this.allowsUnconfirmed(channel)) {
+      const refused = unconfirmed.filter((l) => !this.allowsUnconfirmed(channel, l.createdOn));
+      if (refused.length === 0) {
         this.parts.log.warn(
           { claims: lines.length, unconfirmed: unconfirmed.length, channel, policy: this.parts.policy },
           'the debtor system is unreachable before charging: charging as the policy allows; the payment will wait in the outbox',
         );
         return [];
       }
-      return unconfirmed.map((l) => ({ claimId: l.claimId, kind: 'unconfirmed' }));
+      return refused.map((l) => ({ claimId: l.claimId, kind: 'unconfirmed' }));
     }
     return standings.flatMap((s): StaleClaim[] => {
       if (s.state === 'open') return [];
@@ -167,9 +179,13 @@ export class ClaimStanding {
     return age >= 0 && age <= this.parts.confirmationValidMs;
   }
 
-  private allowsUnconfirmed(channel: Channel): boolean {
-    const { policy } = this.parts;
-    return policy === 'accept-and-queue' || (policy === 'counter-only' && channel === 'staff');
+  private allowsUnconfirmed(channel: Channel, createdOn: string | undefined): boolean {
+    const { policy, debtorCutOff } = this.parts;
+    // At the counter, staff see the claim and decide with the borrower.
+    if (channel === 'staff') return policy !== 'refuse';
+    if (policy !== 'accept-and-queue' || !debtorCutOff) return false;
+    // Only a claim known to be created on or after the cut-off date (a line without the date: no).
+    return createdOn !== undefined && createdOn >= debtorCutOff;
   }
 }
 

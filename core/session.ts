@@ -467,6 +467,7 @@ function lineFor(claim: Claim): PaymentLine {
     reason: claim.reason,
     materials: claim.materials,
     amountOre: claim.amountOre,
+    createdOn: claim.createdOn,
   };
 }
 

@@ -179,6 +179,8 @@ async function runSequence(seed: number, peers: Peers, proxies: StallingProxy[],
       oeir: {
         timeoutMs: 1_500,
         offlinePolicy: policy,
+        // Every debtor-route fee here is newer than this (created 2025 and 2026).
+        cutOffDate: '2020-01-01',
         confirmationValidMinutes: 10,
         breaker: { failuresToOpen: 2, halfOpenAfterMs: 300 },
       },

@@ -115,6 +115,8 @@ export async function startTestCore(
       {
         offlinePolicy: UnconfirmedDebtorPolicy.parse(env.OEIR_POLICY ?? 'accept-and-queue'),
         confirmationValidMinutes: 10,
+        // The debtor integration's cut-off date: every debtor-route claim of the test borrowers is newer.
+        cutOffDate: '2020-01-01',
       },
     ),
     packaged: false,

@@ -103,7 +103,7 @@ describe("the kiosk's journal decides what it was already paid for", () => {
   });
 
   it('ØiR down while its registration waits (policy accept-and-queue): paid, shown as paid, charged once', async () => {
-    const k = await boot({ oeir: { offlinePolicy: 'accept-and-queue', timeoutMs: 1_000 } });
+    const k = await boot({ oeir: { offlinePolicy: 'accept-and-queue', cutOffDate: '2025-01-01', timeoutMs: 1_000 } });
     k.oeir.sandbox!.setFaults({ status: { code: 503, times: 1_000_000 } });
     const view = await claimsFor(k, '1000000003', '3333');
     // Unconfirmed, but this kiosk is set to take it anyway: a warning, still selectable.
@@ -177,6 +177,24 @@ describe("the kiosk's journal decides what it was already paid for", () => {
     });
     expect(noteOf(atCounter, '7002')).toBe('unconfirmed');
     expect(atCounter.selected).toContain('fbs:7002');
+  });
+
+  it('accept-and-queue charges an unconfirmed claim only when it is newer than the cut-off date; an older one is never charged unconfirmed', async () => {
+    // Cut-off 2025-07-01: 7002 (created 2025-09-05) lives in the debtor system; 6001 (2025-06-02)
+    // is older, so FBS marking it not payable means something else, and it is not charged.
+    const k = await boot({ oeir: { offlinePolicy: 'accept-and-queue', cutOffDate: '2025-07-01', timeoutMs: 1_000 } });
+    k.oeir.sandbox!.setFaults({ status: { code: 503, times: 1_000_000 } });
+    const older = await claimsFor(k, '1000000003', '3333');
+    expect(noteOf(older, '6001')).toBe('not-payable-now');
+    await expect(k.session.command({ type: 'checkout.select', claimIds: ['fbs:6001'] })).rejects.toThrow(
+      /not payable here/,
+    );
+    const newer = await claimsFor(k, '1000000004', '4444');
+    expect(noteOf(newer, '7002')).toBe('unconfirmed');
+    expect(newer.selected).toContain('fbs:7002');
+    expect(k.terminal.simulator!.entries('Payment')).toEqual([]);
+    // Without a cut-off date, accept-and-queue cannot be chosen at all.
+    expect(() => parseConfig({ oeir: { offlinePolicy: 'accept-and-queue' } })).toThrow(/cutOffDate/);
   });
 
   it('confirmed open moments ago, then ØiR fails: the kiosk still charges it (within the confirmation time), once', async () => {

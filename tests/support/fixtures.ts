@@ -20,6 +20,8 @@ export function line(feeId: string, amountOre: number, route: 'fbs' | 'debtor' =
     reason: 'Overskredet lånetid',
     materials: [{ recordId: '25734401', itemNumber: '3846990948', materialGroup: 'Bog', periodical: null }],
     amountOre,
+    // As FBS lists it; debtor-route claims of the test borrowers are newer than any cut-off date used.
+    createdOn: '2026-01-02',
   };
 }
 
