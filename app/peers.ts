@@ -93,7 +93,7 @@ export async function startPeers(options: PeersOptions): Promise<Peers> {
       timing: {
         stepMs: options.terminalStepMs ?? 700,
         terminalTimeoutMs: options.terminalTimeoutMs ?? 120_000,
-        slowMs: (options.terminalTimeoutMs ?? 120_000) + 20_000,
+        slowMs: Math.min(15_000, Math.floor((options.terminalTimeoutMs ?? 120_000) / 2)),
       },
     });
     const terminalUrl = await terminal.start(port(PORTS.terminal + index));

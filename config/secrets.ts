@@ -13,7 +13,12 @@ import { ExpectedError } from '../base/errors.js';
  * `kiosk` command over SSH, where there is no Electron, and on Linux without a desktop keyring
  * safeStorage falls back to a fixed key anyway. The file's permissions are checked on every read.
  */
-export const SECRET_PATHS = ['fbs.password', 'oeir.certificatePassword', 'terminal.passphrase'] as const;
+export const SECRET_PATHS = [
+  'fbs.password',
+  'oeir.certificatePassword',
+  'terminal.passphrase',
+  'terminal.notifications.password',
+] as const;
 export type SecretPath = (typeof SECRET_PATHS)[number];
 
 const PREFIX = 'enc:v1:';

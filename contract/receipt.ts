@@ -19,6 +19,20 @@ export const ReceiptLine = z
   .strict();
 export type ReceiptLine = z.infer<typeof ReceiptLine>;
 
+/**
+ * One line of the card terminal's cardholder receipt (Adyen: PaymentReceipt CustomerReceipt).
+ * Card schemes certify that text: it is printed as the terminal gave it, label and value, never
+ * rewritten. An empty line is a spacer.
+ */
+export const TerminalReceiptLine = z
+  .object({
+    name: z.string().max(200),
+    value: z.string().max(200),
+    bold: z.boolean(),
+  })
+  .strict();
+export type TerminalReceiptLine = z.infer<typeof TerminalReceiptLine>;
+
 export const Receipt = z
   .object({
     libraryName: z.string().max(200),
@@ -31,12 +45,17 @@ export const Receipt = z
     terminalReference: z.string().max(200).nullable(),
     /** Masked card: scheme and last four digits only. */
     card: CardSummary.nullable(),
+    /** The terminal's cardholder receipt, printed below the kiosk's own; null when it sent none. */
+    cardholderReceipt: z.array(TerminalReceiptLine).max(200).nullable(),
   })
   .strict();
 export type Receipt = z.infer<typeof Receipt>;
 
 /** The receipt for an approved payment. */
-export function receiptFor(payment: Payment, at: { libraryName: string; paidAt: string }): Receipt {
+export function receiptFor(
+  payment: Payment,
+  at: { libraryName: string; paidAt: string; cardholderReceipt?: readonly TerminalReceiptLine[] | null },
+): Receipt {
   return {
     libraryName: at.libraryName,
     paymentId: payment.id,
@@ -50,6 +69,7 @@ export function receiptFor(payment: Payment, at: { libraryName: string; paidAt: 
     totalOre: payment.amountOre,
     terminalReference: payment.terminalTransactionRef,
     card: payment.card,
+    cardholderReceipt: at.cardholderReceipt ? [...at.cardholderReceipt] : null,
   };
 }
 

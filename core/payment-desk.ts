@@ -104,7 +104,12 @@ export class PaymentDesk {
     const held = journal.holdForVoid(id, actor);
     let outcome;
     try {
-      outcome = await terminal.reverse({ paymentId: id, transactionRef: held.terminalTransactionRef ?? '' });
+      outcome = await terminal.reverse({
+        paymentId: id,
+        transactionRef: held.terminalTransactionRef ?? '',
+        // Payments approved before the journal kept the terminal's time: the approval's own.
+        transactionTime: journal.terminalRecord(id).transactionTime ?? journal.approvedAt(id) ?? held.updatedAt,
+      });
     } catch (error) {
       const detail = messageOf(error);
       log.error({ paymentId: id, detail }, 'void: the terminal did not answer; registrations stay held');

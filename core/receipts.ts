@@ -38,7 +38,8 @@ export class Receipts {
     const payment = this.parts.journal.get(paymentId);
     const paidAt = this.parts.journal.approvedAt(paymentId);
     if (!paidAt) throw new NotApprovedError(`payment ${paymentId} was never approved: there is no receipt`);
-    return receiptFor(payment, { libraryName: this.parts.library.name, paidAt });
+    const { cardholderReceipt } = this.parts.journal.terminalRecord(paymentId);
+    return receiptFor(payment, { libraryName: this.parts.library.name, paidAt, cardholderReceipt });
   }
 
   async print(paymentId: string, language: Language): Promise<ReceiptOutcome> {

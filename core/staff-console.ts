@@ -402,7 +402,7 @@ export class StaffConsole {
   }
 
   /**
-   * A real payment at the terminal, then its reversal: the whole path (log-in, payment, card,
+   * A real payment at the terminal, then its reversal: the whole path (status, payment, card,
    * reversal) is exercised and the money goes back. Audited before the terminal is asked.
    */
   private async terminalTest(amountOre: number, confirmed: boolean, actor: string): Promise<StaffResult> {
@@ -462,7 +462,11 @@ export class StaffConsole {
       { actor, action: 'terminal.test-approved', subject: testId, data: { transactionRef: answer.transactionRef } },
     );
     const reversal = await terminal
-      .reverse({ paymentId: testId, transactionRef: answer.transactionRef })
+      .reverse({
+        paymentId: testId,
+        transactionRef: answer.transactionRef,
+        transactionTime: answer.transactionTime ?? new Date().toISOString(),
+      })
       .catch((error: unknown) => ({ outcome: 'failed' as const, detail: messageOf(error) }));
     const reversed = reversal.outcome === 'reversed';
     tests.settle(

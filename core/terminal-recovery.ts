@@ -37,6 +37,8 @@ export function recordTerminalOutcome(
   const approved = journal.approve(payment.id, outcome.transactionRef, deliveries, actor, {
     scheme: outcome.card.scheme,
     last4: outcome.card.last4,
+    transactionTime: outcome.transactionTime,
+    cardholderReceipt: outcome.cardholderReceipt,
   });
   faultPoint('checkout.after-journal-approved');
   log.info({ paymentId: payment.id, amountOre: payment.amountOre }, 'payment approved');

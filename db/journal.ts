@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import {
   canTransition,
   CLAIM_HOLDING_STATES,
   DeclineCode,
   IN_DOUBT_STATES,
   PaymentLine,
+  TerminalReceiptLine,
   type Channel,
   type Payment,
   type PaymentState,
@@ -60,6 +62,16 @@ export interface FeeCharge {
 export interface CardData {
   readonly scheme: string | null;
   readonly last4: string | null;
+  /** The terminal's own time stamp for the transaction, as it gave it. */
+  readonly transactionTime?: string | null;
+  /** The cardholder's receipt the terminal returned (masked). */
+  readonly cardholderReceipt?: readonly TerminalReceiptLine[] | null;
+}
+
+/** What the terminal said about an approved payment, besides its reference and the card. */
+export interface TerminalRecord {
+  readonly transactionTime: string | null;
+  readonly cardholderReceipt: readonly TerminalReceiptLine[] | null;
 }
 
 export interface NewPayment {
@@ -134,7 +146,13 @@ export class PaymentJournal {
           WHERE id = @id AND state = @from`,
       ),
       setRequestRef: db.prepare('UPDATE payments SET terminal_request_ref = ? WHERE id = ?'),
-      setCard: db.prepare('UPDATE payments SET card_scheme = ?, card_last4 = ? WHERE id = ?'),
+      setCard: db.prepare(
+        `UPDATE payments SET card_scheme = ?, card_last4 = ?, terminal_transaction_time = ?,
+                cardholder_receipt_json = ? WHERE id = ?`,
+      ),
+      terminalRecord: db.prepare(
+        'SELECT terminal_transaction_time, cardholder_receipt_json FROM payments WHERE id = ?',
+      ),
       payment: db.prepare('SELECT * FROM payments WHERE id = ?'),
       lines: db.prepare('SELECT * FROM payment_lines WHERE payment_id = ? ORDER BY line_no'),
       byStates: db.prepare(
@@ -241,7 +259,14 @@ export class PaymentJournal {
       terminalTransactionRef,
       ...(reason === undefined ? {} : { reason }),
       within: () => {
-        if (card) this.stmts.setCard.run(card.scheme, card.last4, id);
+        if (card)
+          this.stmts.setCard.run(
+            card.scheme,
+            card.last4,
+            card.transactionTime ?? null,
+            card.cardholderReceipt ? JSON.stringify(card.cardholderReceipt) : null,
+            id,
+          );
         for (const delivery of deliveries) this.outbox.enqueue({ ...delivery, paymentId: id });
       },
     });
@@ -441,6 +466,21 @@ export class PaymentJournal {
   authorizingAt(id: string): string | null {
     const row = this.stmts.authorizingAt.get(id) as { at: string } | undefined;
     return row?.at ?? null;
+  }
+
+  /** The terminal's time stamp and cardholder receipt for an approved payment (null: not given). */
+  terminalRecord(id: string): TerminalRecord {
+    const row = this.stmts.terminalRecord.get(id) as
+      | { terminal_transaction_time: string | null; cardholder_receipt_json: string | null }
+      | undefined;
+    if (!row) throw new PaymentNotFoundError(`no payment ${id}`);
+    const receipt = row.cardholder_receipt_json
+      ? z.array(TerminalReceiptLine).safeParse(JSON.parse(row.cardholder_receipt_json))
+      : null;
+    return {
+      transactionTime: row.terminal_transaction_time,
+      cardholderReceipt: receipt?.success ? receipt.data : null,
+    };
   }
 
   /** When the terminal's approval was recorded (ISO), or null for a payment never approved. */

@@ -25,6 +25,10 @@ export interface TerminalProgress {
   readonly text?: string;
 }
 
+/** One line of the terminal's cardholder receipt, as it is to be printed: a label and its value. */
+export type { TerminalReceiptLine } from '../contract/index.js';
+import type { TerminalReceiptLine } from '../contract/index.js';
+
 /** Card data for the receipt: scheme and last four digits only. */
 export interface CardReceipt {
   readonly scheme: string | null;
@@ -47,9 +51,19 @@ export type TerminalOutcome =
   | {
       readonly outcome: 'approved';
       readonly transactionRef: string;
+      /**
+       * The terminal's own time stamp of the transaction (ISO), as it gave it: a reversal names the
+       * original transaction by reference and this time. Null when the terminal gave none.
+       */
+      readonly transactionTime: string | null;
       /** What the terminal says it authorised, when it says (a partial approval differs). */
       readonly authorizedOre: number | null;
       readonly card: CardReceipt;
+      /**
+       * The cardholder's copy of the terminal's receipt (scheme-certified text the cardholder must be
+       * offered), card number masked; null when the terminal sent none or it could not be read.
+       */
+      readonly cardholderReceipt: readonly TerminalReceiptLine[] | null;
     }
   | { readonly outcome: 'declined'; readonly reason: DeclineReason; readonly detail?: string };
 
@@ -63,7 +77,8 @@ export type TerminalHealth =
   | { readonly available: true }
   | {
       readonly available: false;
-      readonly reason: 'unreachable' | 'logged-out' | 'not-configured' | 'error';
+      /** out-of-service: the terminal answers but says it cannot take payments (maintenance, no acquirer). */
+      readonly reason: 'unreachable' | 'logged-out' | 'out-of-service' | 'not-configured' | 'error';
       readonly detail: string;
     };
 
@@ -89,7 +104,7 @@ export interface PaymentTerminal {
   preventStart?(request: { paymentId: string; requestRef: string }): Promise<'fenced' | 'not-fenced'>;
   /** A fresh request reference (unique per terminal for at least 48 hours). */
   newRequestRef(): string;
-  /** Logs the kiosk in and says whether the terminal can take a payment now. */
+  /** Asks the terminal whether it can take a payment now (nexo: a DiagnosisRequest). */
   health(): Promise<TerminalHealth>;
   /**
    * Asks for the money. Resolves with the terminal's answer. Rejects with
@@ -102,8 +117,11 @@ export interface PaymentTerminal {
   abort(paymentId: string): Promise<void>;
   /** What the terminal knows about an earlier request (by its reference). */
   status(request: { paymentId: string; requestRef: string }): Promise<TerminalStatus>;
-  /** Reverses an approved payment (staff void, before it has been delivered). */
-  reverse(request: { paymentId: string; transactionRef: string }): Promise<ReversalOutcome>;
+  /**
+   * Reverses an approved payment (staff void, before it has been delivered). The original
+   * transaction is named by the terminal's reference and its own time stamp (`transactionTime`).
+   */
+  reverse(request: { paymentId: string; transactionRef: string; transactionTime: string }): Promise<ReversalOutcome>;
   close(): Promise<void>;
 }
 

@@ -9,6 +9,7 @@ import { m008ClaimHoldsTerminalChecks } from './008-claim-holds-terminal-checks.
 import { m009DeclineCodes } from './009-decline-codes.js';
 import { m010KioskKeys } from './010-kiosk-keys.js';
 import { m011TerminalTests } from './011-terminal-tests.js';
+import { m012TerminalRecord } from './012-terminal-record.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -26,5 +27,6 @@ export const MIGRATIONS: readonly Migration[] = [
   m009DeclineCodes,
   m010KioskKeys,
   m011TerminalTests,
+  m012TerminalRecord,
 ];
 export const LATEST_VERSION = MIGRATIONS.length;

@@ -1,4 +1,12 @@
-import { formatDkk, maskedCard, TEXTS, type Language, type Material, type Receipt } from '../../contract/index.js';
+import {
+  formatDkk,
+  maskedCard,
+  TEXTS,
+  type Language,
+  type Material,
+  type Receipt,
+  type TerminalReceiptLine,
+} from '../../contract/index.js';
 
 /** One receipt as laid out for a printer: what goes on which line, before any printer commands. */
 export type ReceiptBlock =
@@ -46,6 +54,19 @@ export function layoutReceipt(receipt: Receipt, options: LayoutOptions): Receipt
   blocks.push({ kind: 'space' });
   blocks.push({ kind: 'heading', text: t.thanks });
   if (options.footer) blocks.push({ kind: 'space' }, { kind: 'text', text: options.footer });
+  if (receipt.cardholderReceipt) blocks.push(...layoutCardholderReceipt(receipt.cardholderReceipt, t.cardReceipt));
+  return blocks;
+}
+
+/** The terminal's cardholder receipt, below the kiosk's own, as the terminal gave it. */
+function layoutCardholderReceipt(lines: readonly TerminalReceiptLine[], title: string): ReceiptBlock[] {
+  const blocks: ReceiptBlock[] = [{ kind: 'space' }, { kind: 'rule' }, { kind: 'heading', text: title }];
+  for (const line of lines) {
+    if (line.name && line.value)
+      blocks.push({ kind: 'amount', label: line.name, amount: line.value, ...(line.bold ? { bold: true } : {}) });
+    else if (line.name || line.value) blocks.push({ kind: 'text', text: line.name || line.value });
+    else blocks.push({ kind: 'space' });
+  }
   return blocks;
 }
 

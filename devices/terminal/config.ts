@@ -111,10 +111,39 @@ export const TerminalConfig = z
           .min(0)
           .max(65_535)
           .default(0)
-          .describe("The listener's port (0: any free port; set a fixed one for a real terminal)."),
+          .describe(
+            "The listener's port (0: any free port; set a fixed one for a real terminal: Adyen's live terminals post to 443, 8443 or 8843).",
+          ),
+        certPath: z
+          .string()
+          .default('')
+          .describe(
+            "HTTPS: the listener's certificate (PEM; the name or address the terminal's notification URL uses). Empty: plain HTTP, which Adyen allows in its test environment only.",
+          ),
+        keyPath: z.string().default('').describe("HTTPS: the certificate's private key (PEM)."),
+        username: z
+          .string()
+          .max(200)
+          .default('')
+          .describe("The user name set for the terminal's notification URL (HTTP Basic). Empty: none asked."),
+        password: z
+          .string()
+          .max(200)
+          .default('')
+          .describe(
+            'Its password (set with `kiosk config set terminal.notifications.password`, stored encrypted; never logged).',
+          ),
       })
       .strict()
       .prefault({})
+      .refine((n) => (n.certPath === '') === (n.keyPath === ''), {
+        message: 'certPath and keyPath go together: both for HTTPS, neither for plain HTTP',
+        path: ['certPath'],
+      })
+      .refine((n) => (n.username === '') === (n.password === ''), {
+        message: 'username and password go together',
+        path: ['username'],
+      })
       .describe('Where the terminal posts display notifications (its event URL points here).'),
   })
   .strict()

@@ -48,7 +48,8 @@ export async function setUpTerminal(
         timing: {
           stepMs: config.simulatorStepMs,
           terminalTimeoutMs: config.terminalTimeoutMs,
-          slowMs: config.clientTimeoutMs + 5_000,
+          // The demo's slow acquirer: long enough to see, within the terminal's own limit.
+          slowMs: Math.min(15_000, Math.floor(config.terminalTimeoutMs / 2)),
         },
       });
       url = await simulator.start();
@@ -69,13 +70,30 @@ export async function setUpTerminal(
       log,
     });
     const problems = key ? [] : ['the terminal connection is not encrypted (lab variant)'];
+    const notifications = config.notifications;
+    const tls = notifications.certPath
+      ? { certPem: readFileSync(notifications.certPath, 'utf8'), keyPem: readFileSync(notifications.keyPath, 'utf8') }
+      : undefined;
+    const basicAuth = notifications.username
+      ? { username: notifications.username, password: notifications.password }
+      : undefined;
+    if (config.driver === 'nexo' && !tls)
+      problems.push(
+        "display notifications are plain HTTP: Adyen's live terminals post only to HTTPS (terminal.notifications.certPath/keyPath)",
+      );
     listener = await listenForNotifications({
-      host: config.notifications.host,
-      port: config.notifications.port,
+      host: notifications.host,
+      port: notifications.port,
+      ...(tls ? { tls } : {}),
+      ...(basicAuth ? { basicAuth } : {}),
       onMessage: (body) => terminal.handleNotification(body),
       log,
     });
-    simulator?.setState({ notificationUrl: listener.url });
+    simulator?.setState({
+      notificationUrl: listener.url,
+      ...(basicAuth ? { notificationUsername: basicAuth.username, notificationPassword: basicAuth.password } : {}),
+      ...(tls ? { notificationCaPem: tls.certPem } : {}),
+    });
     const opened = { simulator, listener };
     return {
       terminal,

@@ -42,6 +42,21 @@ export function ReceiptView({ receipt, timeZone }: { receipt: Receipt; timeZone:
           {t('receipt.card')}: {card}
         </p>
       )}
+      {receipt.cardholderReceipt && (
+        <div className="card-receipt" data-testid="card-receipt">
+          <h3>{t('receipt.cardReceipt')}</h3>
+          {receipt.cardholderReceipt.map((line, index) =>
+            line.name || line.value ? (
+              <p key={index} className={line.bold ? 'bold' : undefined}>
+                <span>{line.name}</span>
+                {line.value && <span className="amount">{line.value}</span>}
+              </p>
+            ) : (
+              <br key={index} />
+            ),
+          )}
+        </div>
+      )}
     </section>
   );
 }

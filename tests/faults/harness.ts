@@ -65,7 +65,7 @@ export interface Sandboxes {
 }
 
 /** The terminal simulator's timings in the crash tests (the core child's driver matches them). */
-export const SIMULATOR_TIMING = { stepMs: 30, terminalTimeoutMs: 800, slowMs: 1_600 } as const;
+export const SIMULATOR_TIMING = { stepMs: 30, terminalTimeoutMs: 800, slowMs: 500 } as const;
 
 export async function startSandboxes(): Promise<Sandboxes> {
   const terminal = new TerminalSimulator({

@@ -94,6 +94,11 @@ describe("Adyen's official client against the terminal simulator", () => {
     expect(answer.PaymentResult?.AmountsResp?.AuthorizedAmount).toBe(12.5);
     const transaction = answer.POIData.POITransactionID;
     expect(transaction.TransactionID).toMatch(/\S/u);
+    // Both receipts, as Adyen's model has them: the cardholder's is the one the kiosk prints.
+    expect(answer.PaymentReceipt?.map((r) => r.DocumentQualifier)).toEqual(['CashierReceipt', 'CustomerReceipt']);
+    expect(answer.PaymentReceipt?.[1]?.OutputContent.OutputText?.map((t) => t.Text)).toContain(
+      'name=TOTAL&value=DKK%2012.50&key=totalAmount',
+    );
 
     const status = await api.request(
       {
@@ -134,6 +139,19 @@ describe("Adyen's official client against the terminal simulator", () => {
     expect(simulator.paymentsFor(`tx-${messageHeader.ServiceID}`)).toEqual([
       expect.objectContaining({ captured: false, reversed: true }),
     ]);
+  });
+
+  it('answers the terminal status request (DiagnosisRequest) in the shape of Adyen’s model', async () => {
+    const diagnosis = await api.request(
+      {
+        SaleToPOIRequest: { MessageHeader: header('Diagnosis'), DiagnosisRequest: { HostDiagnosisFlag: true } },
+      } as never,
+      key,
+    );
+    const answer = diagnosis.SaleToPOIResponse!.DiagnosisResponse!;
+    expect(answer.Response.Result).toBe('Success');
+    expect(answer.POIStatus?.GlobalStatus).toBe('OK');
+    expect(answer.HostStatus).toEqual([expect.objectContaining({ IsReachableFlag: true })]);
   });
 
   it('a declined card is a Failure with the reason Adyen gives it; an abort stops a payment waiting for the PIN', async () => {

@@ -88,6 +88,13 @@ describe('the demo kiosk, composed', () => {
     expect(paper).toContain(payment.id);
     expect(paper).toContain('Kort: ');
     expect(paper).toContain('**** 0005');
+    // Below it, the terminal's cardholder receipt, as the terminal gave it (scheme-certified text).
+    const card = paper.slice(paper.indexOf('Kortkvittering'));
+    expect(paper).toContain('Kortkvittering');
+    expect(card).toContain('CARDHOLDER COPY');
+    expect(card).toMatch(/Card +\*{12}0005/u);
+    expect(card).toMatch(/TOTAL +DKK \d+\.\d\d/u);
+    expect(printed.receipt.cardholderReceipt).toContainEqual({ name: 'APPROVED', value: '', bold: true });
     // Out of paper: not printed, the same receipt comes back for the screen, and it is audited.
     k.printer.simulator!.setState({ paper: 'out' });
     const shown = await k.receipts.print(payment.id, 'da');
@@ -115,10 +122,10 @@ describe('the demo kiosk, composed', () => {
     expect((await k.devices()).printer.status.state).toBe('cover-open');
   });
 
-  it('reports card payment unavailable when the demo terminal is logged out', async () => {
+  it('reports card payment unavailable when the demo terminal is out of service', async () => {
     const k = await bootDemo();
-    k.terminal.simulator!.setState({ loggedOut: true });
-    expect(await k.core.monitor.check()).toMatchObject({ available: false, reason: 'logged-out' });
+    k.terminal.simulator!.setState({ maintenance: true });
+    expect(await k.core.monitor.check()).toMatchObject({ available: false, reason: 'out-of-service' });
     const { borrower, claims } = await k.fbs.identify('1000000002', '2222');
     const refused = await k.core.checkout
       .pay({

@@ -251,8 +251,10 @@ describe('recovery rules for "not found"', () => {
             outcome: {
               outcome: 'approved',
               transactionRef: `TX-${randomUUID()}`,
+              transactionTime: new Date().toISOString(),
               authorizedOre: 100,
               card: { scheme: null, last4: null, approvalCode: null },
+              cardholderReceipt: null,
             },
           },
         ],
@@ -275,8 +277,10 @@ describe('the terminal check settles what the recovery could not', () => {
     outcome: {
       outcome: 'approved',
       transactionRef: ref,
+      transactionTime: new Date().toISOString(),
       authorizedOre,
       card: { scheme: null, last4: null, approvalCode: null },
+      cardholderReceipt: null,
     },
   });
 

@@ -18,7 +18,8 @@ import { TerminalRecovery } from '../../core/terminal-recovery.js';
 import { line, tempDir, testConfig } from '../support/fixtures.js';
 import { openStores, type Stores } from '../support/stores.js';
 import { until } from '../support/until.js';
-import { startTerminalFixture, type TerminalFixture } from '../support/terminal-fixture.js';
+import { FAST_TIMING, startTerminalFixture, type TerminalFixture } from '../support/terminal-fixture.js';
+import { TerminalSimulator } from '../../devices/terminal/simulator/server.js';
 
 /**
  * The nexo driver against the terminal simulator over real HTTPS with NexoBlob encryption, and
@@ -49,8 +50,10 @@ describe('nexo driver against the simulator', () => {
     expect(await p.result).toEqual({
       outcome: 'approved',
       transactionRef: expect.stringMatching(/^SIM\d{6}\./) as string,
+      transactionTime: expect.any(String) as string,
       authorizedOre: 4550,
       card: { scheme: 'visadankort', last4: '0005', approvalCode: expect.any(String) as string },
+      cardholderReceipt: expect.arrayContaining([{ name: 'TOTAL', value: 'DKK 45.50', bold: true }]) as unknown,
     });
     expect(steps.slice(0, 4)).toEqual(['present-card', 'card-read', 'enter-pin', 'pin-entered']);
     // The terminal's ledger: keyed by (POIID, SaleID, ServiceID), our payment id as the sale transaction.
@@ -112,6 +115,10 @@ describe('nexo driver against the simulator', () => {
     expect(() => new NexoTerminal({ ...driverOptions(), terminalTimeoutMs: 2_000, clientTimeoutMs: 2_000 })).toThrow(
       /must be longer/,
     );
+    // Nor does the simulator approve after the terminal's own limit, as no Adyen terminal does.
+    expect(() => new TerminalSimulator({ timing: { ...FAST_TIMING, slowMs: FAST_TIMING.terminalTimeoutMs } })).toThrow(
+      /never approves after/,
+    );
   });
 
   it('keeps one payment in flight: a second one is refused before anything is sent', async () => {
@@ -124,10 +131,29 @@ describe('nexo driver against the simulator', () => {
     expect(t.simulator.entries('Payment')).toHaveLength(1);
   });
 
-  it('reports health: available, logged out, unreachable', async () => {
+  it('reports health as Adyen’s terminal status says (DiagnosisRequest): available, out of service, unreachable', async () => {
     expect(await t.terminal.health()).toEqual({ available: true });
+    // Asked by Adyen's status request, never by a Login every interval.
+    expect(t.simulator.entries('Diagnosis').length).toBeGreaterThan(0);
+    expect(t.simulator.entries('Login')).toEqual([]);
+    t.simulator.setState({ maintenance: true });
+    expect(await t.terminal.health()).toMatchObject({ available: false, reason: 'out-of-service' });
+    t.simulator.setState({ maintenance: false, acquirerReachable: false });
+    expect(await t.terminal.health()).toMatchObject({
+      available: false,
+      reason: 'out-of-service',
+      detail: expect.stringContaining('acquirer'),
+    });
+    t.simulator.setState({ acquirerReachable: true });
+    // A terminal busy with a payment can take ours after it: busy is not out of service.
+    t.simulator.queueScenario('wait-for-pin');
+    const waiting = pay();
+    await until('the payment waits for the PIN', () => t.simulator.entries('Payment').length === 1);
+    expect(await t.terminal.health()).toEqual({ available: true });
+    await t.terminal.abort(waiting.paymentId);
+    await waiting.result;
+    // A terminal that answers a payment "logged out" (nexo LoggedOut) declines it, and says why.
     t.simulator.setState({ loggedOut: true });
-    expect(await t.terminal.health()).toMatchObject({ available: false, reason: 'logged-out' });
     expect(await pay().result).toMatchObject({ outcome: 'declined', reason: 'logged-out' });
     t.simulator.setState({ loggedOut: false });
     await t.simulator.setReachable(false);
@@ -193,16 +219,19 @@ describe('nexo driver against the simulator', () => {
     expect(t.logLines().some((l) => l.includes('terminal notification refused'))).toBe(true);
   });
 
-  it('reverses an approved payment once', async () => {
+  it('reverses an approved payment once, naming it by the terminal’s reference and its own time stamp', async () => {
     const approved = await pay().result;
-    if (approved.outcome !== 'approved') throw new Error('expected approval');
+    if (approved.outcome !== 'approved' || !approved.transactionTime) throw new Error('expected an approval');
     const paymentId = randomUUID();
-    expect(await t.terminal.reverse({ paymentId, transactionRef: approved.transactionRef })).toEqual({
-      outcome: 'reversed',
-    });
-    expect(await t.terminal.reverse({ paymentId, transactionRef: approved.transactionRef })).toMatchObject({
+    const original = { transactionRef: approved.transactionRef, transactionTime: approved.transactionTime };
+    // nexo names a POI transaction by both: the time of the reversal is not the transaction's.
+    const later = new Date(Date.parse(approved.transactionTime) + 60_000).toISOString();
+    expect(await t.terminal.reverse({ paymentId, ...original, transactionTime: later })).toMatchObject({
       outcome: 'refused',
+      detail: 'NotFound',
     });
+    expect(await t.terminal.reverse({ paymentId, ...original })).toEqual({ outcome: 'reversed' });
+    expect(await t.terminal.reverse({ paymentId, ...original })).toMatchObject({ outcome: 'refused' });
     expect(t.simulator.entries('Payment')[0]).toMatchObject({ captured: false, reversed: true });
   });
 
@@ -308,6 +337,15 @@ describe('checkout with the nexo driver and the journal', () => {
     expect(t.simulator.entries('Payment')[0]?.serviceId).toBe(seen?.requestRef);
     expect(payment).toMatchObject({ state: 'approved', card: { scheme: 'visadankort', last4: '0005' } });
     expect(s.outbox.counts().pending).toBe(1);
+    // With the approval: the terminal's own time for the transaction and the cardholder's receipt.
+    const [charge] = t.simulator.paymentsFor(payment.id);
+    expect(s.journal.terminalRecord(payment.id)).toEqual({
+      transactionTime: charge!.poiTimeStamp,
+      cardholderReceipt: expect.arrayContaining([
+        { name: 'CARDHOLDER COPY', value: '', bold: true },
+        { name: 'Card', value: '************0005', bold: false },
+      ]) as unknown,
+    });
   });
 
   for (const scenario of ['drop', 'slow'] as const) {
@@ -345,18 +383,18 @@ describe('checkout with the nexo driver and the journal', () => {
     expect(transitions(payment.id)).toEqual(['created', 'authorizing', 'unknown', 'needs_attention']);
   });
 
-  it('refuses to start when the terminal is unreachable or logged out, and persists nothing', async () => {
+  it('refuses to start when the terminal is unreachable or out of service, and persists nothing', async () => {
     await t.simulator.setReachable(false);
     await expect(checkout.pay(request())).rejects.toMatchObject({
       name: 'CardPaymentUnavailableError',
       health: { reason: 'unreachable' },
     });
     await t.simulator.setReachable(true);
-    t.simulator.setState({ loggedOut: true });
+    t.simulator.setState({ maintenance: true });
     await expect(checkout.pay(request())).rejects.toBeInstanceOf(CardPaymentUnavailableError);
-    expect(monitor.current).toMatchObject({ available: false, reason: 'logged-out' });
+    expect(monitor.current).toMatchObject({ available: false, reason: 'out-of-service' });
     expect(s.db.prepare('SELECT COUNT(*) AS n FROM payments').get()).toEqual({ n: 0 });
-    t.simulator.setState({ loggedOut: false });
+    t.simulator.setState({ maintenance: false });
     expect((await checkout.pay(request())).state).toBe('approved');
   });
 

@@ -9,7 +9,7 @@ import { memoryLogger } from './fixtures.js';
 export const TEST_KEY: NexoKey = { keyIdentifier: 'TestKey', keyVersion: 1, passphrase: 'kiosk test passphrase' };
 
 /** Fast terminal timings: the terminal gives up after 800 ms, the driver after 1.2 s. */
-export const FAST_TIMING: SimulatorTiming = { stepMs: 10, terminalTimeoutMs: 800, slowMs: 1_600 };
+export const FAST_TIMING: SimulatorTiming = { stepMs: 10, terminalTimeoutMs: 800, slowMs: 400 };
 export const CLIENT_TIMEOUT_MS = 1_200;
 /** The longest a request may stall on loopback in these tests: "not found" is proof 800 + 400 ms after sending. */
 export const MAX_TRANSIT_MS = 400;

@@ -145,10 +145,48 @@ describe('nexo responses', () => {
     expect(outcome).toEqual({
       outcome: 'approved',
       transactionRef: '4r7i001556529591000.8515565295894301',
+      // The terminal's own time for the transaction, kept for a reversal to name it by.
+      transactionTime: '2019-04-29T00:00:00.000Z',
       authorizedOre: 100,
       card: { scheme: 'mc', last4: '1111', approvalCode: '123456' },
+      // The sample holds the cashier's receipt only: nothing for the cardholder.
+      cardholderReceipt: null,
     });
     expect(JSON.stringify(outcome)).not.toContain('411111');
+  });
+
+  it("reads the cardholder's receipt in Adyen's form: labels and values as printed, spacers, bold, the card masked", () => {
+    const payment = plainCodec().decode('SaleToPOIResponse', fixture('payment-sync-success.json'), SaleToPOIResponse)
+      .SaleToPOIResponse.PaymentResponse!;
+    payment.PaymentResult!.AmountsResp = { AuthorizedAmount: 1, Currency: 'DKK' };
+    // The sample's receipt as the cardholder's copy (Adyen sends both in the same form).
+    type Receipt = { DocumentQualifier: string; OutputContent: { OutputText: { Text: string }[] } };
+    const [cashier] = payment.PaymentReceipt as [Receipt];
+    const customer = { ...structuredClone(cashier), DocumentQualifier: 'CustomerReceipt' };
+    const outcome = paymentOutcome({ ...payment, PaymentReceipt: [cashier, customer] }, '001');
+    if (outcome.outcome !== 'approved') throw new Error('expected an approval');
+    const lines = outcome.cardholderReceipt!;
+    expect(lines[0]).toEqual({ name: 'MERCHANT COPY', value: '', bold: true }); // header1, header2: empty, left out
+    expect(lines).toContainEqual({ name: 'Date', value: '29/04/19', bold: false });
+    expect(lines).toContainEqual({ name: 'Card', value: '************3511', bold: false });
+    expect(lines).toContainEqual({ name: 'Tender', value: '4r7i001556529591000', bold: false });
+    expect(lines).toContainEqual({ name: 'TOTAL', value: '€\u00a01.00', bold: true });
+    expect(lines.at(-1)).toEqual({ name: 'APPROVED', value: '', bold: true });
+    expect(lines.filter((l) => !l.name && !l.value)).toHaveLength(6); // key=filler: empty lines
+
+    // A card number printed in full never reaches the journal; one the kiosk cannot read is no
+    // receipt, and the payment is still read.
+    const unmasked = structuredClone(customer);
+    unmasked.OutputContent.OutputText[7]!.Text = 'name=Card&value=4111%201111%201111%201111&key=pan';
+    const masked = paymentOutcome({ ...payment, PaymentReceipt: [unmasked] }, '001');
+    expect(JSON.stringify(masked)).not.toMatch(/4111.?1111/u);
+    expect(masked).toMatchObject({
+      cardholderReceipt: expect.arrayContaining([{ name: 'Card', value: '************1111', bold: false }]),
+    });
+    expect(paymentOutcome({ ...payment, PaymentReceipt: 'not a receipt' }, '001')).toMatchObject({
+      outcome: 'approved',
+      cardholderReceipt: null,
+    });
   });
 
   it('never takes an answer for another sale transaction as ours', () => {

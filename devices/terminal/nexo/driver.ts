@@ -30,6 +30,7 @@ import {
 import { messageOf } from '../../../base/errors.js';
 import { checkAdyenTerminalIdentity } from './terminal-identity.js';
 import { readAdditionalResponse } from './additional-response.js';
+import { readCardholderReceipt } from './card-receipt.js';
 
 export interface NexoTerminalOptions {
   /** The terminal's Terminal API address, e.g. https://192.168.1.40:8443/nexo. */
@@ -107,19 +108,33 @@ export class NexoTerminal implements PaymentTerminal {
     return newServiceId();
   }
 
+  /**
+   * Adyen's terminal status request (DiagnosisRequest, "Check terminal status" in Adyen's docs):
+   * the terminal's global state and, with HostDiagnosisFlag, whether it reaches its acquirer. A
+   * terminal busy with a payment can still take ours next; one in maintenance, or that reaches no
+   * acquirer, cannot. No Login: Adyen terminals need none, and a LoginRequest every 30 seconds
+   * would be a certified sale system's job (SaleSoftware.CertificationCode).
+   */
   async health(): Promise<TerminalHealth> {
     try {
-      const response = await this.exchange('Login', newServiceId(), { LoginRequest: this.loginBody() });
-      const login = response.SaleToPOIResponse.LoginResponse;
-      if (!login) return { available: false, reason: 'error', detail: 'the terminal sent no LoginResponse' };
-      if (login.Response.Result === 'Success') return { available: true };
-      if (login.Response.ErrorCondition === 'LoggedOut')
-        return { available: false, reason: 'logged-out', detail: 'the terminal is logged out' };
-      return {
-        available: false,
-        reason: 'error',
-        detail: `login refused: ${login.Response.ErrorCondition ?? 'no reason'}`,
-      };
+      const response = await this.exchange('Diagnosis', newServiceId(), {
+        DiagnosisRequest: { HostDiagnosisFlag: true },
+      });
+      const diagnosis = response.SaleToPOIResponse.DiagnosisResponse;
+      if (!diagnosis) return { available: false, reason: 'error', detail: 'the terminal sent no DiagnosisResponse' };
+      if (diagnosis.Response.Result !== 'Success') {
+        const condition = diagnosis.Response.ErrorCondition ?? 'no reason';
+        if (condition === 'LoggedOut')
+          return { available: false, reason: 'logged-out', detail: 'the terminal is logged out' };
+        return { available: false, reason: 'error', detail: `status refused: ${condition}` };
+      }
+      const status = diagnosis.POIStatus?.GlobalStatus ?? 'OK';
+      if (status === 'Maintenance' || status === 'Unreachable')
+        return { available: false, reason: 'out-of-service', detail: `the terminal reports ${status}` };
+      const hosts = diagnosis.HostStatus ?? [];
+      if (hosts.length > 0 && !hosts.some((host) => host.IsReachableFlag === true))
+        return { available: false, reason: 'out-of-service', detail: 'the terminal cannot reach its acquirer' };
+      return { available: true };
     } catch (error) {
       const detail = messageOf(error);
       if (error instanceof TerminalNotReachedError || error instanceof TerminalAnswerLostError)
@@ -205,11 +220,17 @@ export class NexoTerminal implements PaymentTerminal {
     throw new NexoMessageError('malformed', `unexpected status answer: ${condition ?? 'no condition'}`);
   }
 
-  async reverse(request: { paymentId: string; transactionRef: string }): Promise<ReversalOutcome> {
+  async reverse(request: {
+    paymentId: string;
+    transactionRef: string;
+    transactionTime: string;
+  }): Promise<ReversalOutcome> {
+    // nexo names a POI transaction by its id and the terminal's own time stamp for it, both as
+    // the terminal gave them in the payment's answer.
     const response = await this.exchange('Reversal', newServiceId(), {
       ReversalRequest: {
         OriginalPOITransaction: {
-          POITransactionID: { TransactionID: request.transactionRef, TimeStamp: new Date().toISOString() },
+          POITransactionID: { TransactionID: request.transactionRef, TimeStamp: request.transactionTime },
         },
         ReversalReason: 'MerchantCancel',
       },
@@ -248,18 +269,6 @@ export class NexoTerminal implements PaymentTerminal {
 
   async close(): Promise<void> {
     await this.agent.close();
-  }
-
-  private loginBody(): object {
-    return {
-      DateTime: new Date().toISOString(),
-      SaleSoftware: {
-        ManufacturerID: 'Library payment kiosk',
-        ApplicationName: 'library-payment-kiosk',
-        SoftwareVersion: '0.1.0',
-      },
-      OperatorLanguage: 'da',
-    };
   }
 
   /** One request and its parsed answer. */
@@ -410,11 +419,13 @@ export function paymentOutcome(payment: PaymentResponseBody, paymentId: string):
   return {
     outcome: 'approved',
     transactionRef: payment.POIData.POITransactionID.TransactionID,
+    transactionTime: payment.POIData.POITransactionID.TimeStamp,
     authorizedOre: amounts ? kronerNumberToOre(amounts.AuthorizedAmount) : null,
     card: {
       scheme: card?.PaymentBrand ?? null,
       last4: digits.length >= 4 ? digits.slice(-4) : null,
       approvalCode: result?.PaymentAcquirerData?.ApprovalCode ?? null,
     },
+    cardholderReceipt: readCardholderReceipt(payment.PaymentReceipt),
   };
 }

@@ -91,6 +91,8 @@ export const PaymentResponseBody = z.looseObject({
       PaymentAcquirerData: z.looseObject({ ApprovalCode: z.string().max(2000).optional() }).optional(),
     })
     .optional(),
+  // Read apart, leniently (card-receipt.ts): a receipt it cannot read never makes the payment unreadable.
+  PaymentReceipt: z.unknown().optional(),
 });
 export type PaymentResponseBody = z.infer<typeof PaymentResponseBody>;
 
@@ -113,6 +115,18 @@ export const TransactionStatusResponseBody = z.looseObject({
 });
 
 export const ResponseOnlyBody = z.looseObject({ Response });
+
+/** Adyen's DiagnosisResponse model: the terminal's state and whether it reaches its acquirers. */
+export const DiagnosisResponseBody = z.looseObject({
+  Response,
+  POIStatus: z
+    .looseObject({ GlobalStatus: z.string().max(40), CommunicationOKFlag: z.boolean().optional() })
+    .optional(),
+  HostStatus: z
+    .array(z.looseObject({ AcquirerID: z.string().max(200).optional(), IsReachableFlag: z.boolean().optional() }))
+    .max(50)
+    .optional(),
+});
 
 export const DisplayRequestBody = z.looseObject({
   DisplayOutput: z
@@ -146,7 +160,7 @@ export const SaleToPOIResponse = z
       TransactionStatusResponse: TransactionStatusResponseBody.optional(),
       LoginResponse: ResponseOnlyBody.optional(),
       ReversalResponse: ResponseOnlyBody.optional(),
-      DiagnosisResponse: ResponseOnlyBody.optional(),
+      DiagnosisResponse: DiagnosisResponseBody.optional(),
     }),
   })
   .strict();
@@ -193,6 +207,7 @@ export const SaleToPOIRequest = z
         })
         .optional(),
       LoginRequest: z.looseObject({}).optional(),
+      DiagnosisRequest: z.looseObject({ HostDiagnosisFlag: z.boolean().optional() }).optional(),
     }),
   })
   .strict();

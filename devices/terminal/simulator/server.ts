@@ -8,6 +8,7 @@ import { kronerNumberToOre } from '../../../contract/money.js';
 import { closeNow, readRequestBody } from '../../../base/loopback-server.js';
 import { createCertificateAuthority, keptCertificateAuthority } from '../../../base/sandbox-pki.js';
 import { adyenTerminalName } from '../nexo/terminal-identity.js';
+import { basicHeader } from '../nexo/notifications.js';
 import { encryptedCodec, NexoMessageError, plainCodec, type NexoCodec } from '../nexo/codec.js';
 import type { NexoKey } from '../nexo/crypto.js';
 import { PROTOCOL_VERSION, SaleToPOIRequest, type MessageCategory, type MessageHeader } from '../nexo/messages.js';
@@ -28,7 +29,7 @@ export const SCENARIOS = [
   'cancel', // the borrower presses cancel on the terminal
   'card-removed', // the card is pulled out before the payment finished
   'busy', // the terminal is busy and refuses at once
-  'slow', // the acquirer takes longer than the kiosk's timeout, then approves
+  'slow', // the acquirer is slow and the kiosk's connection is lost meanwhile; approves within the terminal's limit
   'drop', // approves, then the connection drops before the answer is sent
   'wait-for-pin', // waits at "enter PIN" until aborted or the terminal's own timeout
   'display-sequence', // approves after the long display sequence (application choice, receipt)
@@ -51,7 +52,10 @@ export interface SimulatorTiming {
   readonly stepMs: number;
   /** The terminal's own timeout for a payment waiting for the borrower. */
   readonly terminalTimeoutMs: number;
-  /** How long `slow` keeps the payment in progress before approving. */
+  /**
+   * How long `slow` keeps the payment in progress before approving: less than the terminal's own
+   * timeout, as at a real terminal (Adyen ends a payment at its limit, about 120 s).
+   */
   readonly slowMs: number;
 }
 
@@ -79,6 +83,8 @@ export interface LedgerEntry {
   result?: 'Success' | 'Failure';
   errorCondition?: string;
   poiTransactionId?: string;
+  /** The terminal's time stamp for that transaction: a reversal must name it with the id. */
+  poiTimeStamp?: string;
   /** Money was taken from the card (and not given back). */
   captured: boolean;
   reversed: boolean;
@@ -88,7 +94,7 @@ export interface LedgerEntry {
   response?: Record<string, unknown>;
 }
 
-const DEFAULT_TIMING: SimulatorTiming = { stepMs: 400, terminalTimeoutMs: 120_000, slowMs: 140_000 };
+const DEFAULT_TIMING: SimulatorTiming = { stepMs: 400, terminalTimeoutMs: 120_000, slowMs: 20_000 };
 
 const ControlScenario = z
   .object({ scenario: z.enum(SCENARIOS), count: z.number().int().min(1).max(1000).default(1) })
@@ -96,6 +102,15 @@ const ControlScenario = z
 const ControlState = z
   .object({
     loggedOut: z.boolean().optional(),
+    /** The user name and password configured for the notification URL (sent as HTTP Basic). */
+    notificationUsername: z.string().max(200).optional(),
+    notificationPassword: z.string().max(200).optional(),
+    /** The notification listener's certificate, when it is HTTPS (what the terminal trusts). */
+    notificationCaPem: z.string().max(20_000).optional(),
+    /** The terminal is in maintenance (an update, a key download): it takes no payment. */
+    maintenance: z.boolean().optional(),
+    /** The terminal reaches its acquirer: without, it takes no payment (never offline). */
+    acquirerReachable: z.boolean().optional(),
     notificationUrl: z.union([z.url({ protocol: /^https?$/ }), z.literal('')]).optional(),
     tamperNextResponse: z.boolean().optional(),
     /** The terminal refuses reversals (as one does after its day was closed, or for a lost link to the acquirer). */
@@ -117,10 +132,14 @@ export class TerminalSimulator {
   private readonly queue: Scenario[] = [];
   private running: Running | null = null;
   private loggedOut = false;
+  private maintenance = false;
+  private acquirerReachable = true;
   private refuseReversals = false;
   private tamperNext = false;
   private notificationUrl = '';
-  private readonly notifyAgent = new Agent({ keepAliveTimeout: 5_000 });
+  /** The Authorization header sent with notifications (the URL's configured user and password). */
+  private notificationAuth = '';
+  private notifyAgent = new Agent({ keepAliveTimeout: 5_000 });
   private server: Server | null = null;
   private port = 0;
   private sequence = 0;
@@ -130,6 +149,10 @@ export class TerminalSimulator {
     this.poiId = options.poiId ?? 'SIM400-000000001';
     this.codec = options.key ? encryptedCodec(options.key) : plainCodec();
     this.timing = { ...DEFAULT_TIMING, ...options.timing };
+    if (this.timing.slowMs >= this.timing.terminalTimeoutMs)
+      throw new Error(
+        `slowMs (${this.timing.slowMs}) must be shorter than the terminal's own timeout (${this.timing.terminalTimeoutMs}): a terminal never approves after it`,
+      );
   }
 
   /** The terminal's Terminal API address. */
@@ -171,7 +194,18 @@ export class TerminalSimulator {
 
   setState(state: z.infer<typeof ControlState>): void {
     if (state.loggedOut !== undefined) this.loggedOut = state.loggedOut;
+    if (state.maintenance !== undefined) this.maintenance = state.maintenance;
+    if (state.acquirerReachable !== undefined) this.acquirerReachable = state.acquirerReachable;
     if (state.notificationUrl !== undefined) this.notificationUrl = state.notificationUrl;
+    if (state.notificationUsername !== undefined)
+      this.notificationAuth = state.notificationUsername
+        ? basicHeader({ username: state.notificationUsername, password: state.notificationPassword ?? '' })
+        : '';
+    if (state.notificationCaPem !== undefined) {
+      // An HTTPS listener: trust its certificate as a terminal trusts the CA it was given.
+      void this.notifyAgent.close();
+      this.notifyAgent = new Agent({ keepAliveTimeout: 5_000, connect: { ca: state.notificationCaPem } });
+    }
     if (state.tamperNextResponse !== undefined) this.tamperNext = state.tamperNextResponse;
     if (state.refuseReversals !== undefined) this.refuseReversals = state.refuseReversals;
   }
@@ -192,6 +226,8 @@ export class TerminalSimulator {
     if (!options.keepLedger) this.ledger.clear();
     this.queue.length = 0;
     this.loggedOut = false;
+    this.maintenance = false;
+    this.acquirerReachable = true;
     this.tamperNext = false;
     this.refuseReversals = false;
   }
@@ -304,8 +340,14 @@ export class TerminalSimulator {
       return;
     }
     if (request.ReversalRequest) {
-      const original = request.ReversalRequest.OriginalPOITransaction.POITransactionID.TransactionID;
-      const paid = [...this.ledger.values()].find((e) => e.poiTransactionId === original && e.captured);
+      // nexo names a POI transaction by its id and the terminal's time stamp for it, together.
+      const original = request.ReversalRequest.OriginalPOITransaction.POITransactionID;
+      const paid = [...this.ledger.values()].find(
+        (e) =>
+          e.poiTransactionId === original.TransactionID &&
+          e.captured &&
+          Date.parse(e.poiTimeStamp ?? '') === Date.parse(original.TimeStamp),
+      );
       if (!paid) return this.reply(res, header, 'Failure', { ErrorCondition: 'NotFound' }, 'ReversalResponse');
       if (this.refuseReversals)
         return this.reply(res, header, 'Failure', { ErrorCondition: 'Refusal' }, 'ReversalResponse');
@@ -325,9 +367,18 @@ export class TerminalSimulator {
       });
     }
     if (request.LoginRequest) {
-      if (this.loggedOut) return this.reply(res, header, 'Failure', { ErrorCondition: 'LoggedOut' }, 'LoginResponse');
+      // Adyen terminals need no login and answer one the same whether a payment runs or not.
       return this.reply(res, header, 'Success', {}, 'LoginResponse', {
-        POISystemData: { DateTime: new Date().toISOString(), POIStatus: { GlobalStatus: 'OK' } },
+        POISystemData: { DateTime: new Date().toISOString(), POIStatus: { GlobalStatus: this.globalStatus() } },
+      });
+    }
+    if (request.DiagnosisRequest) {
+      // As Adyen's DiagnosisResponse model: the terminal's state and, when asked, its acquirer's.
+      return this.reply(res, header, 'Success', {}, 'DiagnosisResponse', {
+        POIStatus: { GlobalStatus: this.globalStatus(), PEDOKFlag: true, CardReaderOKFlag: true },
+        ...(request.DiagnosisRequest.HostDiagnosisFlag
+          ? { HostStatus: [{ AcquirerID: 'SIMACQ', IsReachableFlag: this.acquirerReachable }] }
+          : {}),
       });
     }
     entry.state = 'rejected';
@@ -351,6 +402,9 @@ export class TerminalSimulator {
     };
     if (this.running || scenario === 'busy') return fail('Busy');
     if (this.loggedOut) return fail('LoggedOut');
+    if (this.maintenance) return fail('Busy', 'message=Terminal in maintenance');
+    if (!this.acquirerReachable)
+      return fail('Refusal', 'refusalReason=ACQUIRER_UNREACHABLE&message=No connection to acquirer');
     if (amounts.Currency !== 'DKK') return fail('NotAllowed', 'message=Currency not supported');
 
     const running: Running = { entry, aborted: false, wake: () => {} };
@@ -386,8 +440,13 @@ export class TerminalSimulator {
       if (scenario === 'cancel') return fail('Cancel', 'message=Cancelled by the cardholder');
       if (scenario === 'card-removed') {
         await this.notify(header, 'CARD_REMOVED', 'Kortet blev fjernet');
-        return fail('Aborted', 'refusalReason=CARD_REMOVED&message=Card removed');
+        // Adyen's other form of AdditionalResponse (a terminal setting): base64 JSON.
+        return fail('Aborted', base64AdditionalResponse({ refusalReason: 'CARD_REMOVED', message: 'Card removed' }));
       }
+      // slow: the acquirer takes its time and the link to the kiosk is lost meanwhile (a real
+      // terminal never holds a payment past its own limit, so only a lost answer makes the kiosk
+      // ask); the terminal carries on and approves.
+      if (scenario === 'slow') res.socket?.destroy();
       if (!(await show('PIN_ENTERED', 'Godkender…', scenario === 'slow' ? this.timing.slowMs : this.timing.stepMs))) {
         return fail('Aborted', 'message=Aborted by the sale system');
       }
@@ -417,6 +476,7 @@ export class TerminalSimulator {
     entry.result = result;
     if (condition) entry.errorCondition = condition;
     entry.poiTransactionId = `SIM${String(++this.sequence).padStart(6, '0')}.${randomBytes(8).toString('hex')}`;
+    entry.poiTimeStamp = now;
     entry.captured = result === 'Success';
     const body: Record<string, unknown> = {
       Response: {
@@ -436,6 +496,13 @@ export class TerminalSimulator {
               AmountsResp: { AuthorizedAmount: entry.amountOre! / 100, Currency: 'DKK' },
               PaymentAcquirerData: { ApprovalCode: String(100000 + this.sequence) },
             },
+            PaymentReceipt: receipts({
+              amountOre: entry.amountOre!,
+              approvalCode: String(100000 + this.sequence),
+              poiId: this.poiId,
+              tender: entry.poiTransactionId.split('.')[0]!,
+              at: now,
+            }),
           }
         : {}),
     };
@@ -499,6 +566,11 @@ export class TerminalSimulator {
     res.writeHead(200, { 'content-type': 'application/json' }).end(text);
   }
 
+  private globalStatus(): 'OK' | 'Busy' | 'Maintenance' {
+    if (this.maintenance) return 'Maintenance';
+    return this.running ? 'Busy' : 'OK';
+  }
+
   /** Waits, waking early if the payment is aborted. False when it was aborted. */
   private pause(running: Running, ms: number): Promise<boolean> {
     if (running.aborted) return Promise.resolve(false);
@@ -550,7 +622,10 @@ export class TerminalSimulator {
       const response = await request(this.notificationUrl, {
         method: 'POST',
         body: this.codec.encode('SaleToPOIRequest', message, header),
-        headers: { 'content-type': 'application/json' },
+        headers: {
+          'content-type': 'application/json',
+          ...(this.notificationAuth ? { authorization: this.notificationAuth } : {}),
+        },
         dispatcher: this.notifyAgent,
         headersTimeout: 2_000,
         bodyTimeout: 2_000,
@@ -598,4 +673,70 @@ function tamper(text: string): string {
   const mac = Buffer.from(match[1]!, 'base64');
   mac[0] = mac[0]! ^ 1;
   return text.replace(match[1]!, mac.toString('base64'));
+}
+
+/** Adyen's base64 JSON form of AdditionalResponse (see nexo/additional-response.ts). */
+function base64AdditionalResponse(fields: Record<string, string>): string {
+  return Buffer.from(JSON.stringify({ additionalData: fields, message: fields.message ?? '' })).toString('base64');
+}
+
+/**
+ * The cashier's and the cardholder's receipts, in Adyen's form: each line an OutputText whose Text
+ * is URL-encoded name/value/key (Adyen's sample payment-sync-success.json; Adyen "Generate
+ * receipts"). The card number is masked as Adyen masks it.
+ */
+function receipts(payment: {
+  amountOre: number;
+  approvalCode: string;
+  poiId: string;
+  tender: string;
+  at: string;
+}): unknown[] {
+  const line = (fields: Record<string, string>, bold = false) => ({
+    ...(bold ? { CharacterStyle: 'Bold' } : {}),
+    Text: new URLSearchParams(fields).toString().replace(/\+/gu, '%20'),
+    EndOfLineFlag: true,
+  });
+  const at = new Date(payment.at);
+  const two = (n: number) => String(n).padStart(2, '0');
+  const body = (title: string) => [
+    line({ key: 'header1' }, true),
+    line({ name: title, key: 'merchantTitle' }, true),
+    line({ key: 'filler' }),
+    line({
+      name: 'Date',
+      value: `${two(at.getUTCDate())}/${two(at.getUTCMonth() + 1)}/${at.getUTCFullYear() % 100}`,
+      key: 'txdate',
+    }),
+    line({
+      name: 'Time',
+      value: `${two(at.getUTCHours())}:${two(at.getUTCMinutes())}:${two(at.getUTCSeconds())}`,
+      key: 'txtime',
+    }),
+    line({ key: 'filler' }),
+    line({ name: 'Card', value: '************0005', key: 'pan' }),
+    line({ name: 'Card type', value: 'visadankort', key: 'cardType' }),
+    line({ name: 'Entry mode', value: 'Chip', key: 'posEntryMode' }),
+    line({ key: 'filler' }),
+    line({ name: 'TID', value: payment.poiId, key: 'tid' }),
+    line({ name: 'Auth. code', value: payment.approvalCode, key: 'authCode' }),
+    line({ name: 'Tender', value: payment.tender, key: 'txRef' }),
+    line({ key: 'filler' }),
+    line({ name: 'Type', value: 'GOODS_SERVICES', key: 'txtype' }),
+    line({ name: 'TOTAL', value: `DKK ${(payment.amountOre / 100).toFixed(2)}`, key: 'totalAmount' }, true),
+    line({ key: 'filler' }),
+    line({ name: 'APPROVED', key: 'approved' }, true),
+  ];
+  return [
+    {
+      DocumentQualifier: 'CashierReceipt',
+      RequiredSignatureFlag: false,
+      OutputContent: { OutputFormat: 'Text', OutputText: body('MERCHANT COPY') },
+    },
+    {
+      DocumentQualifier: 'CustomerReceipt',
+      RequiredSignatureFlag: false,
+      OutputContent: { OutputFormat: 'Text', OutputText: body('CARDHOLDER COPY') },
+    },
+  ];
 }
