@@ -126,6 +126,10 @@ test('printer out of paper: the receipt is shown on screen', async ({ page, kios
   await page.getByRole('button', { name: /^Betal / }).click();
   await expect(page.getByTestId('print-status')).toHaveText(/kunne ikke udskrives/, { timeout: 15_000 });
   await expect(page.getByTestId('receipt')).toContainText('Demobiblioteket');
+  // The terminal's cardholder receipt with it, as the terminal gave it.
+  await expect(page.getByTestId('card-receipt')).toContainText('Kortkvittering');
+  await expect(page.getByTestId('card-receipt')).toContainText('CARDHOLDER COPY');
+  await expect(page.getByTestId('card-receipt')).toContainText('************0005');
   await checkScreen(page, 'da-approved-receipt-on-screen');
 });
 
