@@ -57,6 +57,12 @@ export function markdown(r: Json, longSoak: Json | null = null): string {
       `${n('oeir.outboxOverBareRatio', '×')} time`,
     ],
     [
+      "ØiR sandbox's schema check of one request, p50",
+      n('oeirSchemaCheck.p50', ' ms'),
+      `p99 ${n('oeirSchemaCheck.p99', ' ms')}`,
+      '—',
+    ],
+    [
       'Card payment round trip (journal + nexo), p50',
       n('terminalRoundTrip.checkoutRoundTripMs.p50', ' ms'),
       `bare encrypted HTTPS ${n('terminalRoundTrip.bareEncryptedHttpsMs.p50', ' ms')}`,

@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: prints one JSON document with
  *   - claims look-up through the FBS client vs the same requests made bare (ratio);
- *   - ØiR: 10,000 ForetagIndbetaling through the outbox vs a bare soap client loop (ratio);
+ *   - ØiR: 10,000 ForetagIndbetaling through the outbox vs a bare soap client loop (ratio), and
+ *     the sandbox's schema check of one request (BENCH_ONLY=schema-check measures only that);
  *   - journal transition commit latency (synchronous=FULL, WAL) vs a bare one-row insert in its
  *     own transaction on the same disk and with the same settings, and their ratio;
  *   - outbox throughput delivering 10,000 rows to a local HTTP endpoint in another process;
@@ -14,6 +15,7 @@
  * Writes bench/results.json and bench/RESULTS.md (report.ts) and prints the JSON.
  * Timings are wall-clock on this machine; compare runs on the same machine only.
  */
+import { schemaErrors } from '../integrations/oeir/sandbox/schema-check.js';
 import { spawn } from 'node:child_process';
 import { cpus, tmpdir } from 'node:os';
 import { readFileSync } from 'node:fs';
@@ -382,9 +384,29 @@ async function benchOeir(): Promise<Record<string, unknown>> {
   }
 }
 
+/**
+ * The ØiR sandbox's check of one request against the service's schemas (libxml2 as WebAssembly,
+ * one kept worker): what every request to the demo's and the tests' sandbox costs.
+ */
+async function benchSchemaCheck(runs: number): Promise<Record<string, unknown>> {
+  const envelope = `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><dia:ForetagIndbetalingRequest xmlns:dia="http://kombit.dk/xml/schemas/oir/DebitorIndbetalingAfsend/1/"/></soap:Body></soap:Envelope>`;
+  await schemaErrors(envelope); // the worker starts and compiles once
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) samples.push(await timeAsync(() => schemaErrors(envelope).then(() => undefined)));
+  return { runs, ...stats(samples) };
+}
+
 // BENCH_ONLY=start: measure the start again and keep every other figure from the last full run
 // (the full run takes most of an hour; a change to the start should not need one). The
 // results file says which figures were measured when.
+if (process.env.BENCH_ONLY === 'schema-check') {
+  const file = join(root, 'bench', 'results.json');
+  const last = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  const oeirSchemaCheck = { measuredAt: new Date().toISOString(), ...(await benchSchemaCheck(200)) };
+  writeReport({ ...last, oeirSchemaCheck }, join(root, 'bench'));
+  process.stdout.write(`${JSON.stringify(oeirSchemaCheck, null, 2)}\n`);
+  process.exit(0);
+}
 if (process.env.BENCH_ONLY === 'start') {
   const file = join(root, 'bench', 'results.json');
   const last = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
@@ -511,6 +533,7 @@ const result = {
   outboxDelivery: outbox,
   claimsLookup,
   oeir,
+  oeirSchemaCheck: await benchSchemaCheck(200),
   terminalRoundTrip,
   scanToClaims,
   startToAttract,
