@@ -160,8 +160,11 @@ for (const language of ['da', 'en'] as const) {
       await wedgeScan(page, '1000000004');
       await keypad(page, '4444', /^OK$/);
       kiosk.terminal.simulator!.queueScenario('drop');
+      const paymentsBefore = kiosk.terminal.simulator!.entries('Payment').length;
       await page.getByRole('button', { name: w.payAny }).click();
       await expect(page.getByRole('heading', { name: w.payingTitle })).toBeVisible();
+      // Unplugged once the request is at the terminal (the claims are checked before it is sent).
+      await expect.poll(() => kiosk.terminal.simulator!.entries('Payment').length).toBe(paymentsBefore + 1);
       await kiosk.terminal.simulator!.setReachable(false);
       await expect(page.getByRole('heading', { name: w.staff })).toBeVisible({ timeout: 30_000 });
       await shot('staff-notified');
