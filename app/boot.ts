@@ -200,7 +200,7 @@ export async function bootKiosk(
       sandboxes: {
         fbs: parts.fbsSandbox,
         oeir: oeir.sandbox?.url ?? null,
-        terminal: terminal.simulator?.url ?? null,
+        terminal: terminal.simulator?.url ?? terminal.netsSimulator?.url ?? null,
         printer: printer.simulator ? `tcp://${printer.simulator.host}:${printer.simulator.port}` : null,
       },
       async stop() {

@@ -56,7 +56,10 @@ export async function openParts(config: KioskConfig & { dataDir: string }, log: 
     const demoKeys = { keepKeysIn: join(config.dataDir, 'demo-keys') };
     const oeir = await setUpOeir(config.oeir, log, demoKeys);
     closers.push({ name: 'oeir', close: () => oeir.close() });
-    const terminal = await setUpTerminal(config.terminal, log.child({ device: 'terminal' }), demoKeys);
+    const terminal = await setUpTerminal(config.terminal, log.child({ device: 'terminal' }), {
+      ...demoKeys,
+      timeZone: config.library.timeZone,
+    });
     closers.push({ name: 'terminal', close: () => terminal.close() });
     for (const problem of terminal.problems) log.warn({ problem }, 'terminal set-up');
     const printer = await setUpPrinter(config.printer, log);
@@ -76,7 +79,13 @@ export async function openParts(config: KioskConfig & { dataDir: string }, log: 
         fbs: fbsCheck(fbs, { ...config, fbs: fbsAccess }, fbsSandbox !== null),
         oeir,
         terminal: {
-          description: terminal.simulator ? 'demo: the built-in terminal simulator' : config.terminal.url || 'none',
+          description: terminal.simulator
+            ? 'demo: the built-in terminal simulator'
+            : terminal.netsSimulator
+              ? 'demo: the built-in Nets Connect@Cloud simulator'
+              : config.terminal.driver === 'nets-cloud'
+                ? `Nets Connect@Cloud, terminal ${config.terminal.netsCloud.terminalId}`
+                : config.terminal.url || 'none',
           health: () => terminal.terminal.health(),
         },
         printer: { description: printer.printer.description, status: () => printer.printer.status() },

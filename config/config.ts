@@ -252,6 +252,10 @@ export const KioskConfig = z
       required(['terminal', 'poiId'], !!terminal.poiId, 'for a nexo terminal');
       if (terminal.passphrase) required(['terminal', 'keyIdentifier'], !!terminal.keyIdentifier, 'with a passphrase');
     }
+    if (terminal.driver === 'nets-cloud') {
+      for (const key of ['username', 'password', 'terminalId'] as const)
+        required(['terminal', 'netsCloud', key], !!terminal.netsCloud[key], 'for a Nets Connect@Cloud terminal');
+    }
     if (config.mode !== 'production') return;
     if (printer.type === 'simulator') {
       ctx.addIssue({
@@ -260,7 +264,7 @@ export const KioskConfig = z
         message: 'the printer simulator cannot be used in production mode (use none, tcp, serial or usb)',
       });
     }
-    if (terminal.driver === 'simulator') {
+    if (terminal.driver === 'simulator' || terminal.driver === 'nets-cloud-simulator') {
       ctx.addIssue({
         code: 'custom',
         path: ['terminal', 'driver'],

@@ -18,6 +18,7 @@ export const SECRET_PATHS = [
   'oeir.certificatePassword',
   'terminal.passphrase',
   'terminal.notifications.password',
+  'terminal.netsCloud.password',
 ] as const;
 export type SecretPath = (typeof SECRET_PATHS)[number];
 

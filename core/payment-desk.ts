@@ -109,6 +109,7 @@ export class PaymentDesk {
         transactionRef: held.terminalTransactionRef ?? '',
         // Payments approved before the journal kept the terminal's time: the approval's own.
         transactionTime: journal.terminalRecord(id).transactionTime ?? journal.approvedAt(id) ?? held.updatedAt,
+        amountOre: held.amountOre,
       });
     } catch (error) {
       const detail = messageOf(error);

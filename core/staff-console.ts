@@ -466,6 +466,7 @@ export class StaffConsole {
         paymentId: testId,
         transactionRef: answer.transactionRef,
         transactionTime: answer.transactionTime ?? new Date().toISOString(),
+        amountOre,
       })
       .catch((error: unknown) => ({ outcome: 'failed' as const, detail: messageOf(error) }));
     const reversed = reversal.outcome === 'reversed';

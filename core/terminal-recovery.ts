@@ -109,7 +109,11 @@ export class TerminalRecovery {
     for (;;) {
       let status: TerminalStatus | null = null;
       try {
-        status = await this.terminal.status({ paymentId: payment.id, requestRef });
+        status = await this.terminal.status({
+          paymentId: payment.id,
+          requestRef,
+          sentAt: new Date(sentAt).toISOString(),
+        });
       } catch (error) {
         last = messageOf(error);
       }

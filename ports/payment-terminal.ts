@@ -115,13 +115,23 @@ export interface PaymentTerminal {
   pay(request: TerminalPaymentRequest, onProgress?: (progress: TerminalProgress) => void): Promise<TerminalOutcome>;
   /** Asks the terminal to stop the payment in flight, if it is this one. No answer comes back. */
   abort(paymentId: string): Promise<void>;
-  /** What the terminal knows about an earlier request (by its reference). */
-  status(request: { paymentId: string; requestRef: string }): Promise<TerminalStatus>;
+  /**
+   * What the terminal knows about an earlier request (by its reference). `sentAt` (ISO), when
+   * known, is when the request was sent: a terminal that can only tell its latest transaction
+   * (Nets) needs it to tell an older transaction from this one.
+   */
+  status(request: { paymentId: string; requestRef: string; sentAt?: string }): Promise<TerminalStatus>;
   /**
    * Reverses an approved payment (staff void, before it has been delivered). The original
    * transaction is named by the terminal's reference and its own time stamp (`transactionTime`).
    */
-  reverse(request: { paymentId: string; transactionRef: string; transactionTime: string }): Promise<ReversalOutcome>;
+  reverse(request: {
+    paymentId: string;
+    transactionRef: string;
+    transactionTime: string;
+    /** What was approved: a terminal that voids its last transaction (Nets) is told the amount. */
+    amountOre: number;
+  }): Promise<ReversalOutcome>;
   close(): Promise<void>;
 }
 

@@ -4,10 +4,10 @@ import { z } from 'zod';
 export const TerminalConfig = z
   .object({
     driver: z
-      .enum(['simulator', 'nexo', 'none'])
+      .enum(['simulator', 'nexo', 'nets-cloud', 'nets-cloud-simulator', 'none'])
       .default('simulator')
       .describe(
-        '`simulator`: the built-in terminal simulator (demo); `nexo`: a real terminal; `none`: no card payment.',
+        '`simulator`: the built-in nexo terminal simulator (demo); `nexo`: an Adyen terminal (local Terminal API); `nets-cloud`: a Nets (Nexi) terminal through Connect@Cloud (`netsCloud`); `nets-cloud-simulator`: the built-in Connect@Cloud simulator (demo); `none`: no card payment.',
       ),
     url: z
       .union([z.literal(''), z.url({ protocol: /^https?$/ })])
@@ -98,6 +98,40 @@ export const TerminalConfig = z
       .max(3_600_000)
       .default(30_000)
       .describe('How often to check that the terminal is there and logged in.'),
+    netsCloud: z
+      .object({
+        environment: z
+          .enum(['test', 'production'])
+          .default('test')
+          .describe("Nets' Connect@Cloud environment: its test or its production host (separate accounts)."),
+        baseUrl: z
+          .union([z.literal(''), z.url({ protocol: /^https$/ })])
+          .default('')
+          .describe("Overrides the environment's host (https only)."),
+        username: z.string().max(200).default('').describe('The Connect@Cloud user Nets created for the library.'),
+        password: z
+          .string()
+          .max(200)
+          .default('')
+          .describe(
+            'Its password (set with `kiosk config set terminal.netsCloud.password`, stored encrypted; never logged).',
+          ),
+        terminalId: z
+          .string()
+          .regex(/^[A-Za-z0-9-]{0,40}$/u)
+          .default('')
+          .describe('The terminal id Nets bound to the account (ordered "Connect@Cloud compatible").'),
+        purchaseTimeoutMs: z
+          .number()
+          .int()
+          .min(5_000)
+          .max(900_000)
+          .default(300_000)
+          .describe('How long the held purchase call may take (integrators allow 300 s).'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Nets Connect@Cloud, for `driver: nets-cloud`.'),
     notifications: z
       .object({
         host: z

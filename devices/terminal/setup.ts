@@ -7,12 +7,17 @@ import type { NexoKey } from './nexo/crypto.js';
 import { NexoTerminal } from './nexo/driver.js';
 import { listenForNotifications, type NotificationListener } from './nexo/notifications.js';
 import { TerminalSimulator } from './simulator/server.js';
+import { NetsCloudTerminal } from './nets-cloud/driver.js';
+import { NetsCloudSimulator } from './nets-cloud/simulator.js';
+import { NETS_HOSTS } from './nets-cloud/wire.js';
 import { notConfiguredTerminal, type PaymentTerminal } from '../../ports/payment-terminal.js';
 
 export interface TerminalSetup {
   readonly terminal: PaymentTerminal;
   /** Demo mode: the simulator the driver talks to (tests and the technician screen use it). */
   readonly simulator: TerminalSimulator | null;
+  /** Demo with `nets-cloud-simulator`: the Connect@Cloud simulator the Nets driver talks to. */
+  readonly netsSimulator?: NetsCloudSimulator | null;
   /** What a technician must fix, reported at start-up. */
   readonly problems: readonly string[];
   close(): Promise<void>;
@@ -26,11 +31,13 @@ export interface TerminalSetup {
 export async function setUpTerminal(
   config: TerminalConfig,
   log: Logger,
-  demo: { readonly keepKeysIn?: string } = {},
+  demo: { readonly keepKeysIn?: string; readonly timeZone?: string } = {},
 ): Promise<TerminalSetup> {
   if (config.driver === 'none') {
     return { terminal: notConfiguredTerminal, simulator: null, problems: [], close: () => Promise.resolve() };
   }
+  if (config.driver === 'nets-cloud' || config.driver === 'nets-cloud-simulator')
+    return setUpNetsCloud(config, log, demo.timeZone ?? 'Europe/Copenhagen');
   let simulator: TerminalSimulator | null = null;
   let listener: NotificationListener | null = null;
   try {
@@ -110,4 +117,62 @@ export async function setUpTerminal(
     await simulator?.close();
     throw error;
   }
+}
+
+/**
+ * A Nets terminal through Connect@Cloud, or (demo) the built-in Connect@Cloud simulator with a
+ * fresh account per launch, so the demo runs the whole protocol: log-in, held purchase, look-up.
+ */
+async function setUpNetsCloud(config: TerminalConfig, log: Logger, timeZone: string): Promise<TerminalSetup> {
+  const nets = config.netsCloud;
+  let netsSimulator: NetsCloudSimulator | null = null;
+  let access = {
+    baseUrl: nets.baseUrl || NETS_HOSTS[nets.environment],
+    username: nets.username,
+    password: nets.password,
+    terminalId: nets.terminalId,
+    caPem: config.caPath ? readFileSync(config.caPath, 'utf8') : undefined,
+  };
+  if (config.driver === 'nets-cloud-simulator') {
+    netsSimulator = new NetsCloudSimulator({
+      timing: {
+        stepMs: config.simulatorStepMs,
+        terminalTimeoutMs: config.terminalTimeoutMs,
+        slowMs: Math.min(15_000, Math.floor(config.terminalTimeoutMs / 2)),
+      },
+      timeZone,
+    });
+    const baseUrl = await netsSimulator.start();
+    access = {
+      baseUrl,
+      username: netsSimulator.username,
+      password: netsSimulator.password,
+      terminalId: netsSimulator.terminalId,
+      caPem: netsSimulator.caPem,
+    };
+    log.info({ terminal: baseUrl }, 'demo mode: Nets Connect@Cloud simulator started');
+  }
+  const terminal = new NetsCloudTerminal({
+    baseUrl: access.baseUrl,
+    username: access.username,
+    password: access.password,
+    terminalId: access.terminalId,
+    ...(access.caPem ? { caPem: access.caPem } : {}),
+    purchaseTimeoutMs: nets.purchaseTimeoutMs,
+    requestTimeoutMs: config.requestTimeoutMs,
+    maxTransitMs: config.maxRequestTransitMs,
+    timeZone,
+    log,
+  });
+  const opened = netsSimulator;
+  return {
+    terminal,
+    simulator: null,
+    netsSimulator,
+    problems: [],
+    async close() {
+      await terminal.close();
+      await opened?.close();
+    },
+  };
 }

@@ -102,6 +102,34 @@ describe('the demo kiosk, composed', () => {
     expect(k.printer.simulator!.receipts()).toHaveLength(1);
   });
 
+  it('with a Nets terminal (the Connect@Cloud simulator): pays through the cloud, registers, prints Nets’ customer receipt', async () => {
+    const k = await bootDemo({ terminal: { driver: 'nets-cloud-simulator', simulatorStepMs: 20 } });
+    expect(k.terminal.netsSimulator?.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/u);
+    expect(await k.core.monitor.check()).toEqual({ available: true });
+    const { borrower, claims } = await k.fbs.identify('1000000002', '2222');
+    const lines = claims.map((c) => ({
+      claimId: c.id,
+      feeId: c.feeId,
+      route: c.route as 'fbs',
+      type: c.type,
+      reason: c.reason,
+      materials: c.materials,
+      amountOre: c.amountOre,
+    }));
+    const payment = await k.core.checkout.pay({ channel: 'kiosk', patronId: borrower.patronId, lines, actor: 'kiosk' });
+    expect(payment).toMatchObject({ state: 'approved', card: { scheme: 'Visa/Dankort', last4: '0005' } });
+    expect(k.terminal.netsSimulator!.purchasesFor(payment.terminalRequestRef!)).toEqual([
+      expect.objectContaining({ captured: true, amountOre: 8550 }),
+    ]);
+    await expect.poll(() => k.sandboxes.fbs!.ledger.map((l) => l.feeId).sort()).toEqual(['5001', '5002']);
+    const printed = await k.receipts.print(payment.id, 'da');
+    const paper = k.printer.simulator!.receipts()[0]!.join('\n');
+    expect(printed.printed).toBe(true);
+    expect(paper).toContain('Kortkvittering');
+    expect(paper).toContain('KUNDENS KVITTERING');
+    expect(paper).toContain('KØB DKK 85,50');
+  });
+
   it('lists devices for the technician: serial ports, HID, scanners, printer', async () => {
     const k = await bootDemo({
       scanner: { serial: [{ path: join(dir.path, 'no-such-tty') }], hid: { enabled: true }, reconnectPollMs: 50 },

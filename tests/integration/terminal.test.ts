@@ -223,7 +223,11 @@ describe('nexo driver against the simulator', () => {
     const approved = await pay().result;
     if (approved.outcome !== 'approved' || !approved.transactionTime) throw new Error('expected an approval');
     const paymentId = randomUUID();
-    const original = { transactionRef: approved.transactionRef, transactionTime: approved.transactionTime };
+    const original = {
+      transactionRef: approved.transactionRef,
+      transactionTime: approved.transactionTime,
+      amountOre: approved.authorizedOre!,
+    };
     // nexo names a POI transaction by both: the time of the reversal is not the transaction's.
     const later = new Date(Date.parse(approved.transactionTime) + 60_000).toISOString();
     expect(await t.terminal.reverse({ paymentId, ...original, transactionTime: later })).toMatchObject({

@@ -224,6 +224,7 @@ export class NexoTerminal implements PaymentTerminal {
     paymentId: string;
     transactionRef: string;
     transactionTime: string;
+    amountOre: number;
   }): Promise<ReversalOutcome> {
     // nexo names a POI transaction by its id and the terminal's own time stamp for it, both as
     // the terminal gave them in the payment's answer.
