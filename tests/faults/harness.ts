@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { verifyAuditChain } from '../../db/audit.js';
 import { TerminalSimulator } from '../../devices/terminal/simulator/server.js';
+import { NetsCloudSimulator } from '../../devices/terminal/nets-cloud/simulator.js';
 import { FbsSandbox } from '../../integrations/fbs/sandbox/server.js';
 import { DATABASE_FILE } from '../../core/core.js';
 import { tempDir } from '../support/fixtures.js';
@@ -53,6 +54,8 @@ export interface RunResult {
 
 export interface Sandboxes {
   readonly terminal: TerminalSimulator;
+  /** The Nets Connect@Cloud simulator, for runs with the Nets driver (env's `driver: 'nets'`). */
+  readonly nets: NetsCloudSimulator;
   readonly oeir: OeirFixture;
   readonly fbs: FbsSandbox;
   /** A stalled link to the terminal, when a run asks for it (env's `viaProxy`). */
@@ -60,14 +63,19 @@ export interface Sandboxes {
   /** Everything back to its seeded state before a run. */
   reset(): void;
   /** The environment the core child needs to reach the sandboxes, with its data folder. */
-  env(dataDir: string, options?: { viaProxy?: boolean }): Record<string, string>;
+  env(dataDir: string, options?: { viaProxy?: boolean; driver?: TerminalDriver }): Record<string, string>;
   close(): Promise<void>;
 }
 
 /** The terminal simulator's timings in the crash tests (the core child's driver matches them). */
 export const SIMULATOR_TIMING = { stepMs: 30, terminalTimeoutMs: 800, slowMs: 500 } as const;
 
+/** Which terminal driver a run's core uses: nexo against the terminal simulator, or Nets Connect@Cloud. */
+export type TerminalDriver = 'nexo' | 'nets';
+
 export async function startSandboxes(): Promise<Sandboxes> {
+  const nets = new NetsCloudSimulator({ timing: SIMULATOR_TIMING, timeZone: 'Europe/Copenhagen' });
+  await nets.start();
   const terminal = new TerminalSimulator({
     key: { keyIdentifier: 'CrashKey', keyVersion: 1, passphrase: TERMINAL_PASSPHRASE },
     timing: SIMULATOR_TIMING,
@@ -82,13 +90,16 @@ export async function startSandboxes(): Promise<Sandboxes> {
   await fbs.start();
   const proxy = await startStallingProxy(terminal.url, terminal.caPem, terminal.poiId);
   writeFileSync(join(pki.path, 'proxy-ca.pem'), proxy.caPem);
+  writeFileSync(join(pki.path, 'nets-ca.pem'), nets.caPem);
   return {
     terminal,
+    nets,
     oeir,
     fbs,
     proxy,
     reset() {
       terminal.reset();
+      nets.reset();
       oeir.sandbox.reset();
       fbs.reset();
     },
@@ -103,10 +114,21 @@ export async function startSandboxes(): Promise<Sandboxes> {
       OEIR_P12: join(pki.path, 'kiosk.p12'),
       OEIR_PASSWORD: oeir.password,
       OEIR_CA: join(pki.path, 'ca.pem'),
+      ...(options.driver === 'nets'
+        ? {
+            TERMINAL_DRIVER: 'nets',
+            NETS_URL: nets.url,
+            NETS_CA: join(pki.path, 'nets-ca.pem'),
+            NETS_USER: nets.username,
+            NETS_PASSWORD: nets.password,
+            NETS_TERMINAL: nets.terminalId,
+          }
+        : {}),
     }),
     async close() {
       await proxy.close();
       await terminal.close();
+      await nets.close();
       await oeir.close();
       await fbs.close();
       pki.remove();
@@ -177,6 +199,31 @@ interface DbOutbox {
   payload_json: string;
 }
 
+interface TerminalRequest {
+  /** Our payment id, as the terminal knows it (nexo: the sale transaction id; Nets: by its orderId). */
+  readonly saleTransactionId?: string | undefined;
+  readonly captured: boolean;
+  readonly amountOre?: number | undefined;
+  /** The terminal's reference for a capture, as the journal must hold it. */
+  readonly poiTransactionId?: string | undefined;
+}
+
+/**
+ * The payment requests the terminal received, from its own ledger. Nets knows a purchase by the
+ * orderId the kiosk sent (the journal's request reference); one the journal has no payment for
+ * keeps its orderId, and then matches no payment.
+ */
+function terminalRequests(sandboxes: Sandboxes, driver: TerminalDriver, db: Database.Database): TerminalRequest[] {
+  if (driver === 'nexo') return sandboxes.terminal.entries('Payment');
+  const paymentFor = db.prepare('SELECT id FROM payments WHERE terminal_request_ref = ?');
+  return sandboxes.nets.ledger.map((e) => ({
+    saleTransactionId: (paymentFor.get(e.orderId) as { id: string } | undefined)?.id ?? `orderId:${e.orderId}`,
+    captured: e.captured,
+    amountOre: e.amountOre,
+    poiTransactionId: e.stan || undefined,
+  }));
+}
+
 /** Payment ids of the ForetagIndbetaling requests the ØiR sandbox received, in order. */
 export function oeirRequestIds(oeir: OeirFixture): string[] {
   return oeir.sandbox.requests.flatMap((xml) => /IndbetalingIdentifikator>([^<]+)</.exec(xml)?.[1] ?? []);
@@ -195,8 +242,8 @@ export function oeirRequestIds(oeir: OeirFixture): string[] {
  *   - each claim is registered exactly once: in the FBS sandbox under the order id the outbox
  *     fixed, in the ØiR sandbox under the payment's identifier, for its amount.
  */
-export function checkInvariants(dataDir: string, sandboxes: Sandboxes): string[] {
-  const { terminal, oeir, fbs } = sandboxes;
+export function checkInvariants(dataDir: string, sandboxes: Sandboxes, driver: TerminalDriver = 'nexo'): string[] {
+  const { oeir, fbs } = sandboxes;
   const violations: string[] = [];
   const fail = (message: string): void => void violations.push(message);
   const db = new Database(join(dataDir, DATABASE_FILE), { readonly: true });
@@ -210,7 +257,7 @@ export function checkInvariants(dataDir: string, sandboxes: Sandboxes): string[]
     const outbox = db.prepare('SELECT * FROM outbox').all() as DbOutbox[];
     const byId = new Map(payments.map((p) => [p.id, p]));
 
-    const requests = terminal.entries('Payment');
+    const requests = terminalRequests(sandboxes, driver, db);
     const requested = requests.map((e) => e.saleTransactionId);
     if (new Set(requested).size !== requested.length) fail(`a payment was sent to the terminal twice: ${requested}`);
     const captured = requests.filter((e) => e.captured);

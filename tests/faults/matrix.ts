@@ -34,6 +34,7 @@ import {
   startSandboxes,
   type ChildPayment,
   type Sandboxes,
+  type TerminalDriver,
 } from './harness.js';
 import { seededRandom } from '../support/seeded-random.js';
 
@@ -87,10 +88,13 @@ const routesOf = (payments: readonly ChildPayment[], route?: 'fbs' | 'debtor'): 
     0,
   );
 
-/** The core killed at a named point, restarted until drained, invariants checked. */
-function faultPointRow(point: FaultPoint): Row {
+/**
+ * The core killed at a named point, restarted until drained, invariants checked. `nets`: the
+ * core pays through the Nets Connect@Cloud driver and simulator instead of nexo.
+ */
+function faultPointRow(point: FaultPoint, driver: TerminalDriver = 'nexo'): Row {
   return {
-    name: point,
+    name: driver === 'nexo' ? point : `${driver}: ${point}`,
     plan() {
       const needs = point.startsWith('fbs.') ? 'fbs' : point.startsWith('oeir.') ? 'debtor' : null;
       const payments = choosePayments(needs);
@@ -107,21 +111,30 @@ function faultPointRow(point: FaultPoint): Row {
       const detail = `payments ${payments.map((p) => p.patronId).join('+')}, hit ${hit}, +${delayMs} ms`;
       return (sandboxes) => {
         sandboxes.reset();
-        if (point === 'checkout.after-unknown-persisted') sandboxes.terminal.queueScenario('drop');
-        return crashThenRecover(sandboxes, detail, {
-          KIOSK_FAULT_POINT: point,
-          KIOSK_FAULT_HIT: String(hit),
-          KIOSK_FAULT_DELAY_MS: String(delayMs),
-          PAYMENTS: JSON.stringify(payments),
-        });
+        if (point === 'checkout.after-unknown-persisted') {
+          if (driver === 'nets') sandboxes.nets.queueScenario('drop');
+          else sandboxes.terminal.queueScenario('drop');
+        }
+        return crashThenRecover(
+          sandboxes,
+          detail,
+          {
+            KIOSK_FAULT_POINT: point,
+            KIOSK_FAULT_HIT: String(hit),
+            KIOSK_FAULT_DELAY_MS: String(delayMs),
+            PAYMENTS: JSON.stringify(payments),
+          },
+          undefined,
+          driver,
+        );
       };
     },
   };
 }
 
 /** The core killed from outside at a random moment of its run (no named point). */
-const randomMomentRow: Row = {
-  name: 'kill.random-moment',
+const randomMomentRow = (driver: TerminalDriver = 'nexo'): Row => ({
+  name: driver === 'nexo' ? 'kill.random-moment' : `${driver}: kill.random-moment`,
   plan() {
     const payments = choosePayments(null);
     // Within the run's length (about 0.6 s to start, 0.3–0.5 s per payment, then delivery).
@@ -129,10 +142,10 @@ const randomMomentRow: Row = {
     const detail = `payments ${payments.map((p) => p.patronId).join('+')}, killed after ${killAfterMs} ms`;
     return (sandboxes) => {
       sandboxes.reset();
-      return crashThenRecover(sandboxes, detail, { PAYMENTS: JSON.stringify(payments) }, killAfterMs);
+      return crashThenRecover(sandboxes, detail, { PAYMENTS: JSON.stringify(payments) }, killAfterMs, driver);
     };
   },
-};
+});
 
 /**
  * The same borrower pays again while the first payment's registration waits (FBS payment/v2 or
@@ -256,10 +269,11 @@ async function crashThenRecover(
   detail: string,
   crashEnv: Record<string, string>,
   killAfterMs?: number,
+  driver: TerminalDriver = 'nexo',
 ): Promise<Omit<Outcome, 'ms'>> {
   const dir = tempDir('kiosk-faults-');
   try {
-    const env = sandboxes.env(dir.path);
+    const env = sandboxes.env(dir.path, { driver });
     const crashed = await runChild({ ...env, ...crashEnv }, killAfterMs === undefined ? {} : { killAfterMs });
     const killed = crashed.signal === 'SIGKILL';
     const restarted = await runChild({ ...env, PAYMENTS: '[]' });
@@ -268,7 +282,7 @@ async function crashThenRecover(
     const started = restarted.events.find((e) => e.event === 'started');
     if (started?.auditOk !== true) violations.push('audit chain not intact at start-up');
     if (!restarted.events.some((e) => e.event === 'drained')) violations.push('the restart did not drain the outbox');
-    violations.push(...checkInvariants(dir.path, sandboxes));
+    violations.push(...checkInvariants(dir.path, sandboxes, driver));
     return { killed, violations, detail };
   } finally {
     dir.remove();
@@ -337,9 +351,23 @@ async function burstThenCheck(killAfterMs: number): Promise<Omit<Outcome, 'ms'>>
   }
 }
 
+/**
+ * The Nets driver's own rows: killed before the request leaves (authorizing persisted), with its
+ * answer lost (unknown persisted), after the approval came back before the journal wrote it, and
+ * at a random moment (the held purchase call among them: Connect@Cloud sends no display steps,
+ * so no named point marks "the terminal has it").
+ */
+const NETS_POINTS: readonly FaultPoint[] = [
+  'checkout.after-authorizing-persisted',
+  'checkout.after-unknown-persisted',
+  'checkout.after-terminal-approved',
+];
+
 const rows: Row[] = [
-  ...FAULT_POINTS.map(faultPointRow),
-  randomMomentRow,
+  ...FAULT_POINTS.map((point) => faultPointRow(point)),
+  ...NETS_POINTS.map((point) => faultPointRow(point, 'nets')),
+  randomMomentRow(),
+  randomMomentRow('nets'),
   burstRow,
   payAgainRow,
   stalledRequestRow,

@@ -9,6 +9,8 @@ import { checkAdyenTerminalIdentity } from '../../devices/terminal/nexo/terminal
 import { Agent, request } from 'undici';
 import { encryptedCodec } from '../../devices/terminal/nexo/codec.js';
 import { NexoTerminal } from '../../devices/terminal/nexo/driver.js';
+import { NetsCloudTerminal } from '../../devices/terminal/nets-cloud/driver.js';
+import type { PaymentTerminal } from '../../ports/payment-terminal.js';
 import { listenForNotifications } from '../../devices/terminal/nexo/notifications.js';
 import { FbsClient } from '../../integrations/fbs/client.js';
 import { fbsPaymentTarget } from '../../integrations/fbs/payment-target.js';
@@ -36,7 +38,7 @@ export const MAX_TRANSIT_MS = Number(process.env.TERMINAL_MAX_TRANSIT_MS ?? 1_50
 
 export interface TestCore {
   readonly core: Core;
-  readonly terminal: NexoTerminal;
+  readonly terminal: PaymentTerminal;
   /** Stops the core and closes every client it used. */
   close(): Promise<void>;
 }
@@ -60,6 +62,7 @@ export async function startTestCore(
     { failuresToOpen: 5, halfOpenAfterMs: 100 },
     log,
   );
+  if (env.TERMINAL_DRIVER === 'nets') return startNetsTestCore(env, log, options, fbs, oeir);
   // The terminal's CA, or a stalling proxy's in front of it (tests/support/stalling-proxy.ts).
   const caPem = env.TERMINAL_CA_PEM ?? readFileSync(env.TERMINAL_CA!, 'utf8');
   const terminal = new NexoTerminal({
@@ -91,7 +94,64 @@ export async function startTestCore(
     dispatcher: control,
   }).then((r) => r.body.dump());
 
-  const core = new Core({
+  const core = newCore(env, log, options, terminal, fbs, oeir);
+  return {
+    core,
+    terminal,
+    async close() {
+      await core.stop();
+      await fbs.close();
+      oeir.close();
+      await terminal.close();
+      await listener.close();
+      await control.close();
+    },
+  };
+}
+
+/** The same core with the Nets Connect@Cloud driver against the Connect@Cloud simulator. */
+async function startNetsTestCore(
+  env: Record<string, string | undefined>,
+  log: Logger,
+  options: Parameters<typeof startTestCore>[2],
+  fbs: FbsClient,
+  oeir: OeirLink,
+): Promise<TestCore> {
+  const terminal = new NetsCloudTerminal({
+    baseUrl: env.NETS_URL!,
+    username: env.NETS_USER!,
+    password: env.NETS_PASSWORD!,
+    terminalId: env.NETS_TERMINAL!,
+    caPem: readFileSync(env.NETS_CA!, 'utf8'),
+    // The simulator's terminal gives up after 800 ms; the held call waits longer.
+    purchaseTimeoutMs: 1_200,
+    requestTimeoutMs: 1_000,
+    maxTransitMs: MAX_TRANSIT_MS,
+    timeZone: 'Europe/Copenhagen',
+    log,
+  });
+  const core = newCore(env, log, options ?? {}, terminal, fbs, oeir);
+  return {
+    core,
+    terminal,
+    async close() {
+      await core.stop();
+      await fbs.close();
+      oeir.close();
+      await terminal.close();
+    },
+  };
+}
+
+function newCore(
+  env: Record<string, string | undefined>,
+  log: Logger,
+  options: NonNullable<Parameters<typeof startTestCore>[2]>,
+  terminal: PaymentTerminal,
+  fbs: FbsClient,
+  oeir: OeirLink,
+): Core {
+  return new Core({
     config: testConfig(env.KIOSK_DATA_DIR!, {
       leaseMs: 800,
       callTimeoutMs: 400,
@@ -124,16 +184,4 @@ export async function startTestCore(
     ...(options.now ? { now: options.now } : {}),
     ...(options.env ? { env: options.env } : {}),
   });
-  return {
-    core,
-    terminal,
-    async close() {
-      await core.stop();
-      await fbs.close();
-      oeir.close();
-      await terminal.close();
-      await listener.close();
-      await control.close();
-    },
-  };
 }

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseUnusableError } from '../../db/open.js';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import type { PaymentLine } from '../../contract/index.js';
 import { TerminalTestStore } from '../../db/terminal-tests.js';
 import { bootKiosk, type Kiosk } from '../../app/boot.js';
@@ -19,10 +19,10 @@ afterEach(async () => {
 });
 afterAll(() => dir.remove());
 
-async function bootDemo(overrides: Record<string, unknown> = {}): Promise<Kiosk> {
+async function bootDemo(overrides: Record<string, unknown> = {}, dataDir = dir.path): Promise<Kiosk> {
   // The demo configuration, with the simulated borrower quicker at the terminal.
   const config = parseConfig({ terminal: { simulatorStepMs: 20 }, ...overrides });
-  kiosk = await bootKiosk({ ...config, dataDir: dir.path }, { packaged: false, log: memoryLogger().log });
+  kiosk = await bootKiosk({ ...config, dataDir }, { packaged: false, log: memoryLogger().log });
   return kiosk;
 }
 
@@ -103,7 +103,10 @@ describe('the demo kiosk, composed', () => {
   });
 
   it('with a Nets terminal (the Connect@Cloud simulator): pays through the cloud, registers, prints Nets’ customer receipt', async () => {
-    const k = await bootDemo({ terminal: { driver: 'nets-cloud-simulator', simulatorStepMs: 20 } });
+    // Its own journal: the claims paid in this file's other tests are paid in the shared one.
+    const own = tempDir('kiosk-nets-');
+    onTestFinished(() => own.remove());
+    const k = await bootDemo({ terminal: { driver: 'nets-cloud-simulator', simulatorStepMs: 20 } }, own.path);
     expect(k.terminal.netsSimulator?.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/u);
     expect(await k.core.monitor.check()).toEqual({ available: true });
     const { borrower, claims } = await k.fbs.identify('1000000002', '2222');

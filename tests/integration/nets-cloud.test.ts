@@ -140,20 +140,35 @@ describe('Nets Connect@Cloud driver against the simulator', () => {
     expect(await askSlow()).toMatchObject({ state: 'final', outcome: { outcome: 'approved' } });
   });
 
-  it('never takes another transaction for this one: older → not found; a newer approval → in progress', async () => {
+  it('never takes another transaction for this one', async () => {
     const earlier = pay(1300);
     await earlier.result;
-    // A request sent well after the terminal's latest transaction: it made none.
-    const later = new Date(Date.now() + 11 * 60_000).toISOString();
-    expect(await terminal.status({ paymentId: randomUUID(), requestRef: 'NeverSent1', sentAt: later })).toEqual({
-      state: 'not-found',
-    });
-    // The latest is an approval that names another orderId: not this request's, whatever the time.
+    // The latest is an approval naming another orderId: this request made none (yet). The
+    // recovery takes "not found" as proof only after the in-flight window.
     expect(
       await terminal.status({ paymentId: randomUUID(), requestRef: 'NotThisOne', sentAt: earlier.sentAt }),
-    ).toEqual({ state: 'in-progress' });
-    // Without the time it was sent, nothing but its own orderId is proof.
-    expect(await terminal.status({ paymentId: randomUUID(), requestRef: 'NoTime' })).toEqual({ state: 'in-progress' });
+    ).toEqual({ state: 'not-found' });
+    // A backend that mirrors no orderId: an approval is never taken as this one's…
+    sim.setState({ mirrorOrderId: false });
+    try {
+      expect(
+        await terminal.status({ paymentId: randomUUID(), requestRef: 'NoMirror', sentAt: earlier.sentAt }),
+      ).toEqual({ state: 'in-progress' });
+      // …nor without the time the request was sent; one sent well after it is older: not found.
+      expect(await terminal.status({ paymentId: randomUUID(), requestRef: 'NoTime' })).toEqual({
+        state: 'in-progress',
+      });
+      const later = new Date(Date.now() + 60_000).toISOString();
+      expect(await terminal.status({ paymentId: randomUUID(), requestRef: 'Later', sentAt: later })).toEqual({
+        state: 'not-found',
+      });
+      // Its own approval, without the orderId, is not proof either: in progress, then staff.
+      expect(
+        await terminal.status({ paymentId: earlier.paymentId, requestRef: earlier.requestRef, sentAt: earlier.sentAt }),
+      ).toEqual({ state: 'in-progress' });
+    } finally {
+      sim.setState({ mirrorOrderId: true });
+    }
   });
 
   it('a refusal carries no orderId: taken as this request’s only when it is from this request’s time', async () => {

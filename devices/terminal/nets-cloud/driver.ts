@@ -51,10 +51,11 @@ export interface NetsCloudTerminalOptions {
 const ORDER_ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 /**
- * A look-up's latest transaction counts as the one asked about only within this much of when the
- * request was sent (the safeguard production integrations use when Nets mirrors no orderId).
+ * How far the terminal's clock may be behind the kiosk's: a transaction stamped earlier than this
+ * before a request was sent is older than the request. (Production integrations use ten minutes
+ * to accept a look-up; here the time only ever decides "older", or a refusal that moved no money.)
  */
-const SAME_TRANSACTION_WINDOW_MS = 10 * 60_000;
+const CLOCK_SKEW_MS = 5_000;
 
 interface InFlight {
   readonly paymentId: string;
@@ -151,6 +152,17 @@ export class NetsCloudTerminal implements PaymentTerminal {
     }
   }
 
+  /**
+   * Connect@Cloud tells only the terminal's latest transaction. With the terminal used by this
+   * kiosk alone, one purchase at a time (the deployment this driver assumes, and the one Nets
+   * binds), that is enough:
+   * - it names this orderId: it is this purchase;
+   * - it names another orderId (Nets mirrors it for approvals): this purchase made no transaction
+   *   (yet) — "not found", which the recovery takes as proof only after the in-flight window;
+   * - it names none (a refusal; an approval from a backend that mirrors nothing): by its time —
+   *   older than this purchase is "not found", a refusal from this purchase's time is this one's
+   *   (no money moved), an approval is never taken as this one's: in progress, then staff.
+   */
   async status(request: { paymentId: string; requestRef: string; sentAt?: string }): Promise<TerminalStatus> {
     const response = await this.call(
       'GET',
@@ -163,20 +175,15 @@ export class NetsCloudTerminal implements PaymentTerminal {
       throw new TerminalAnswerLostError(`Nets answered the look-up with HTTP ${response.status}`);
     const { result } = parse(LookupAnswer, response.text, 'look-up');
     const latest = result.latestTransactionResult;
-    if (result.orderId === request.requestRef) {
-      if (latest.Result === 99) return { state: 'in-progress' };
-      return { state: 'final', outcome: this.outcome(latest, receiptFromText(result.printText?.Text)) };
-    }
     if (latest.Result === 99) return { state: 'in-progress' };
+    if (result.orderId === request.requestRef)
+      return { state: 'final', outcome: this.outcome(latest, receiptFromText(result.printText?.Text)) };
+    if (result.orderId) return { state: 'not-found' };
     const sentAt = request.sentAt ? Date.parse(request.sentAt) : Number.NaN;
     const at = netsTime(latest.TimeStamp, this.options.timeZone)?.getTime() ?? Number.NaN;
     if (Number.isNaN(sentAt) || Number.isNaN(at)) return { state: 'in-progress' }; // cannot tell: ask again, then staff
-    // The terminal's latest transaction is older than this request: this request made none (yet).
-    if (at < sentAt - SAME_TRANSACTION_WINDOW_MS) return { state: 'not-found' };
-    // A refusal from this request's time: Nets mirrors no orderId for refusals, and no money moved.
-    if (latest.Result !== 0 && at <= sentAt + this.inFlightWindowMs)
-      return { state: 'final', outcome: this.outcome(latest, null) };
-    // An approval that does not name this request: never taken as this one's.
+    if (at < sentAt - CLOCK_SKEW_MS) return { state: 'not-found' };
+    if (latest.Result !== 0) return { state: 'final', outcome: this.outcome(latest, null) };
     return { state: 'in-progress' };
   }
 

@@ -87,6 +87,8 @@ const ControlState = z
     expireTokens: z.boolean().optional(),
     /** The log-in service refuses (HTTP 503). */
     loginDown: z.boolean().optional(),
+    /** Look-ups mirror the orderId of an approval (Nets' newer backend) or nothing (its older one). */
+    mirrorOrderId: z.boolean().optional(),
   })
   .strict();
 
@@ -109,6 +111,7 @@ export class NetsCloudSimulator {
   private running: Running | null = null;
   private offline = false;
   private loginDown = false;
+  private mirrorOrderId = true;
   private sequence = 0;
   private server: Server | null = null;
   private ca: { certPem: string } | null = null;
@@ -161,7 +164,18 @@ export class NetsCloudSimulator {
   setState(state: z.infer<typeof ControlState>): void {
     if (state.offline !== undefined) this.offline = state.offline;
     if (state.loginDown !== undefined) this.loginDown = state.loginDown;
+    if (state.mirrorOrderId !== undefined) this.mirrorOrderId = state.mirrorOrderId;
     if (state.expireTokens) this.tokens.clear();
+  }
+
+  /** Back to a fresh terminal: no transactions, nothing queued, online, tokens kept. */
+  reset(): void {
+    this.ledger.length = 0;
+    this.queue.length = 0;
+    this.offline = false;
+    this.loginDown = false;
+    this.mirrorOrderId = true;
+    this.unauthorized = 0;
   }
 
   /** The purchases received for one orderId (the kiosk's request reference). */
@@ -302,7 +316,7 @@ export class NetsCloudSimulator {
       result: {
         latestTransactionResult: args,
         // Mirrored for successful transactions only, as Nets does.
-        ...(!unknown && latest.result === 0 ? { orderId: latest.orderId } : {}),
+        ...(!unknown && latest.result === 0 && this.mirrorOrderId ? { orderId: latest.orderId } : {}),
         ...(!unknown && latest.result === 0 ? { printText: { Text: this.receipt(latest, 'KOPI') } } : {}),
       },
     });
