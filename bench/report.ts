@@ -69,6 +69,12 @@ export function markdown(r: Json, longSoak: Json | null = null): string {
       n('terminalRoundTrip.checkoutOverBareRatio.p50', '×'),
     ],
     [
+      'Card payment round trip (journal + Nets Connect@Cloud), p50',
+      n('netsRoundTrip.checkoutRoundTripMs.p50', ' ms'),
+      `bare HTTPS purchase ${n('netsRoundTrip.bareHttpsMs.p50', ' ms')}`,
+      n('netsRoundTrip.checkoutOverBareRatio.p50', '×'),
+    ],
+    [
       'Scan → claims on screen, p50',
       n('scanToClaims.scanToClaimsOnScreenMs.p50', ' ms'),
       `bare FBS HTTP ${n('scanToClaims.bareFbsHttpMs.p50', ' ms')}`,

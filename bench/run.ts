@@ -7,7 +7,8 @@
  *     own transaction on the same disk and with the same settings, and their ratio;
  *   - outbox throughput delivering 10,000 rows to a local HTTP endpoint in another process;
  *   - card payment round trip through the checkout (journal + nexo driver) vs a bare encrypted
- *     HTTPS request to the terminal simulator in another process (ratio);
+ *     HTTPS request to the terminal simulator in another process (ratio); the same through the
+ *     Nets Connect@Cloud driver vs a bare HTTPS purchase (BENCH_ONLY=nets measures only that);
  *   - the kiosk screen (kiosk-screen.ts): scan → claims painted in browser mode vs the bare FBS
  *     calls, start → attract screen (installed, first start, `npm start`), the renderer bundle
  *     size vs React's own (BENCH_ONLY=start measures only the start, keeping the rest);
@@ -16,6 +17,7 @@
  * Timings are wall-clock on this machine; compare runs on the same machine only.
  */
 import { schemaErrors } from '../integrations/oeir/sandbox/schema-check.js';
+import { NetsCloudTerminal } from '../devices/terminal/nets-cloud/driver.js';
 import { spawn } from 'node:child_process';
 import { cpus, tmpdir } from 'node:os';
 import { readFileSync } from 'node:fs';
@@ -399,6 +401,15 @@ async function benchSchemaCheck(runs: number): Promise<Record<string, unknown>> 
 // BENCH_ONLY=start: measure the start again and keep every other figure from the last full run
 // (the full run takes most of an hour; a change to the start should not need one). The
 // results file says which figures were measured when.
+if (process.env.BENCH_ONLY === 'nets') {
+  const file = join(root, 'bench', 'results.json');
+  const last = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  const netsRoundTrip = { measuredAt: new Date().toISOString(), ...(await benchNetsTerminal()) };
+  writeReport({ ...last, netsRoundTrip }, join(root, 'bench'));
+  process.stdout.write(`${JSON.stringify(netsRoundTrip, null, 2)}\n`);
+  process.exit(0);
+}
+
 if (process.env.BENCH_ONLY === 'schema-check') {
   const file = join(root, 'bench', 'results.json');
   const last = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
@@ -505,7 +516,93 @@ async function benchTerminal(): Promise<Record<string, unknown>> {
   }
 }
 
+/**
+ * One card payment through Nets Connect@Cloud, as the kiosk takes it: the checkout writes the
+ * intent and `authorizing` (with the orderId), the Nets driver posts the purchase with its token
+ * and reads the answer, and the approval is written with its outbox rows. The baseline: the same
+ * purchase POSTed bare with the same token over a kept-alive HTTPS connection. The simulator (no
+ * card-flow delays) runs in its own process.
+ */
+async function benchNetsTerminal(): Promise<Record<string, unknown>> {
+  const server = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', 'nets-simulator-server.ts')], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const access = await new Promise<{
+    url: string;
+    caPem: string;
+    username: string;
+    password: string;
+    terminalId: string;
+  }>((resolve) => server.stdout!.once('data', (c: Buffer) => resolve(JSON.parse(c.toString()) as never)));
+  const log = createLogger({ level: 'silent' });
+  const terminal = new NetsCloudTerminal({
+    baseUrl: access.url,
+    username: access.username,
+    password: access.password,
+    terminalId: access.terminalId,
+    caPem: access.caPem,
+    purchaseTimeoutMs: 300_000,
+    requestTimeoutMs: 10_000,
+    maxTransitMs: 30_000,
+    timeZone: 'Europe/Copenhagen',
+    log,
+  });
+  const stores = openStores();
+  const monitor = new TerminalMonitor(terminal, log, 3_600_000);
+  const checkout = new Checkout({
+    journal: stores.journal,
+    terminal,
+    monitor,
+    recovery: new TerminalRecovery(stores.journal, terminal, log, { pollIntervalMs: 100, giveUpAfterMs: 10_000 }),
+    log,
+    onApproved: () => {},
+  });
+  await monitor.check();
+  const agent = new Agent({ keepAliveTimeout: 10_000, connections: 4, connect: { ca: access.caPem } });
+  const login = await request(`${access.url}/v1/login`, {
+    method: 'POST',
+    dispatcher: agent,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: access.username, password: access.password }),
+  });
+  const { token } = (await login.body.json()) as { token: string };
+  let n = 0;
+  const bare = async (): Promise<void> => {
+    const res = await request(`${access.url}/v1/terminal/${access.terminalId}/transaction`, {
+      method: 'POST',
+      dispatcher: agent,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ transactionType: 'purchase', amount: 4500, orderId: randomUUID().replace(/-/gu, '') }),
+    });
+    await res.body.text();
+  };
+  const viaCheckout = async (): Promise<void> => {
+    const payment = await checkout.pay({
+      channel: 'kiosk',
+      patronId: 'p',
+      actor: 'kiosk',
+      lines: [line(String(n++), 4500, 'fbs')],
+    });
+    if (payment.state !== 'approved') throw new Error(`bench payment ended ${payment.state}`);
+  };
+  try {
+    const [b, c] = await interleaved(bare, viaCheckout, 50, TERMINAL_PAYMENTS);
+    return {
+      payments: TERMINAL_PAYMENTS,
+      bareHttpsMs: b,
+      checkoutRoundTripMs: c,
+      checkoutOverBareRatio: { p50: ratio(c.p50, b.p50), mean: ratio(c.mean, b.mean) },
+    };
+  } finally {
+    await terminal.close();
+    await agent.close();
+    stores.close();
+    server.stdin!.end();
+  }
+}
+
 const terminalRoundTrip = await benchTerminal();
+const netsRoundTrip = await benchNetsTerminal();
 const outbox = await benchOutbox();
 const claimsLookup = await benchClaimsLookup();
 const oeir = await benchOeir();
@@ -535,6 +632,7 @@ const result = {
   oeir,
   oeirSchemaCheck: await benchSchemaCheck(200),
   terminalRoundTrip,
+  netsRoundTrip,
   scanToClaims,
   startToAttract,
   rendererBundle,

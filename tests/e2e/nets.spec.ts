@@ -1,0 +1,59 @@
+import { checkScreen, expect, keypad, startKiosk, test, wedgeScan } from './kiosk-fixture.js';
+
+/**
+ * The borrower's journeys with a Nets terminal: the kiosk in demo mode with the Nets Connect@Cloud
+ * driver against its simulator (HTTPS, token log-in, the held purchase call, look-up), the screen
+ * in Chromium. Approved (with Nets' customer receipt), declined, cancelled on the terminal, and a
+ * lost answer recovered by looking it up — each charged at most once in the simulator's ledger.
+ */
+test('Nets: approve with the customer receipt, decline, cancel on the terminal, a lost answer recovered by look-up', async ({
+  page,
+}) => {
+  test.setTimeout(120_000);
+  const running = await startKiosk({ terminal: { driver: 'nets-cloud-simulator', simulatorStepMs: 150 } });
+  const { kiosk } = running;
+  const nets = kiosk.terminal.netsSimulator!;
+  try {
+    await running.open(page);
+
+    // Declined by the card issuer: nothing charged, the borrower may try again.
+    nets.queueScenario('decline');
+    await wedgeScan(page, '1000000002');
+    await keypad(page, '2222', /^OK$/);
+    await page.getByRole('button', { name: 'Betal 85,50 kr.' }).click();
+    await expect(page.getByText('Betalingen blev afvist.')).toBeVisible({ timeout: 15_000 });
+    await checkScreen(page, 'da-nets-declined');
+    await page.getByRole('button', { name: 'Prøv igen' }).click();
+
+    // Cancelled on the terminal.
+    nets.queueScenario('cancel');
+    await page.getByRole('button', { name: 'Betal 85,50 kr.' }).click();
+    await expect(page.getByText('Betalingen blev annulleret.')).toBeVisible({ timeout: 15_000 });
+    await page.getByRole('button', { name: 'Prøv igen' }).click();
+    expect(nets.ledger.filter((e) => e.captured)).toEqual([]);
+
+    // Approved: paid once, registered in FBS, Nets' customer receipt printed with the kiosk's.
+    await page.getByRole('button', { name: 'Betal 85,50 kr.' }).click();
+    await expect(page.getByRole('heading', { name: 'Tak! Betalingen er gennemført' })).toBeVisible({ timeout: 15_000 });
+    await expect(page.getByTestId('print-status')).toHaveText('Tag din kvittering.', { timeout: 10_000 });
+    await checkScreen(page, 'da-nets-approved');
+    const paper = kiosk.printer.simulator!.receipts()[0]!.join('\n');
+    expect(paper).toContain('Kortkvittering');
+    expect(paper).toContain('KUNDENS KVITTERING');
+    await expect.poll(() => kiosk.sandboxes.fbs!.ledger.map((l) => l.feeId).sort()).toEqual(['5001', '5002']);
+    await page.getByRole('button', { name: 'Færdig' }).click();
+    await expect(page.locator('.kiosk[data-screen="attract"]')).toBeVisible();
+
+    // The answer lost on the way back: the kiosk looks the purchase up and never buys twice.
+    nets.queueScenario('drop');
+    await wedgeScan(page, '1000000004');
+    await keypad(page, '4444', /^OK$/);
+    await page.getByRole('button', { name: /^Betal / }).click();
+    await expect(page.getByRole('heading', { name: 'Tak! Betalingen er gennemført' })).toBeVisible({ timeout: 30_000 });
+    const captured = nets.ledger.filter((e) => e.captured);
+    expect(captured).toHaveLength(2);
+    expect(new Set(captured.map((e) => e.orderId)).size).toBe(2);
+  } finally {
+    await running.stop();
+  }
+});
