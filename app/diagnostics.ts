@@ -206,8 +206,7 @@ function checkCertificate(oeir: OeirSetup): Omit<DiagnosticCheck, 'part'> {
 
 async function checkTerminal(terminal: DiagnosticParts['terminal']): Promise<Omit<DiagnosticCheck, 'part'>> {
   const health = await terminal.health();
-  if (health.available)
-    return { level: 'ok', summary: 'reachable and ready (terminal status OK)', details: [terminal.description] };
+  if (health.available) return { level: 'ok', summary: 'reachable and ready', details: [terminal.description] };
   return { level: 'broken', summary: `${health.reason}: ${oneLine(health.detail)}`, details: [terminal.description] };
 }
 

@@ -131,6 +131,16 @@ describe('the demo kiosk, composed', () => {
     expect(paper).toContain('Kortkvittering');
     expect(paper).toContain('KUNDENS KVITTERING');
     expect(paper).toContain('KØB DKK 85,50');
+
+    // The technician's terminal test through the cloud: 1 kr. charged, then voided at once.
+    k.staffConsole.begin();
+    k.staffConsole.choose('tekniker');
+    await k.staffConsole.login('135790');
+    expect(await k.staffConsole.request({ op: 'terminal-test', amountOre: 100, confirmed: false })).toMatchObject({
+      outcome: 'approved',
+      detail: expect.stringContaining('reversed'),
+    });
+    expect(k.terminal.netsSimulator!.ledger.at(-1)).toMatchObject({ amountOre: 100, captured: false, voided: true });
   });
 
   it('lists devices for the technician: serial ports, HID, scanners, printer', async () => {
