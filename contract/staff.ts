@@ -252,6 +252,8 @@ export const StaffRequest = z.discriminatedUnion('op', [
       confirmed: z.boolean(),
     })
     .strict(),
+  /** Closes the card terminal's day (Nets); the kiosk's own card totals beside it. */
+  z.object({ op: z.literal('terminal-reconcile') }).strict(),
   z.object({ op: z.literal('printer-test') }).strict(),
   z
     .object({
@@ -331,6 +333,17 @@ export const StaffResult = z.discriminatedUnion('kind', [
       kind: z.literal('terminal-test'),
       outcome: z.enum(['approved', 'declined', 'unavailable']),
       detail: Line,
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('terminal-reconciliation'),
+      at: z.iso.datetime(),
+      session: Line.nullable(),
+      /** The terminal's printout (its totals are in it). */
+      lines: z.array(Line).max(500),
+      /** The kiosk's own card payments today, net of voids, to compare with the terminal's. */
+      kioskCard: z.object({ count: z.number().int().nonnegative(), ore: z.number().int() }).strict(),
     })
     .strict(),
   z.object({ kind: z.literal('fbs-lookup'), found: z.boolean(), detail: Line }).strict(),

@@ -49,6 +49,7 @@ const REQUIRES: Readonly<Record<StaffRequest['op'], Capability>> = {
   diagnose: 'devices.test',
   devices: 'devices.test',
   'terminal-test': 'devices.test',
+  'terminal-reconcile': 'report.view',
   'printer-test': 'devices.test',
   'fbs-lookup': 'devices.test',
   'certificate-upload': 'certificates.manage',
@@ -271,6 +272,8 @@ export class StaffConsole {
         return this.devices();
       case 'terminal-test':
         return this.terminalTest(request.amountOre, request.confirmed, actor);
+      case 'terminal-reconcile':
+        return this.terminalReconcile(actor);
       case 'printer-test':
         return this.printerTest(actor);
       case 'fbs-lookup':
@@ -489,6 +492,35 @@ export class StaffConsole {
         reversal.outcome === 'reversed'
           ? `approved ${answer.transactionRef}${card}; reversed`
           : `approved ${answer.transactionRef}${card}; REVERSAL REFUSED (${reversal.detail}): reverse it on the terminal`,
+    };
+  }
+
+  /**
+   * Closes the terminal's day (Nets' reconciliation) and puts the kiosk's own card totals beside
+   * its printout: staff compare them (Connect@Cloud gives its totals as printed text only). Not
+   * while a borrower pays; audited.
+   */
+  private async terminalReconcile(actor: string): Promise<StaffResult> {
+    const { terminal, desk, audit } = this.parts;
+    if (!terminal.reconcile)
+      throw new StaffActionRefusedError('this terminal closes its day by itself (Adyen): nothing to reconcile here');
+    if (this.parts.session.current().view.screen !== 'attract')
+      throw new StaffActionRefusedError('a borrower session is open: finish it first');
+    const reconciliation = await terminal.reconcile();
+    const totals = desk.day().totals;
+    const kioskCard = { count: totals.cardApproved.count - totals.voided.count, ore: totals.netCardOre };
+    audit.append({
+      actor,
+      action: 'terminal.reconciled',
+      subject: reconciliation.session ?? reconciliation.at,
+      data: { at: reconciliation.at, kioskCardOre: kioskCard.ore, kioskCardCount: kioskCard.count },
+    });
+    return {
+      kind: 'terminal-reconciliation',
+      at: reconciliation.at,
+      session: reconciliation.session,
+      lines: reconciliation.lines.slice(0, 500),
+      kioskCard,
     };
   }
 

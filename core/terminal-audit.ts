@@ -78,8 +78,12 @@ export class TerminalAudit {
     await this.running?.catch(() => undefined);
   }
 
-  /** One round: the due payments, at most PER_ROUND. One round at a time. */
+  /**
+   * One round: the due payments, at most PER_ROUND. One round at a time. None with a terminal
+   * that can tell only its latest transaction: its "not found" for an earlier payment says nothing.
+   */
   runDue(): Promise<TerminalAuditResult> {
+    if (this.parts.terminal.latestOnly) return Promise.resolve({ checked: 0, flagged: [], resolved: [] });
     this.running ??= this.round().finally(() => (this.running = null));
     return this.running;
   }

@@ -82,6 +82,16 @@ export type TerminalHealth =
       readonly detail: string;
     };
 
+/** A terminal's end-of-day reconciliation, as it reported it. */
+export interface TerminalReconciliation {
+  /** When the terminal closed its day (ISO). */
+  readonly at: string;
+  /** The terminal's session (batch) number, when it gives one. */
+  readonly session: string | null;
+  /** The terminal's reconciliation printout, line by line (its totals are in it). */
+  readonly lines: readonly string[];
+}
+
 export type ReversalOutcome =
   | { readonly outcome: 'reversed' }
   | { readonly outcome: 'refused'; readonly detail: string };
@@ -102,6 +112,13 @@ export interface PaymentTerminal {
    * for a request they do not know, so the nexo driver does not offer it.
    */
   preventStart?(request: { paymentId: string; requestRef: string }): Promise<'fenced' | 'not-fenced'>;
+  /**
+   * True when `status` can only tell the terminal's latest transaction (Nets Connect@Cloud): it
+   * serves the recovery of the payment just in doubt, but not a check of the day's earlier
+   * payments against the terminal's record, which then is not run (their "not found" would be
+   * false alarms). nexo terminals keep every request for 48 hours.
+   */
+  readonly latestOnly?: boolean;
   /** A fresh request reference (unique per terminal for at least 48 hours). */
   newRequestRef(): string;
   /** Asks the terminal whether it can take a payment now (nexo: a DiagnosisRequest). */
@@ -132,6 +149,11 @@ export interface PaymentTerminal {
     /** What was approved: a terminal that voids its last transaction (Nets) is told the amount. */
     amountOre: number;
   }): Promise<ReversalOutcome>;
+  /**
+   * Closes the terminal's day (Nets: administration `reconciliation`). Absent where the acquirer
+   * settles by itself (Adyen).
+   */
+  reconcile?(): Promise<TerminalReconciliation>;
   close(): Promise<void>;
 }
 

@@ -6,7 +6,7 @@ import { checkScreen, expect, keypad, startKiosk, test, wedgeScan } from './kios
  * in Chromium. Approved (with Nets' customer receipt), declined, cancelled on the terminal, and a
  * lost answer recovered by looking it up — each charged at most once in the simulator's ledger.
  */
-test('Nets: approve with the customer receipt, decline, cancel on the terminal, a lost answer recovered by look-up', async ({
+test('Nets: approve with the customer receipt, decline, cancel on the terminal, a lost answer recovered by look-up, the day closed at the terminal', async ({
   page,
 }) => {
   test.setTimeout(120_000);
@@ -53,6 +53,22 @@ test('Nets: approve with the customer receipt, decline, cancel on the terminal, 
     const captured = nets.ledger.filter((e) => e.captured);
     expect(captured).toHaveLength(2);
     expect(new Set(captured.map((e) => e.orderId)).size).toBe(2);
+    await page.getByRole('button', { name: 'Færdig' }).click();
+
+    // Staff close the terminal's day from the day report: Nets' printout beside the kiosk's totals.
+    const box = (await page.locator('.brand').boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await expect(page.getByRole('heading', { name: 'Log ind som personale' })).toBeVisible({ timeout: 15_000 });
+    await page.mouse.up();
+    await page.getByRole('button', { name: 'Demo-personale' }).click();
+    await keypad(page, '246810', 'Log ind');
+    await page.getByRole('button', { name: 'Dagsopgørelse' }).click();
+    await page.getByRole('button', { name: 'Afstem terminalen (dagsafslutning)' }).click();
+    const closed = page.getByTestId('terminal-reconciliation');
+    await expect(closed).toContainText('Antal køb: 2');
+    await expect(closed).toContainText('Automatens kortbetalinger i dag: 2 stk.');
+    await checkScreen(page, 'da-nets-reconciliation');
   } finally {
     await running.stop();
   }

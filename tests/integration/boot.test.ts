@@ -141,6 +141,18 @@ describe('the demo kiosk, composed', () => {
       detail: expect.stringContaining('reversed'),
     });
     expect(k.terminal.netsSimulator!.ledger.at(-1)).toMatchObject({ amountOre: 100, captured: false, voided: true });
+
+    // The day closed at the terminal, the kiosk's own card totals beside its printout.
+    const closed = await k.staffConsole.request({ op: 'terminal-reconcile' });
+    expect(closed).toMatchObject({
+      kind: 'terminal-reconciliation',
+      session: expect.any(String),
+      lines: expect.arrayContaining(['AFSTEMNING', 'Antal køb: 1', 'I alt DKK 85,50']),
+      kioskCard: { count: 1, ore: 8550 },
+    });
+    expect(k.core.db.prepare("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'terminal.reconciled'").get()).toEqual({
+      n: 1,
+    });
   });
 
   it('lists devices for the technician: serial ports, HID, scanners, printer', async () => {
@@ -293,6 +305,8 @@ describe("the technician's terminal test", () => {
 
     // The terminal refuses the reversal: the money stays on the card, and the day says so.
     simulator.setState({ refuseReversals: true });
+    // An Adyen terminal closes its day by itself: nothing to reconcile from the kiosk.
+    await expect(k.staffConsole.request({ op: 'terminal-reconcile' })).rejects.toThrow(/closes its day by itself/);
     const refused = await k.staffConsole.request({ op: 'terminal-test', amountOre: 200, confirmed: false });
     expect(refused).toMatchObject({ outcome: 'approved', detail: expect.stringContaining('REVERSAL REFUSED') });
     const day = report();

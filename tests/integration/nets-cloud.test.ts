@@ -3,10 +3,15 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { Checkout } from '../../core/checkout.js';
 import { TerminalMonitor } from '../../core/terminal-monitor.js';
 import { TerminalRecovery } from '../../core/terminal-recovery.js';
+import { TerminalAudit } from '../../core/terminal-audit.js';
 import { NetsCloudTerminal } from '../../devices/terminal/nets-cloud/driver.js';
 import { NetsCloudSimulator } from '../../devices/terminal/nets-cloud/simulator.js';
 import { netsTime } from '../../devices/terminal/nets-cloud/wire.js';
-import { TerminalAnswerLostError, TerminalNotReachedError } from '../../ports/payment-terminal.js';
+import {
+  TerminalAnswerLostError,
+  TerminalNotReachedError,
+  type PaymentTerminal,
+} from '../../ports/payment-terminal.js';
 import { line, memoryLogger } from '../support/fixtures.js';
 import { openStores, type Stores } from '../support/stores.js';
 import { until } from '../support/until.js';
@@ -253,6 +258,21 @@ describe('checkout with the Nets driver and the journal', () => {
       value: '',
       bold: false,
     });
+  });
+
+  it('the day’s check against the terminal’s record is not run: Nets tells only its latest transaction', async () => {
+    const first = await checkout.pay(request(3100, '7301'));
+    const second = await checkout.pay(request(3200, '7302'));
+    expect([first.state, second.state]).toEqual(['approved', 'approved']);
+    const later = () => Date.now() + 60 * 60_000; // both well out of flight
+    const audit = (t: PaymentTerminal) =>
+      new TerminalAudit({ journal: s.journal, terminal: t, log, intervalMs: 60_000, now: later }).runDue();
+    expect(await audit(terminal)).toEqual({ checked: 0, flagged: [], resolved: [] });
+    expect(s.journal.terminalChecks.get(first.id)).toBeNull();
+    // What it would say: the first payment "not found", though Nets took the money for it.
+    const asIfItKeptEverything = Object.create(terminal, { latestOnly: { value: false } }) as PaymentTerminal;
+    expect((await audit(asIfItKeptEverything)).checked).toBeGreaterThan(0);
+    expect(s.journal.terminalChecks.get(first.id)).toMatchObject({ outcome: 'not-found' });
   });
 
   for (const [amountOre, scenario] of [

@@ -15,6 +15,7 @@ import {
   type TerminalOutcome,
   type TerminalPaymentRequest,
   type TerminalReceiptLine,
+  type TerminalReconciliation,
   type TerminalStatus,
 } from '../../../ports/payment-terminal.js';
 import { receiptFromText } from '../receipt-text.js';
@@ -24,6 +25,7 @@ import {
   LookupAnswer,
   netsTime,
   readTransactionAnswer,
+  ReconciliationAnswer,
   type PurchaseRequest,
   type TransactionAnswer,
 } from './wire.js';
@@ -82,6 +84,9 @@ export class NetsCloudTerminal implements PaymentTerminal {
       ...(options.caPem ? { connect: { ca: options.caPem } } : {}),
     });
   }
+
+  /** Connect@Cloud's look-up tells the latest transaction only. */
+  readonly latestOnly = true;
 
   get inFlightWindowMs(): number {
     return this.options.maxTransitMs + this.options.purchaseTimeoutMs;
@@ -213,6 +218,26 @@ export class NetsCloudTerminal implements PaymentTerminal {
     const answer = transactionAnswer(response.text, 'void');
     if (answer.kind === 'result' && answer.args.Result === 0) return { outcome: 'reversed' };
     return { outcome: 'refused', detail: answer.kind === 'failure' ? answer.text : `result ${answer.args.Result}` };
+  }
+
+  /** Closes the terminal's day: administration `reconciliation` (integrators allow 60 s). */
+  async reconcile(): Promise<TerminalReconciliation> {
+    const response = await this.call(
+      'POST',
+      this.terminalPath('/administration'),
+      JSON.stringify({ action: 'reconciliation' }),
+      Math.max(this.options.requestTimeoutMs, 60_000),
+    );
+    if (response.status !== 200 && response.status !== 201)
+      throw new TerminalAnswerLostError(`Nets answered the reconciliation with HTTP ${response.status}`);
+    const { result } = parse(ReconciliationAnswer, response.text, 'reconciliation');
+    const header = result.reconciliation.header;
+    const at = netsTime(header.timestamp, this.options.timeZone);
+    return {
+      at: (at ?? new Date()).toISOString(),
+      session: header.sessionNumber === undefined ? null : String(header.sessionNumber),
+      lines: (receiptFromText(result.printText?.Text) ?? []).map((line) => line.name),
+    };
   }
 
   async close(): Promise<void> {

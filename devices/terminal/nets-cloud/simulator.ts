@@ -349,9 +349,15 @@ export class NetsCloudSimulator {
         result: {
           reconciliation: {
             header: { timestamp: new Date().toISOString(), sessionNumber: String(++this.sequence) },
-            totals: { count: captured.length, amount: captured.reduce((sum, e) => sum + e.amountOre, 0) },
           },
-          printText: { Text: `AFSTEMNING\nAntal: ${captured.length}` },
+          printText: {
+            Text: [
+              'AFSTEMNING',
+              `Terminal: ${this.terminalId}`,
+              `Antal køb: ${captured.length}`,
+              `I alt DKK ${(captured.reduce((sum, e) => sum + e.amountOre, 0) / 100).toFixed(2).replace('.', ',')}`,
+            ].join('\n'),
+          },
         },
       });
     }

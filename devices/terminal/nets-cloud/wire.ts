@@ -116,6 +116,19 @@ export const LookupAnswer = z.looseObject({
 });
 export type LookupAnswer = z.infer<typeof LookupAnswer>;
 
+/** `administration: reconciliation`: its header and printout (npcore's parser reads no more). */
+export const ReconciliationAnswer = z.looseObject({
+  result: z.looseObject({
+    reconciliation: z.looseObject({
+      header: z.looseObject({
+        timestamp: z.string().max(40),
+        sessionNumber: z.union([z.string().max(40), z.number()]).optional(),
+      }),
+    }),
+    printText: z.looseObject({ Text: z.string().max(50_000).optional() }).optional(),
+  }),
+});
+
 export const PurchaseRequest = z
   .object({
     transactionType: z.literal('purchase'),

@@ -1,12 +1,14 @@
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { formatDkk, type StaffRequest } from '../../../contract/index.js';
+import { formatDkk, type StaffRequest, type StaffResult } from '../../../contract/index.js';
 import { type Ask, useStaffData } from './use-staff-data.js';
 
 const TODAY: StaffRequest = { op: 'day' };
 
 export function Report({ ask }: { ask: Ask }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const { data, outcome, run } = useStaffData(ask, TODAY, 'day');
+  const [closed, setClosed] = useState<Extract<StaffResult, { kind: 'terminal-reconciliation' }> | null>(null);
   const report = data?.report ?? null;
   if (!report) return outcome;
   const x = report.totals;
@@ -85,7 +87,35 @@ export function Report({ ask }: { ask: Ask }) {
           </ul>
         </>
       )}
+      {closed && (
+        <section data-testid="terminal-reconciliation">
+          <h2>
+            {t('desk.report.reconciled', {
+              at: new Date(closed.at).toLocaleString(i18n.language === 'da' ? 'da-DK' : 'en-GB'),
+              session: closed.session ?? '—',
+            })}
+          </h2>
+          <p>
+            {t('desk.report.kioskCard', { count: closed.kioskCard.count, amount: formatDkk(closed.kioskCard.ore) })}
+          </p>
+          <pre className="terminal-printout">{closed.lines.join('\n')}</pre>
+        </section>
+      )}
       <div className="desk-actions">
+        <button
+          type="button"
+          className="secondary"
+          onClick={() =>
+            run(
+              ask({ op: 'terminal-reconcile' }).then((r) => {
+                if (r.kind === 'terminal-reconciliation') setClosed(r);
+                return null;
+              }),
+            )
+          }
+        >
+          {t('desk.report.reconcile')}
+        </button>
         <button type="button" className="secondary" onClick={csv}>
           {t('desk.report.csv')}
         </button>
