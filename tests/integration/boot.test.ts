@@ -150,9 +150,11 @@ describe('the demo kiosk, composed', () => {
       lines: expect.arrayContaining(['AFSTEMNING', 'Antal køb: 1', 'I alt DKK 85,50']),
       kioskCard: { count: 1, ore: 8550 },
     });
-    expect(k.core.db.prepare("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'terminal.reconciled'").get()).toEqual({
-      n: 1,
-    });
+    expect(k.core.db.prepare("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'terminal.reconciled'").get()).toEqual(
+      {
+        n: 1,
+      },
+    );
   });
 
   it('lists devices for the technician: serial ports, HID, scanners, printer', async () => {
