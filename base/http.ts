@@ -39,6 +39,12 @@ const CONNECT_PHASE_CODES = new Set([
   'CERT_HAS_EXPIRED',
   'CERT_NOT_YET_VALID',
   'ERR_TLS_CERT_ALTNAME_INVALID',
+  // More of the server certificate's verification failures: all in the TLS handshake, before
+  // any request byte is sent.
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'UNABLE_TO_GET_ISSUER_CERT',
 ]);
 
 export interface HttpRequest {

@@ -119,6 +119,59 @@ describe('Nets Connect@Cloud driver against the simulator', () => {
     }
   });
 
+  it('the token service down: nothing is sent, card payment unavailable; back up, it pays', async () => {
+    const fresh = driver();
+    try {
+      sim.setState({ loginDown: true });
+      const p = pay(1400, fresh);
+      await expect(p.result).rejects.toBeInstanceOf(TerminalNotReachedError);
+      expect(sim.purchasesFor(p.requestRef)).toEqual([]);
+      expect(await fresh.health()).toMatchObject({ available: false });
+      sim.setState({ loginDown: false });
+      expect(await fresh.health()).toEqual({ available: true });
+      expect(await pay(1500, fresh).result).toMatchObject({ outcome: 'approved' });
+    } finally {
+      sim.setState({ loginDown: false });
+      await fresh.close();
+    }
+  });
+
+  it('the cloud down: a call is never sent twice nor called unsent without proof; back up, the look-up settles it', async () => {
+    const own = new NetsCloudSimulator({
+      timing: { stepMs: 10, terminalTimeoutMs: 2_000, slowMs: 400 },
+      timeZone: TIME_ZONE,
+    });
+    await own.start();
+    const port = Number(new URL(own.url).port);
+    const on = driver({
+      baseUrl: own.url,
+      username: own.username,
+      password: own.password,
+      caPem: own.caPem,
+      terminalId: own.terminalId,
+    });
+    try {
+      expect(await pay(1600, on).result).toMatchObject({ outcome: 'approved' });
+      await own.close();
+      // The first call may go out on a kept-alive connection the cloud has just closed: then it
+      // is in doubt (never "not sent" without proof); a fresh connection is refused: not sent.
+      const first = pay(1700, on);
+      const firstError = await first.result.catch((error: unknown) => error);
+      expect(firstError instanceof TerminalNotReachedError || firstError instanceof TerminalAnswerLostError).toBe(true);
+      await expect(pay(1800, on).result).rejects.toBeInstanceOf(TerminalNotReachedError);
+      expect(await on.health()).toMatchObject({ available: false, reason: 'unreachable' });
+      // Back on the same address: the look-up says the purchase in doubt made no transaction.
+      await own.start(port);
+      expect(
+        await on.status({ paymentId: first.paymentId, requestRef: first.requestRef, sentAt: first.sentAt }),
+      ).toEqual({ state: 'not-found' });
+      expect(own.ledger).toHaveLength(1);
+    } finally {
+      await on.close();
+      await own.close();
+    }
+  });
+
   it('a lost answer ("drop") is a lost answer; the look-up names this orderId: approved, once', async () => {
     const p = pay(4506);
     await expect(p.result).rejects.toBeInstanceOf(TerminalAnswerLostError);

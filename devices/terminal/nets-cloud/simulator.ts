@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { closeNow, readRequestBody } from '../../../base/loopback-server.js';
 import { messageOf } from '../../../base/errors.js';
-import { createCertificateAuthority } from '../../../base/sandbox-pki.js';
+import { createCertificateAuthority, type CertificateAuthority } from '../../../base/sandbox-pki.js';
 import { AdministrationRequest, PurchaseRequest, VoidRequest } from './wire.js';
 
 /**
@@ -114,7 +114,8 @@ export class NetsCloudSimulator {
   private mirrorOrderId = true;
   private sequence = 0;
   private server: Server | null = null;
-  private ca: { certPem: string } | null = null;
+  private ca: CertificateAuthority | null = null;
+  private leaf: { keyPem: string; certPem: string } | null = null;
 
   constructor(private readonly options: NetsSimulatorOptions = {}) {
     this.timing = { ...DEFAULT_TIMING, ...options.timing };
@@ -136,10 +137,11 @@ export class NetsCloudSimulator {
     return this.ca.certPem;
   }
 
+  /** Starts it (again: the same certificate, so a restarted cloud is the same cloud to its clients). */
   async start(port = 0): Promise<string> {
-    const ca = createCertificateAuthority('Nets Connect@Cloud simulator CA');
-    const leaf = ca.issue({ commonName: '127.0.0.1', serverNames: ['127.0.0.1'] });
-    this.ca = ca;
+    this.ca ??= createCertificateAuthority('Nets Connect@Cloud simulator CA');
+    this.leaf ??= this.ca.issue({ commonName: '127.0.0.1', serverNames: ['127.0.0.1'] });
+    const leaf = this.leaf;
     const server = createServer({ key: leaf.keyPem, cert: leaf.certPem }, (req, res) => void this.handle(req, res));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
