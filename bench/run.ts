@@ -39,7 +39,8 @@ import { openDatabase } from '../db/open.js';
 import { FbsClient } from '../integrations/fbs/client.js';
 import { SANDBOX_CLIENT } from '../integrations/fbs/sandbox/seed.js';
 import { planDeliveries } from '../core/deliveries.js';
-import { createLogger } from '../base/log.js';
+import { createLogger, type Logger } from '../base/log.js';
+import type { PaymentTerminal } from '../ports/payment-terminal.js';
 import { OutboxWorker } from '../core/outbox-worker.js';
 import { line, tempDir } from '../tests/support/fixtures.js';
 import { httpJsonTarget } from '../tests/support/http-target.js';
@@ -431,6 +432,35 @@ if (process.env.BENCH_ONLY === 'start') {
 const journal = benchJournal();
 const bare = benchBareInsert();
 /**
+ * A checkout over this terminal with a fresh journal, as the kiosk's (its monitor checked once,
+ * its recovery ready), and one approved payment of 45 kr. per call.
+ */
+async function benchCheckout(terminal: PaymentTerminal, log: Logger) {
+  const stores = openStores();
+  const monitor = new TerminalMonitor(terminal, log, 3_600_000);
+  const checkout = new Checkout({
+    journal: stores.journal,
+    terminal,
+    monitor,
+    recovery: new TerminalRecovery(stores.journal, terminal, log, { pollIntervalMs: 100, giveUpAfterMs: 10_000 }),
+    log,
+    onApproved: () => {},
+  });
+  await monitor.check();
+  let n = 0;
+  const payOnce = async (): Promise<void> => {
+    const payment = await checkout.pay({
+      channel: 'kiosk',
+      patronId: 'p',
+      actor: 'kiosk',
+      lines: [line(String(n++), 4500, 'fbs')],
+    });
+    if (payment.state !== 'approved') throw new Error(`bench payment ended ${payment.state}`);
+  };
+  return { stores, payOnce };
+}
+
+/**
  * One card payment, as the kiosk takes it: the freshness check aside, the checkout writes the
  * intent and `authorizing` (with the ServiceID), the nexo driver seals, sends, opens and checks
  * the answer, and the approval is written with its outbox rows. The baseline is the least a
@@ -458,20 +488,9 @@ async function benchTerminal(): Promise<Record<string, unknown>> {
     maxTransitMs: 30_000,
     log,
   });
-  const stores = openStores();
-  const monitor = new TerminalMonitor(terminal, log, 3_600_000);
-  const checkout = new Checkout({
-    journal: stores.journal,
-    terminal,
-    monitor,
-    recovery: new TerminalRecovery(stores.journal, terminal, log, { pollIntervalMs: 100, giveUpAfterMs: 10_000 }),
-    log,
-    onApproved: () => {},
-  });
-  await monitor.check();
+  const { stores, payOnce } = await benchCheckout(terminal, log);
   const cipher = new NexoCipher(BENCH_TERMINAL_KEY);
   const agent = new Agent({ keepAliveTimeout: 10_000, connections: 4, connect: { ca: caPem } });
-  let n = 0;
   const bare = async (): Promise<void> => {
     const header = requestHeader({ category: 'Payment', serviceId: newServiceId(), saleId: 'BARE1', poiId });
     const message = {
@@ -491,17 +510,9 @@ async function benchTerminal(): Promise<Record<string, unknown>> {
     });
     await res.body.text();
   };
-  const viaCheckout = async (): Promise<void> => {
-    const payment = await checkout.pay({
-      channel: 'kiosk',
-      patronId: 'p',
-      actor: 'kiosk',
-      lines: [line(String(n++), 4500, 'fbs')],
-    });
-    if (payment.state !== 'approved') throw new Error(`bench payment ended ${payment.state}`);
-  };
+
   try {
-    const [b, c] = await interleaved(bare, viaCheckout, 50, TERMINAL_PAYMENTS);
+    const [b, c] = await interleaved(bare, payOnce, 50, TERMINAL_PAYMENTS);
     return {
       payments: TERMINAL_PAYMENTS,
       bareEncryptedHttpsMs: b,
@@ -547,17 +558,7 @@ async function benchNetsTerminal(): Promise<Record<string, unknown>> {
     timeZone: 'Europe/Copenhagen',
     log,
   });
-  const stores = openStores();
-  const monitor = new TerminalMonitor(terminal, log, 3_600_000);
-  const checkout = new Checkout({
-    journal: stores.journal,
-    terminal,
-    monitor,
-    recovery: new TerminalRecovery(stores.journal, terminal, log, { pollIntervalMs: 100, giveUpAfterMs: 10_000 }),
-    log,
-    onApproved: () => {},
-  });
-  await monitor.check();
+  const { stores, payOnce } = await benchCheckout(terminal, log);
   const agent = new Agent({ keepAliveTimeout: 10_000, connections: 4, connect: { ca: access.caPem } });
   const login = await request(`${access.url}/v1/login`, {
     method: 'POST',
@@ -566,7 +567,6 @@ async function benchNetsTerminal(): Promise<Record<string, unknown>> {
     body: JSON.stringify({ username: access.username, password: access.password }),
   });
   const { token } = (await login.body.json()) as { token: string };
-  let n = 0;
   const bare = async (): Promise<void> => {
     const res = await request(`${access.url}/v1/terminal/${access.terminalId}/transaction`, {
       method: 'POST',
@@ -576,17 +576,9 @@ async function benchNetsTerminal(): Promise<Record<string, unknown>> {
     });
     await res.body.text();
   };
-  const viaCheckout = async (): Promise<void> => {
-    const payment = await checkout.pay({
-      channel: 'kiosk',
-      patronId: 'p',
-      actor: 'kiosk',
-      lines: [line(String(n++), 4500, 'fbs')],
-    });
-    if (payment.state !== 'approved') throw new Error(`bench payment ended ${payment.state}`);
-  };
+
   try {
-    const [b, c] = await interleaved(bare, viaCheckout, 50, TERMINAL_PAYMENTS);
+    const [b, c] = await interleaved(bare, payOnce, 50, TERMINAL_PAYMENTS);
     return {
       payments: TERMINAL_PAYMENTS,
       bareHttpsMs: b,
