@@ -17,6 +17,8 @@ import { KioskSession } from '../core/session.js';
 import { StaffAccountStore } from '../db/staff-accounts.js';
 import { KioskKeys } from '../db/kiosk-keys.js';
 import { TerminalTestStore } from '../db/terminal-tests.js';
+import { TerminalClosingStore } from '../db/terminal-closings.js';
+import { TerminalClosings } from '../core/terminal-closing.js';
 import { removePublishedDemoAccounts, seedDemoAccounts, StaffAccess } from '../core/staff-access.js';
 import { compileCardPatterns } from '../devices/scanner/codes.js';
 import { PaymentDesk } from '../core/payment-desk.js';
@@ -123,9 +125,18 @@ export async function bootKiosk(
     const terminalTests = new TerminalTestStore(core.db, core.audit);
     for (const test of terminalTests.markInterrupted())
       log.warn({ testId: test.id, amountOre: test.amountOre }, 'a terminal test was cut short: check the terminal');
+    const closingStore = new TerminalClosingStore(core.db, core.audit);
+    for (const closing of closingStore.markInterrupted())
+      log.warn({ closingId: closing.id }, 'closing the terminal’s day was cut short: see the terminal’s own report');
     const desk = new PaymentDesk({
       journal: core.journal,
-      reconciliation: new Reconciliation(core.journal, core.outbox, config.library.timeZone, terminalTests),
+      reconciliation: new Reconciliation(
+        core.journal,
+        core.outbox,
+        config.library.timeZone,
+        terminalTests,
+        closingStore,
+      ),
       terminal: terminal.terminal,
       receipts,
       printer: printer.printer,
@@ -155,6 +166,23 @@ export async function bootKiosk(
       language: config.ui.language,
       log: log.child({ part: 'session' }),
     });
+    const closings = new TerminalClosings({
+      store: closingStore,
+      terminal: terminal.terminal,
+      kioskCard: () => {
+        const totals = desk.day().totals;
+        return { count: totals.cardApproved.count - totals.voided.count, ore: totals.netCardOre };
+      },
+      blockedBy: () =>
+        core.checkout.busy()
+          ? 'a payment is in progress'
+          : session.current().view.screen !== 'attract'
+            ? 'a borrower session is open: finish it first'
+            : null,
+      log: log.child({ part: 'terminal-closing' }),
+      pollMs: 2_000,
+    });
+    if (closings.supported) closings.start();
     const devices = () => listDevices({ scanners, printer: printer.printer });
     const configFile = new ConfigFile(options.configFile ?? configPath());
     const staffConsole: StaffConsole = new StaffConsole({
@@ -180,6 +208,7 @@ export async function bootKiosk(
       devices,
       personKey: keys.key('person-reference'),
       tests: terminalTests,
+      closings,
       log: log.child({ part: 'staff' }),
     });
 
@@ -206,6 +235,7 @@ export async function bootKiosk(
       async stop() {
         await shutdownStep(log, 'session (a payment in progress ends first)', () => session.settled());
         staffConsole.stop();
+        await shutdownStep(log, 'closing the terminal’s day, if under way', () => closings.stop());
         session.stop();
         await shutdownStep(log, 'core (recovery, outbox calls in flight, journal)', () => core.stop());
         await parts.close();

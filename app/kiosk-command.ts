@@ -5,6 +5,7 @@
  * the screen: the checks in app/diagnostics.ts, the config file with encrypted secrets, the
  * journal and the reconciliation. Exit codes: 0 fine, 1 a check or action failed, 2 usage.
  */
+import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,8 @@ import { AuditLog } from '../db/audit.js';
 import { PaymentJournal, StaffActionRefusedError } from '../db/journal.js';
 import { JournalReader } from '../db/readable.js';
 import { TerminalTestStore } from '../db/terminal-tests.js';
+import { TerminalClosingStore, type TerminalClosing } from '../db/terminal-closings.js';
+import { m013TerminalClosings } from '../db/migrations/013-terminal-closings.js';
 import { m011TerminalTests } from '../db/migrations/011-terminal-tests.js';
 import { openDatabase } from '../db/open.js';
 import { OutboxStore } from '../db/outbox.js';
@@ -44,6 +47,10 @@ const USAGE = `usage:
   kiosk queue retry <payment-id>        send a payment's waiting or rejected registrations now
   kiosk report [--date YYYY-MM-DD] [--csv file] [--json]
                                         day reconciliation
+  kiosk terminal reconcile [--wait-s N] [--json]
+                                        close the card terminal's day (Nets) through the
+                                        running kiosk, between borrowers; prints its printout
+                                        beside the kiosk's own card total
   kiosk export-logs [--out file]        a redacted diagnostics bundle (.txt.gz)
 ${ACCOUNTS_USAGE}`;
 
@@ -58,6 +65,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return queue(rest);
     case 'report':
       return report(rest);
+    case 'terminal':
+      return terminal(rest);
     case 'export-logs':
       return exportLogs(rest);
     case 'setup':
@@ -144,7 +153,8 @@ function journal() {
   const outbox = new OutboxStore(db);
   const paymentJournal = new PaymentJournal(db, outbox, auditLog);
   const tests = new TerminalTestStore(db, auditLog);
-  const reconciliation = new Reconciliation(paymentJournal, outbox, loaded.library.timeZone, tests);
+  const closings = new TerminalClosingStore(db, auditLog);
+  const reconciliation = new Reconciliation(paymentJournal, outbox, loaded.library.timeZone, tests, closings);
   return { db, auditLog, journal: paymentJournal, reconciliation };
 }
 
@@ -158,7 +168,9 @@ function readJournal() {
   // A journal from before terminal tests were recorded (a kiosk not yet restarted on this version).
   const tests =
     reader.schemaVersion() >= m011TerminalTests.version ? new TerminalTestStore(reader.connection, audit) : null;
-  const reconciliation = new Reconciliation(payments, outbox, loaded.library.timeZone, tests);
+  const closings =
+    reader.schemaVersion() >= m013TerminalClosings.version ? new TerminalClosingStore(reader.connection, audit) : null;
+  const reconciliation = new Reconciliation(payments, outbox, loaded.library.timeZone, tests, closings);
   return { reader, reconciliation };
 }
 
@@ -230,6 +242,79 @@ function report(args: readonly string[]): number {
   }
 }
 
+/**
+ * Closing the terminal's day from SSH. This process never talks to the terminal: the running
+ * kiosk owns it (one conversation at a time, between borrowers). The request is a row in the
+ * journal that the kiosk picks up within seconds (core/terminal-closing.ts); this waits for its
+ * end. No kiosk took it in time: the request is withdrawn, so it cannot run later by surprise.
+ */
+async function terminal(args: readonly string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    options: { json: { type: 'boolean' }, 'wait-s': { type: 'string' } },
+    allowPositionals: true,
+  });
+  if (positionals.length !== 1 || positionals[0] !== 'reconcile')
+    throw new UsageError('kiosk terminal reconcile [--wait-s N] [--json]');
+  const waitS = Number(values['wait-s'] ?? 120);
+  if (!Number.isInteger(waitS) || waitS < 1 || waitS > 3600) throw new UsageError('--wait-s: whole seconds, 1–3600');
+  const loaded = loadConfig();
+  if (!loaded.terminal.driver.startsWith('nets-cloud')) {
+    process.stderr.write(
+      `the card terminal (${loaded.terminal.driver}) closes its day by itself: nothing to reconcile\n`,
+    );
+    return 1;
+  }
+  const j = journal();
+  try {
+    const store = new TerminalClosingStore(j.db, j.auditLog);
+    const id = randomUUID();
+    store.request({ id, actor: actor() });
+    out(`Asked the running kiosk to close the terminal's day (${id}); waiting up to ${waitS} s…`);
+    let deadline = Date.now() + waitS * 1000;
+    let extended = false;
+    let told = '';
+    for (;;) {
+      const closing = store.get(id)!;
+      if (closing.state === 'done' || closing.state === 'failed') {
+        out(values.json ? JSON.stringify(closing, null, 2) : formatClosing(closing, loaded.library.timeZone));
+        return closing.state === 'done' ? 0 : 1;
+      }
+      if (closing.detail && closing.detail !== told) out((told = closing.detail));
+      if (Date.now() >= deadline) {
+        const why = `no running kiosk took the request within ${waitS} s`;
+        if (store.withdraw(id, why)) {
+          process.stderr.write(`${why} (is the kiosk running? a borrower paying?): withdrawn, nothing was done\n`);
+          return 1;
+        }
+        if (!extended) {
+          // Taken by the kiosk just now: the terminal is closing its day; its answer takes up to a minute.
+          extended = true;
+          deadline = Date.now() + 90_000;
+          continue;
+        }
+        process.stderr.write('the terminal is still closing its day: `kiosk report` will show how it ended\n');
+        return 1;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  } finally {
+    j.db.close();
+  }
+}
+
+function formatClosing(closing: TerminalClosing | DayReport['terminalClosings'][number], timeZone: string): string {
+  const when = (iso: string | null) =>
+    iso ? new Date(iso).toLocaleString('da-DK', { timeZone, dateStyle: 'short', timeStyle: 'medium' }) : '–';
+  if (closing.state !== 'done')
+    return `Terminal day closing ${closing.state} (asked ${when(closing.requestedAt)} by ${closing.requestedBy}): ${closing.detail ?? ''}`;
+  return [
+    `Terminal day closed ${when(closing.closedAt)}${closing.session ? ` (session ${closing.session})` : ''}, asked by ${closing.requestedBy}`,
+    ...closing.lines.map((line) => `  | ${line}`),
+    `The kiosk's card payments that day then: ${closing.kioskCard?.count ?? 0}, ${formatDkk(closing.kioskCard?.ore ?? 0)}`,
+  ].join('\n');
+}
+
 function formatReport(day: DayReport): string {
   const t = day.totals;
   const row = (label: string, ore: number) => `${label.padEnd(28)}${formatDkk(ore).padStart(16)}`;
@@ -248,6 +333,7 @@ function formatReport(day: DayReport): string {
       `(${t.terminal.checked} payment(s) checked, ${t.terminal.unchecked} not yet)`,
     day.balanced ? 'The day balances.' : `Mismatches (${day.mismatches.length}):`,
     ...day.mismatches.map((m) => `  ${m.kind.padEnd(22)} ${m.paymentId} ${formatDkk(m.amountOre)}  ${m.detail}`),
+    ...day.terminalClosings.map((c) => formatClosing(c, day.timeZone)),
   ].join('\n');
 }
 

@@ -127,6 +127,25 @@ export const TerminalTestEntry = z
   .strict();
 export type TerminalTestEntry = z.infer<typeof TerminalTestEntry>;
 
+/**
+ * The terminal's day closed (Nets' reconciliation), by staff or `kiosk terminal reconcile`: its
+ * printout beside the kiosk's own card total at that moment, for staff to compare.
+ */
+export const TerminalClosingEntry = z
+  .object({
+    id: z.uuid(),
+    requestedAt: z.iso.datetime(),
+    requestedBy: z.string().max(100),
+    state: z.enum(['requested', 'running', 'done', 'failed', 'withdrawn']),
+    closedAt: z.iso.datetime().nullable(),
+    session: z.string().max(200).nullable(),
+    lines: z.array(z.string().max(200)).max(500),
+    kioskCard: z.object({ count: z.number().int().nonnegative(), ore: z.number().int() }).strict().nullable(),
+    detail: z.string().max(2000).nullable(),
+  })
+  .strict();
+export type TerminalClosingEntry = z.infer<typeof TerminalClosingEntry>;
+
 export const DayReport = z
   .object({
     /** The library's local date, YYYY-MM-DD. */
@@ -136,6 +155,8 @@ export const DayReport = z
     payments: z.array(PaymentEntry),
     /** The technician's terminal tests of the day; one left charged is a mismatch. */
     terminalTests: z.array(TerminalTestEntry),
+    /** The terminal's day closed (Nets), with its printout and the kiosk's card total then. */
+    terminalClosings: z.array(TerminalClosingEntry),
     totals: DayTotals,
     mismatches: z.array(Mismatch),
     /** netCard = FBS + ØiR + queued + rejected + resolved by staff, and nothing is in doubt or waiting on staff. */

@@ -8,9 +8,11 @@ import {
   type PaymentEntry,
   type StaffPaymentAction,
   type TerminalTestEntry,
+  type TerminalClosingEntry,
 } from '../contract/index.js';
 import type { PaymentJournal } from '../db/journal.js';
 import type { TerminalTestReads } from '../db/terminal-tests.js';
+import type { TerminalClosingReads } from '../db/terminal-closings.js';
 import type { OutboxStore } from '../db/outbox.js';
 import { RegistrationPayload } from '../ports/outbox-target.js';
 
@@ -73,6 +75,8 @@ export class Reconciliation {
     private readonly timeZone: string,
     /** The technician's terminal tests (db/terminal-tests.ts); none where not given. */
     private readonly tests: TerminalTestReads | null = null,
+    /** Closings of the terminal's day (db/terminal-closings.ts); none where not given. */
+    private readonly closings: TerminalClosingReads | null = null,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -126,6 +130,19 @@ export class Reconciliation {
         detail: test.detail,
       }),
     );
+    const terminalClosings = (this.closings?.requestedBetween(from, to) ?? []).map(
+      (c): TerminalClosingEntry => ({
+        id: c.id,
+        requestedAt: c.requestedAt,
+        requestedBy: c.requestedBy,
+        state: c.state,
+        closedAt: c.closedAt,
+        session: c.session,
+        lines: c.lines.slice(0, 500),
+        kioskCard: c.kioskCard,
+        detail: c.detail,
+      }),
+    );
     const mismatches = [...payments.flatMap(mismatchesOf), ...terminalTests.flatMap(testMismatchesOf)];
     return {
       date,
@@ -133,6 +150,7 @@ export class Reconciliation {
       generatedAt: this.now().toISOString(),
       payments,
       terminalTests,
+      terminalClosings,
       totals: totalsOf(payments),
       mismatches,
       balanced: mismatches.length === 0,

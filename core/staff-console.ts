@@ -12,6 +12,7 @@ import type {
 import type { AuditLog } from '../db/audit.js';
 import type { StaffAccountStore } from '../db/staff-accounts.js';
 import type { TerminalTestStore } from '../db/terminal-tests.js';
+import type { TerminalClosings } from './terminal-closing.js';
 import { encodeReceipt } from '../devices/printer/escpos.js';
 import type { ReceiptPrinter } from '../devices/printer/printer.js';
 import { parseScan, type CodeRules } from '../devices/scanner/codes.js';
@@ -85,6 +86,8 @@ export interface StaffConsoleParts {
   readonly log: Logger;
   /** The technician's terminal tests, recorded like payments (never forwarded). */
   readonly tests: TerminalTestStore;
+  /** Closing the terminal's day (Nets), shared with `kiosk terminal reconcile`. */
+  readonly closings: TerminalClosings;
   /** The kiosk's key for references to borrowers in the audit log (KioskKeys 'person-reference'). */
   readonly personKey: Buffer;
   /** How often idle staff sessions are looked for. */
@@ -498,29 +501,21 @@ export class StaffConsole {
   /**
    * Closes the terminal's day (Nets' reconciliation) and puts the kiosk's own card totals beside
    * its printout: staff compare them (Connect@Cloud gives its totals as printed text only). Not
-   * while a borrower pays; audited.
+   * while a borrower pays; recorded for the day's report and audited (core/terminal-closing.ts).
    */
   private async terminalReconcile(actor: string): Promise<StaffResult> {
-    const { terminal, desk, audit } = this.parts;
-    if (!terminal.reconcile)
+    const { closings } = this.parts;
+    if (!closings.supported)
       throw new StaffActionRefusedError('this terminal closes its day by itself (Adyen): nothing to reconcile here');
-    if (this.parts.session.current().view.screen !== 'attract')
-      throw new StaffActionRefusedError('a borrower session is open: finish it first');
-    const reconciliation = await terminal.reconcile();
-    const totals = desk.day().totals;
-    const kioskCard = { count: totals.cardApproved.count - totals.voided.count, ore: totals.netCardOre };
-    audit.append({
-      actor,
-      action: 'terminal.reconciled',
-      subject: reconciliation.session ?? reconciliation.at,
-      data: { at: reconciliation.at, kioskCardOre: kioskCard.ore, kioskCardCount: kioskCard.count },
-    });
+    const closing = await closings.closeNow(actor);
+    if (closing.state !== 'done')
+      throw new Error(`the terminal did not close its day: ${closing.detail ?? closing.state}`);
     return {
       kind: 'terminal-reconciliation',
-      at: reconciliation.at,
-      session: reconciliation.session,
-      lines: reconciliation.lines.slice(0, 500),
-      kioskCard,
+      at: closing.closedAt!,
+      session: closing.session,
+      lines: closing.lines.slice(0, 500),
+      kioskCard: closing.kioskCard!,
     };
   }
 

@@ -10,6 +10,7 @@ import { m009DeclineCodes } from './009-decline-codes.js';
 import { m010KioskKeys } from './010-kiosk-keys.js';
 import { m011TerminalTests } from './011-terminal-tests.js';
 import { m012TerminalRecord } from './012-terminal-record.js';
+import { m013TerminalClosings } from './013-terminal-closings.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -28,5 +29,6 @@ export const MIGRATIONS: readonly Migration[] = [
   m010KioskKeys,
   m011TerminalTests,
   m012TerminalRecord,
+  m013TerminalClosings,
 ];
 export const LATEST_VERSION = MIGRATIONS.length;

@@ -1,3 +1,4 @@
+import { formatDkk } from '../../contract/index.js';
 import { checkScreen, expect, keypad, startKiosk, test, wedgeScan } from './kiosk-fixture.js';
 
 /**
@@ -6,7 +7,7 @@ import { checkScreen, expect, keypad, startKiosk, test, wedgeScan } from './kios
  * in Chromium. Approved (with Nets' customer receipt), declined, cancelled on the terminal, and a
  * lost answer recovered by looking it up — each charged at most once in the simulator's ledger.
  */
-test('Nets: approve with the customer receipt, decline, cancel on the terminal, a lost answer recovered by look-up, the day closed at the terminal', async ({
+test('Nets: approve with the customer receipt, decline, cancel on the terminal, a lost answer recovered by look-up, staff void, the day closed at the terminal', async ({
   page,
 }) => {
   test.setTimeout(120_000);
@@ -39,7 +40,8 @@ test('Nets: approve with the customer receipt, decline, cancel on the terminal, 
     await checkScreen(page, 'da-nets-approved');
     const paper = kiosk.printer.simulator!.receipts()[0]!.join('\n');
     expect(paper).toContain('Kortkvittering');
-    expect(paper).toContain('KUNDENS KVITTERING');
+    expect(paper).toContain('GODKENDT');
+    expect(paper).toMatch(/DKK +85,50/u);
     await expect.poll(() => kiosk.sandboxes.fbs!.ledger.map((l) => l.feeId).sort()).toEqual(['5001', '5002']);
     await page.getByRole('button', { name: 'Færdig' }).click();
     await expect(page.locator('.kiosk[data-screen="attract"]')).toBeVisible();
@@ -55,7 +57,15 @@ test('Nets: approve with the customer receipt, decline, cancel on the terminal, 
     expect(new Set(captured.map((e) => e.orderId)).size).toBe(2);
     await page.getByRole('button', { name: 'Færdig' }).click();
 
-    // Staff close the terminal's day from the day report: Nets' printout beside the kiosk's totals.
+    // Paid while FBS refuses registrations: the payment waits in the queue, and staff void it —
+    // Connect@Cloud voids the terminal's last transaction, which this one is.
+    kiosk.sandboxes.fbs!.setFaults({ status: { code: 503, times: 100_000 }, pathIncludes: '/payment/v2' });
+    await wedgeScan(page, '1000000007');
+    await keypad(page, '7777', /^OK$/);
+    await page.getByRole('button', { name: 'Betal 10,00 kr.' }).click();
+    await expect(page.getByRole('heading', { name: 'Tak! Betalingen er gennemført' })).toBeVisible({ timeout: 15_000 });
+    await page.getByRole('button', { name: 'Færdig' }).click();
+
     const box = (await page.locator('.brand').boundingBox())!;
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
     await page.mouse.down();
@@ -63,11 +73,30 @@ test('Nets: approve with the customer receipt, decline, cancel on the terminal, 
     await page.mouse.up();
     await page.getByRole('button', { name: 'Demo-personale' }).click();
     await keypad(page, '246810', 'Log ind');
+    await page.getByRole('button', { name: 'Dagens betalinger' }).click();
+    const queued = page.locator('.desk-payment[data-state="approved"]');
+    await expect(queued).toContainText('FBS i kø');
+    await queued.getByRole('button', { name: 'Annuller (tilbagefør)' }).click();
+    await queued.getByLabel('Begrundelse (hvad har du kontrolleret?)').fill('Låneren fortrød');
+    await queued.locator('.desk-form').getByRole('button', { name: 'Annuller (tilbagefør)' }).click();
+    await expect(page.locator('.desk-payment[data-state="voided"]')).toContainText('FBS annulleret');
+    await checkScreen(page, 'da-nets-voided');
+    expect(nets.ledger.filter((e) => e.amountOre === 1000)).toEqual([
+      expect.objectContaining({ captured: false, voided: true }),
+    ]);
+    kiosk.sandboxes.fbs!.setFaults({});
+
+    // Staff close the terminal's day from the day report: Nets' printout beside the kiosk's totals.
     await page.getByRole('button', { name: 'Dagsopgørelse' }).click();
     await page.getByRole('button', { name: 'Afstem terminalen (dagsafslutning)' }).click();
     const closed = page.getByTestId('terminal-reconciliation');
     await expect(closed).toContainText('Antal køb: 2');
-    await expect(closed).toContainText('Automatens kortbetalinger i dag: 2 stk.');
+    const capturedOre = nets.ledger.filter((e) => e.captured).reduce((sum, e) => sum + e.amountOre, 0);
+    await expect(closed).toContainText(
+      `Automatens kortbetalinger denne dag ved afstemningen: 2 stk., ${formatDkk(capturedOre)}`,
+    );
+    await expect(page.getByTestId('voided')).toHaveText(formatDkk(-1000));
+    await expect(page.getByTestId('balanced')).toBeVisible();
     await checkScreen(page, 'da-nets-reconciliation');
   } finally {
     await running.stop();

@@ -10,6 +10,7 @@ import { ClaimsChangedError } from '../../core/checkout.js';
 import { parseConfig } from '../../config/config.js';
 import { memoryLogger, tempDir } from '../support/fixtures.js';
 import { startPeers } from '../../app/peers.js';
+import { runKioskCli } from '../support/kiosk-cli.js';
 
 let kiosk: Kiosk | null = null;
 const dir = tempDir();
@@ -120,7 +121,7 @@ describe('the demo kiosk, composed', () => {
       amountOre: c.amountOre,
     }));
     const payment = await k.core.checkout.pay({ channel: 'kiosk', patronId: borrower.patronId, lines, actor: 'kiosk' });
-    expect(payment).toMatchObject({ state: 'approved', card: { scheme: 'Visa/Dankort', last4: '0005' } });
+    expect(payment).toMatchObject({ state: 'approved', card: { scheme: 'Dankort', last4: '0005' } });
     expect(k.terminal.netsSimulator!.purchasesFor(payment.terminalRequestRef!)).toEqual([
       expect.objectContaining({ captured: true, amountOre: 8550 }),
     ]);
@@ -129,8 +130,8 @@ describe('the demo kiosk, composed', () => {
     const paper = k.printer.simulator!.receipts()[0]!.join('\n');
     expect(printed.printed).toBe(true);
     expect(paper).toContain('Kortkvittering');
-    expect(paper).toContain('KUNDENS KVITTERING');
-    expect(paper).toContain('KØB DKK 85,50');
+    expect(paper).toContain('GODKENDT');
+    expect(paper).toMatch(/DKK +85,50/u);
 
     // The technician's terminal test through the cloud: 1 kr. charged, then voided at once.
     k.staffConsole.begin();
@@ -155,6 +156,33 @@ describe('the demo kiosk, composed', () => {
         n: 1,
       },
     );
+
+    // From SSH: `kiosk terminal reconcile` in its own process asks the running kiosk, which closes
+    // the day between borrowers. While a borrower is at the screen it waits, and withdraws its
+    // request when no kiosk took it in time: nothing runs later by surprise.
+    const configFile = join(own.path, 'config.json');
+    writeFileSync(configFile, JSON.stringify({ terminal: { driver: 'nets-cloud-simulator' } }));
+    const env = { KIOSK_CONFIG: configFile, KIOSK_DATA_DIR: own.path };
+    await k.session.command({ type: 'session.identify', cardNumber: '1000000004' });
+    const refused = await runKioskCli(['terminal', 'reconcile', '--wait-s', '1'], env);
+    expect(refused).toMatchObject({ code: 1, stderr: expect.stringContaining('withdrawn, nothing was done') });
+    await k.session.command({ type: 'session.reset' });
+    const cli = await runKioskCli(['terminal', 'reconcile'], env);
+    expect(cli.stderr).toBe('');
+    expect(cli.code).toBe(0);
+    expect(cli.stdout).toContain('| AFSTEMNING');
+    expect(cli.stdout).toContain('| Antal køb: 1');
+    expect(cli.stdout).toContain("The kiosk's card payments that day then: 1, 85,50 kr.");
+    expect(k.terminal.netsSimulator!.ledger.filter((e) => e.captured)).toHaveLength(1);
+    // The day's report keeps every closing: the two done, the one withdrawn.
+    expect(k.desk.day().terminalClosings.map((c) => [c.state, c.requestedBy.split(':')[0]])).toEqual([
+      ['done', expect.any(String)],
+      ['withdrawn', 'cli'],
+      ['done', 'cli'],
+    ]);
+    const report = await runKioskCli(['report'], env);
+    expect(report.stdout).toContain('Terminal day closed');
+    expect(report.stdout).toContain('Terminal day closing withdrawn');
   });
 
   it('lists devices for the technician: serial ports, HID, scanners, printer', async () => {

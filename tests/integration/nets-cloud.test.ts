@@ -4,7 +4,8 @@ import { Checkout } from '../../core/checkout.js';
 import { TerminalMonitor } from '../../core/terminal-monitor.js';
 import { TerminalRecovery } from '../../core/terminal-recovery.js';
 import { TerminalAudit } from '../../core/terminal-audit.js';
-import { NetsCloudTerminal } from '../../devices/terminal/nets-cloud/driver.js';
+import { type NetsCloudTerminal, type NetsCloudTerminalOptions } from '../../devices/terminal/nets-cloud/driver.js';
+import { netsDriverFor } from '../support/nets.js';
 import { NetsCloudSimulator } from '../../devices/terminal/nets-cloud/simulator.js';
 import { netsTime } from '../../devices/terminal/nets-cloud/wire.js';
 import {
@@ -37,20 +38,8 @@ afterAll(async () => {
   await sim.close();
 });
 
-function driver(overrides: Partial<ConstructorParameters<typeof NetsCloudTerminal>[0]> = {}): NetsCloudTerminal {
-  return new NetsCloudTerminal({
-    baseUrl: sim.url,
-    username: sim.username,
-    password: sim.password,
-    terminalId: sim.terminalId,
-    caPem: sim.caPem,
-    purchaseTimeoutMs: 3_000,
-    requestTimeoutMs: 1_000,
-    maxTransitMs: 300,
-    timeZone: TIME_ZONE,
-    log,
-    ...overrides,
-  });
+function driver(overrides: Partial<NetsCloudTerminalOptions> = {}): NetsCloudTerminal {
+  return netsDriverFor(sim, { log, timeZone: TIME_ZONE, ...overrides });
 }
 
 const pay = (amountOre: number, on = terminal) => {
@@ -71,10 +60,10 @@ describe('Nets Connect@Cloud driver against the simulator', () => {
       transactionRef: entry!.stan,
       transactionTime: netsTime(entry!.timeStamp, TIME_ZONE)!.toISOString(),
       authorizedOre: 4500,
-      card: { scheme: 'Visa/Dankort', last4: '0005', approvalCode: entry!.stan },
+      card: { scheme: 'Dankort', last4: '0005', approvalCode: entry!.stan },
       cardholderReceipt: expect.arrayContaining([
-        { name: 'KUNDENS KVITTERING', value: '', bold: false },
-        { name: 'KØB DKK 45,00', value: '', bold: false },
+        { name: 'GODKENDT', value: '', bold: false },
+        { name: 'DKK             45,00', value: '', bold: false },
       ]) as unknown,
     });
   });

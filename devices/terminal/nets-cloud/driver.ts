@@ -76,6 +76,9 @@ export class NetsCloudTerminal implements PaymentTerminal {
   private token: string | null = null;
   private login: Promise<string> | null = null;
   private inFlight: InFlight | null = null;
+  /** Whether the terminal itself is connected to the cloud: unknown until a call reaches it. */
+  private connected: boolean | null = null;
+  private notConnected: string | null = null;
 
   constructor(private readonly options: NetsCloudTerminalOptions) {
     this.agent = new Agent({
@@ -99,19 +102,68 @@ export class NetsCloudTerminal implements PaymentTerminal {
     return id;
   }
 
+  /**
+   * The cloud answers for the account and its terminals even when a terminal is switched off or
+   * has lost its connection (production then refuses a purchase at once: "Invalid terminal ID or
+   * terminal not connected"). So: the settings call proves the account and the terminal's id;
+   * whether the terminal itself is connected is proved by a call that reaches it — the look-up of
+   * its latest transaction (read-only) — made at start and while the terminal is believed gone,
+   * never during a purchase. Any terminal answer on the way (a purchase, a look-up) keeps the
+   * belief current.
+   */
   async health(): Promise<TerminalHealth> {
     try {
       const response = await this.call('GET', this.terminalPath('/settings'), undefined, this.options.requestTimeoutMs);
-      if (response.status === 200) return { available: true };
       if (response.status === 404)
         return { available: false, reason: 'error', detail: `Nets does not know terminal ${this.options.terminalId}` };
-      return { available: false, reason: 'out-of-service', detail: `Nets answered HTTP ${response.status}` };
+      if (response.status !== 200)
+        return { available: false, reason: 'out-of-service', detail: `Nets answered HTTP ${response.status}` };
+      if (this.connected !== true && !this.inFlight) {
+        const lookup = await this.call(
+          'GET',
+          this.terminalPath('/transaction'),
+          undefined,
+          this.options.requestTimeoutMs,
+        );
+        if (lookup.status === 200 || lookup.status === 404) this.noteTerminalAnswer(null);
+        else this.noteRefusal(lookup.text);
+      }
+      if (this.connected === false)
+        return {
+          available: false,
+          reason: 'unreachable',
+          detail: `Nets cannot reach terminal ${this.options.terminalId}: ${this.notConnected ?? 'not connected'}`,
+        };
+      return { available: true };
     } catch (error) {
       const detail = messageOf(error);
       if (error instanceof TerminalNotReachedError || error instanceof TerminalAnswerLostError)
         return { available: false, reason: 'unreachable', detail };
       return { available: false, reason: 'error', detail };
     }
+  }
+
+  /**
+   * What a terminal-level answer says of the terminal's connection: `failure` is Nets' refusal
+   * text (null when the terminal answered). Only "not connected" marks it gone; any other answer
+   * proves it there.
+   */
+  private noteTerminalAnswer(failure: string | null): void {
+    if (failure !== null && NOT_CONNECTED.test(failure)) {
+      if (this.connected !== false) this.options.log.warn({ detail: failure }, 'Nets: the terminal is not connected');
+      this.connected = false;
+      this.notConnected = failure;
+      return;
+    }
+    if (this.connected === false) this.options.log.info('Nets: the terminal is connected again');
+    this.connected = true;
+    this.notConnected = null;
+  }
+
+  /** A refusal of a call that is not a transaction: only a readable "not connected" counts. */
+  private noteRefusal(body: string): void {
+    const text = failureText(body);
+    if (text !== null && NOT_CONNECTED.test(text)) this.noteTerminalAnswer(text);
   }
 
   async pay(request: TerminalPaymentRequest): Promise<TerminalOutcome> {
@@ -133,7 +185,9 @@ export class NetsCloudTerminal implements PaymentTerminal {
       // 400 carries a refusal (`failure`); any other status than success says nothing of the card.
       if (response.status !== 200 && response.status !== 201 && response.status !== 400)
         throw new TerminalAnswerLostError(`Nets answered the purchase with HTTP ${response.status}`);
-      return this.outcomeOfAnswer(transactionAnswer(response.text, 'purchase'));
+      const answer = transactionAnswer(response.text, 'purchase');
+      this.noteTerminalAnswer(answer.kind === 'failure' ? answer.text : null);
+      return this.outcomeOfAnswer(answer);
     } finally {
       this.inFlight = null;
     }
@@ -176,8 +230,11 @@ export class NetsCloudTerminal implements PaymentTerminal {
       this.options.requestTimeoutMs,
     );
     if (response.status === 404) return { state: 'not-found' }; // the terminal has no transaction at all
-    if (response.status !== 200)
+    if (response.status !== 200) {
+      this.noteRefusal(response.text);
       throw new TerminalAnswerLostError(`Nets answered the look-up with HTTP ${response.status}`);
+    }
+    this.noteTerminalAnswer(null);
     const { result } = parse(LookupAnswer, response.text, 'look-up');
     const latest = result.latestTransactionResult;
     if (latest.Result === 99) return { state: 'in-progress' };
@@ -228,15 +285,21 @@ export class NetsCloudTerminal implements PaymentTerminal {
       JSON.stringify({ action: 'reconciliation' }),
       Math.max(this.options.requestTimeoutMs, 60_000),
     );
-    if (response.status !== 200 && response.status !== 201)
-      throw new TerminalAnswerLostError(`Nets answered the reconciliation with HTTP ${response.status}`);
+    if (response.status !== 200 && response.status !== 201) {
+      this.noteRefusal(response.text);
+      const refusal = failureText(response.text);
+      throw new TerminalAnswerLostError(
+        `Nets answered the reconciliation with HTTP ${response.status}${refusal ? `: ${refusal}` : ''}`,
+      );
+    }
     const { result } = parse(ReconciliationAnswer, response.text, 'reconciliation');
-    const header = result.reconciliation.header;
+    const { header, printText } = result.reconciliation;
     const at = netsTime(header.timestamp, this.options.timeZone);
     return {
       at: (at ?? new Date()).toISOString(),
-      session: header.sessionNumber === undefined ? null : String(header.sessionNumber),
-      lines: (receiptFromText(result.printText?.Text) ?? []).map((line) => line.name),
+      session:
+        header.sessionNumber === undefined || header.sessionNumber === null ? null : String(header.sessionNumber),
+      lines: (receiptFromText(printText?.Text ?? result.printText?.Text ?? undefined) ?? []).map((line) => line.name),
     };
   }
 
@@ -363,6 +426,19 @@ function readJson(text: string, what: string): unknown {
     return JSON.parse(text);
   } catch {
     throw new TerminalAnswerLostError(`Nets' ${what} answer is not JSON`);
+  }
+}
+
+/** Nets' words for a terminal the cloud cannot reach ("Invalid terminal ID or terminal not connected"). */
+const NOT_CONNECTED = /not connected|offline/iu;
+
+/** The refusal text of an answer (null when it is none). */
+function failureText(text: string): string | null {
+  try {
+    const answer = readTransactionAnswer(JSON.parse(text));
+    return answer?.kind === 'failure' ? answer.text : null;
+  } catch {
+    return null;
   }
 }
 

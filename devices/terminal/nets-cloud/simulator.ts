@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomBytes, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -210,7 +210,9 @@ export class NetsCloudSimulator {
       if (!m) return json(404, { failure: 'no such endpoint' });
       if (decodeURIComponent(m[1]!) !== this.terminalId) return json(404, { failure: 'unknown terminal' });
       const what = m[2]!;
+      // The cloud keeps the terminal's settings: they answer whether or not the terminal is connected.
       if (what === 'settings' && method === 'GET') return json(200, { printerWidth: 42, language: 'da' });
+      if (this.offline) return json(400, NOT_CONNECTED);
       if (what === 'transaction' && method === 'POST') return await this.purchase(body, res, json);
       if (what === 'transaction' && method === 'GET') return this.lookUp(json);
       if (what === 'transaction' && method === 'DELETE') return this.voidLast(body, json);
@@ -243,11 +245,9 @@ export class NetsCloudSimulator {
     json: (status: number, value: unknown) => void,
   ): Promise<void> {
     const request = PurchaseRequest.parse(JSON.parse(body));
-    if (this.offline) return json(400, { failure: { error: 'Terminal offline: not connected to Connect@Cloud' } });
     const scenario = this.queue.shift() ?? NETS_SCENARIO_FOR_ORE[request.amount % 100] ?? 'approve';
-    if (scenario === 'offline')
-      return json(400, { failure: { error: 'Terminal offline: not connected to Connect@Cloud' } });
-    if (this.running || scenario === 'busy') return json(400, { failure: { error: 'Terminal busy' } });
+    if (scenario === 'offline') return json(400, NOT_CONNECTED);
+    if (this.running || scenario === 'busy') return json(400, this.failure('Terminal busy'));
     const entry: NetsLedgerEntry = {
       orderId: request.orderId,
       amountOre: request.amount,
@@ -275,20 +275,22 @@ export class NetsCloudSimulator {
       const finished = await this.pause(running, waitMs);
       if (!finished || scenario === 'wait' || scenario === 'cancel') {
         this.settle(entry, 1);
-        return json(400, { failure: { error: 'Transaction cancelled', localModeEventArgs: this.args(entry) } });
+        return json(400, this.failure('Transaction cancelled', entry));
       }
       if (scenario === 'card-removed') {
         this.settle(entry, 1);
-        return json(400, { failure: { error: 'Card removed', localModeEventArgs: this.args(entry) } });
+        return json(400, this.failure('Card removed', entry));
       }
       if (scenario === 'decline') {
         this.settle(entry, 1);
-        return json(400, { failure: { error: 'Declined', localModeEventArgs: this.args(entry, '05') } });
+        return json(400, this.failure('Terminal / rejected transaction', entry, '05'));
       }
       this.settle(entry, 0);
       if (scenario === 'unknown-then-final') {
         entry.unknownLookups = 2;
-        return json(201, { result: [{ localModeEventArgs: { ...this.args(entry), Result: 99 } }] });
+        return json(201, {
+          result: [{ ...this.resultFields(entry), localModeEventArgs: this.args(entry, undefined, 99) }],
+        });
       }
       if (scenario === 'drop') {
         res.socket?.destroy();
@@ -297,9 +299,10 @@ export class NetsCloudSimulator {
       json(201, {
         result: [
           {
+            ...this.resultFields(entry),
+            merchantReceipt: '',
+            customerReceipt: this.receipt(entry),
             localModeEventArgs: this.args(entry),
-            customerReceipt: this.receipt(entry, 'KUNDENS KVITTERING'),
-            merchantReceipt: this.receipt(entry, 'BUTIKKENS KVITTERING'),
           },
         ],
       });
@@ -313,13 +316,13 @@ export class NetsCloudSimulator {
     if (!latest) return json(404, { failure: 'no transaction' });
     const unknown = latest.state === 'in-progress' || latest.unknownLookups > 0;
     if (latest.unknownLookups > 0) latest.unknownLookups--;
-    const args = unknown ? { ...this.args(latest), Result: 99 } : this.args(latest);
+    const args = this.args(latest, undefined, unknown ? 99 : undefined);
     json(200, {
       result: {
         latestTransactionResult: args,
         // Mirrored for successful transactions only, as Nets does.
         ...(!unknown && latest.result === 0 && this.mirrorOrderId ? { orderId: latest.orderId } : {}),
-        ...(!unknown && latest.result === 0 ? { printText: { Text: this.receipt(latest, 'KOPI') } } : {}),
+        ...(!unknown && latest.result === 0 ? { printText: { Text: this.receipt(latest) } } : {}),
       },
     });
   }
@@ -328,12 +331,11 @@ export class NetsCloudSimulator {
     const { amount } = VoidRequest.parse(JSON.parse(body));
     const latest = this.ledger.at(-1);
     if (!latest || latest.result !== 0 || !latest.captured || latest.voided)
-      return json(400, { failure: { error: 'No transaction to void' } });
-    if (latest.amountOre !== amount)
-      return json(400, { failure: { error: 'Amount does not match the last transaction' } });
+      return json(400, this.failure('No transaction to void'));
+    if (latest.amountOre !== amount) return json(400, this.failure('Amount does not match the last transaction'));
     latest.captured = false;
     latest.voided = true;
-    json(201, { result: [{ localModeEventArgs: { ...this.args(latest), Result: 0 } }] });
+    json(201, { result: [{ ...this.resultFields(latest), localModeEventArgs: this.args(latest, undefined, 0) }] });
   }
 
   private administration(body: string, json: (status: number, value: unknown) => void): void {
@@ -347,18 +349,19 @@ export class NetsCloudSimulator {
     }
     if (action === 'reconciliation') {
       const captured = this.ledger.filter((e) => e.captured);
+      // The printout sits inside `reconciliation`, beside its header, as production clients read it.
       return json(201, {
         result: {
           reconciliation: {
             header: { timestamp: new Date().toISOString(), sessionNumber: String(++this.sequence) },
-          },
-          printText: {
-            Text: [
-              'AFSTEMNING',
-              `Terminal: ${this.terminalId}`,
-              `Antal køb: ${captured.length}`,
-              `I alt DKK ${(captured.reduce((sum, e) => sum + e.amountOre, 0) / 100).toFixed(2).replace('.', ',')}`,
-            ].join('\n'),
+            printText: {
+              Text: [
+                'AFSTEMNING',
+                `Term: ${this.terminalId}`,
+                `Antal køb: ${captured.length}`,
+                `I alt DKK ${kroner(captured.reduce((sum, e) => sum + e.amountOre, 0))}`,
+              ].join('\r\n'),
+            },
           },
         },
       });
@@ -388,40 +391,83 @@ export class NetsCloudSimulator {
     entry.result = result;
     entry.timeStamp = this.stamp(new Date());
     if (result === 0) {
-      entry.stan = `${String(++this.sequence).padStart(6, '0')}${randomBytes(3).toString('hex')}`;
+      entry.stan = `${String(++this.sequence).padStart(6, '0')}${String(randomInt(1_000_000)).padStart(6, '0')}`;
       entry.captured = true;
     }
   }
 
-  private args(entry: NetsLedgerEntry, responseCode?: string): Record<string, unknown> {
-    return {
-      Result: entry.result,
+  /**
+   * `localModeEventArgs` as production sends them: numbers as text where Nets sends text, and
+   * every field twice, camelCase and PascalCase (the driver reads the PascalCase ones).
+   */
+  private args(entry: NetsLedgerEntry, responseCode?: string, result = entry.result): Record<string, unknown> {
+    const approved = result === 0;
+    const fields: Record<string, unknown> = {
+      Result: String(result),
       TimeStamp: entry.timeStamp,
-      ...(entry.result === 0
-        ? {
-            StanAuth: entry.stan,
-            TruncatedPAN: '************0005',
-            CardIssuerName: 'Visa/Dankort',
-            TotalAmount: entry.amountOre,
-            SessionNumber: '001',
-            TerminalID: this.terminalId,
-          }
-        : { ResponseCode: responseCode ?? '' }),
+      TotalAmount: entry.amountOre,
+      TerminalID: this.terminalId,
+      SessionNumber: SESSION,
+      StanAuth: approved ? entry.stan : '',
+      TruncatedPAN: approved ? CARD.truncated : '',
+      CardIssuerName: approved ? CARD.scheme : '',
+      ResponseCode: approved ? '00' : (responseCode ?? ''),
+      RejectionSource: approved ? '0' : '03',
+    };
+    const camel = Object.fromEntries(Object.entries(fields).map(([k, v]) => [k[0]!.toLowerCase() + k.slice(1), v]));
+    return { ...camel, ...fields };
+  }
+
+  /** The fields beside `localModeEventArgs` in a result (production: `orderId` null, a false `Z`). */
+  private resultFields(entry: NetsLedgerEntry): Record<string, unknown> {
+    const t = entry.timeStamp;
+    return {
+      transactionId: entry.stan || null,
+      retrievalReferenceNumber: null,
+      cardNumber: entry.result === 0 ? CARD.truncated : null,
+      cardType: entry.result === 0 ? CARD.scheme : null,
+      timeStamp: `${t.slice(0, 4)}-${t.slice(4, 6)}-${t.slice(6, 8)}T${t.slice(8, 10)}:${t.slice(10, 12)}:${t.slice(12, 14)}.000Z`,
+      storeboxToken: {},
+      transactionType: 'purchase',
+      preAuthorizationInfo: null,
+      orderId: null,
     };
   }
 
-  private receipt(entry: NetsLedgerEntry, title: string): string {
+  /** A refusal in production's shape: the error text, the empty fields, the terminal's record. */
+  private failure(error: string, entry?: NetsLedgerEntry, responseCode?: string): Record<string, unknown> {
+    return {
+      failure: {
+        error,
+        ...(entry
+          ? { ...this.resultFields(entry), cardNumber: null, cardType: null, merchantReceipt: '', customerReceipt: '' }
+          : {}),
+        ...(entry ? { localModeEventArgs: this.args(entry, responseCode) } : {}),
+      },
+    };
+  }
+
+  /** The customer receipt as Nets' terminals print it: CRLF lines, amount right-aligned, a form feed. */
+  private receipt(entry: NetsLedgerEntry): string {
+    const t = entry.timeStamp;
     return [
-      title,
+      `Term: ${this.terminalId}`,
+      `${t.slice(0, 4)}-${t.slice(4, 6)}-${t.slice(6, 8)} ${t.slice(8, 10)}:${t.slice(10, 12)}`,
       '',
-      `Terminal: ${this.terminalId}`,
-      `Tid: ${entry.timeStamp}`,
-      'Visa/Dankort ************0005',
-      `STAN/AUTH: ${entry.stan}`,
+      `${CARD.scheme} `,
+      'Contactless',
+      `************${CARD.truncated.slice(-4)}-0`,
+      `Ref.: ${entry.stan}`,
+      'Resp.: 00',
+      `Periode: ${SESSION}`,
       '',
-      `KØB DKK ${(entry.amountOre / 100).toFixed(2).replace('.', ',')}`,
+      'KØB',
+      `DKK${kroner(entry.amountOre).padStart(18)}`,
       'GODKENDT',
-    ].join('\n');
+      '',
+      '',
+      '\f',
+    ].join('\r\n');
   }
 
   /** `yyyyMMddHHmmss` on the terminal's wall clock. */
@@ -450,6 +496,15 @@ export class NetsCloudSimulator {
       };
     });
   }
+}
+
+/** A terminal the cloud cannot reach, answered at once (production's words). */
+const NOT_CONNECTED = { failure: { error: 'Invalid terminal ID or terminal not connected' } };
+const CARD = { scheme: 'Dankort', truncated: '457199******0005' };
+const SESSION = '712';
+
+function kroner(ore: number): string {
+  return `${Math.floor(ore / 100)},${String(ore % 100).padStart(2, '0')}`;
 }
 
 function sameText(a: string, b: string): boolean {

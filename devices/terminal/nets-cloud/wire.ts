@@ -19,6 +19,16 @@ import { z } from 'zod';
  *
  * `localModeEventArgs.Result`: 0 approved, 99 unknown (look up again), anything else declined.
  * Amounts are øre as integers on the wire, both ways.
+ *
+ * What production answers look like was checked against logged Connect@Cloud traffic
+ * (DANOSOFT/saldi `debitor/payments/lane3000.log` and `lane3000-haveland.log`; read for facts
+ * only, shapes re-made with our own values in tests/fixtures/nets/): `Result` comes as text
+ * ("0", "2") and every field twice (camelCase and PascalCase); `orderId` is `null` in the
+ * purchase answer; the top-level `timeStamp` is the terminal's wall clock wrongly marked `Z`
+ * (so the driver reads `localModeEventArgs.TimeStamp`, `yyyyMMddHHmmss` local time); a
+ * terminal the cloud cannot reach is answered at once with HTTP 400 `failure.error` "Invalid
+ * terminal ID or terminal not connected"; a terminal that must close its day first refuses
+ * with "PSP / perform end-of-day reconciliation".
  */
 
 export const NETS_HOSTS = {
@@ -52,9 +62,10 @@ export const LocalModeEventArgs = z.looseObject({
 });
 export type LocalModeEventArgs = z.infer<typeof LocalModeEventArgs>;
 
+// Production answers send "" or null where a receipt is missing.
 const Receipts = {
-  customerReceipt: z.string().max(20_000).optional(),
-  merchantReceipt: z.string().max(20_000).optional(),
+  customerReceipt: z.string().max(20_000).nullish(),
+  merchantReceipt: z.string().max(20_000).nullish(),
 };
 
 const ResultAnswer = z.looseObject({
@@ -64,8 +75,8 @@ const FailureAnswer = z.looseObject({
   failure: z.union([
     z.string().max(2_000),
     z.looseObject({
-      error: z.string().max(2_000).optional(),
-      localModeEventArgs: LocalModeEventArgs.optional(),
+      error: z.string().max(2_000).nullish(),
+      localModeEventArgs: LocalModeEventArgs.nullish(),
       ...Receipts,
     }),
   ]),
@@ -110,22 +121,31 @@ export function readTransactionAnswer(value: unknown): TransactionAnswer | null 
 export const LookupAnswer = z.looseObject({
   result: z.looseObject({
     latestTransactionResult: LocalModeEventArgs,
-    orderId: z.string().max(100).optional(),
+    // Production answers carry `orderId: null` where there is none.
+    orderId: z.string().max(100).nullish(),
     printText: z.looseObject({ Text: z.string().max(20_000).optional() }).optional(),
   }),
 });
 export type LookupAnswer = z.infer<typeof LookupAnswer>;
 
-/** `administration: reconciliation`: its header and printout (npcore's parser reads no more). */
+const PrintText = z.looseObject({ Text: z.string().max(50_000).nullish() });
+
+/**
+ * `administration: reconciliation`: its header and printout, both inside `result.reconciliation`
+ * (npcore's parser reads `result.reconciliation` then `header.timestamp`, `header.sessionNumber`
+ * and `printText.Text` from it; saldi's reconciliation page prints
+ * `result.reconciliation.printText.Text`). A printout beside `reconciliation` is read too.
+ */
 export const ReconciliationAnswer = z.looseObject({
   result: z.looseObject({
     reconciliation: z.looseObject({
       header: z.looseObject({
         timestamp: z.string().max(40),
-        sessionNumber: z.union([z.string().max(40), z.number()]).optional(),
+        sessionNumber: z.union([z.string().max(40), z.number()]).nullish(),
       }),
+      printText: PrintText.nullish(),
     }),
-    printText: z.looseObject({ Text: z.string().max(50_000).optional() }).optional(),
+    printText: PrintText.nullish(),
   }),
 });
 

@@ -1,14 +1,12 @@
-import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { formatDkk, type StaffRequest, type StaffResult } from '../../../contract/index.js';
+import { formatDkk, type StaffRequest } from '../../../contract/index.js';
 import { type Ask, useStaffData } from './use-staff-data.js';
 
 const TODAY: StaffRequest = { op: 'day' };
 
 export function Report({ ask }: { ask: Ask }) {
   const { t, i18n } = useTranslation();
-  const { data, outcome, run } = useStaffData(ask, TODAY, 'day');
-  const [closed, setClosed] = useState<Extract<StaffResult, { kind: 'terminal-reconciliation' }> | null>(null);
+  const { data, outcome, run, reload } = useStaffData(ask, TODAY, 'day');
   const report = data?.report ?? null;
   if (!report) return outcome;
   const x = report.totals;
@@ -87,28 +85,42 @@ export function Report({ ask }: { ask: Ask }) {
           </ul>
         </>
       )}
-      {closed && (
-        <section data-testid="terminal-reconciliation">
-          <h2>
-            {t('desk.report.reconciled', {
-              at: new Date(closed.at).toLocaleString(i18n.language === 'da' ? 'da-DK' : 'en-GB'),
-              session: closed.session ?? '—',
-            })}
-          </h2>
-          <p>
-            {t('desk.report.kioskCard', { count: closed.kioskCard.count, amount: formatDkk(closed.kioskCard.ore) })}
-          </p>
-          <pre className="terminal-printout">{closed.lines.join('\n')}</pre>
+      {report.terminalClosings.map((closing) => (
+        // Every closing of the day stays in the report (from the screen or `kiosk terminal reconcile`).
+        <section key={closing.id} data-testid="terminal-reconciliation">
+          {closing.state === 'done' ? (
+            <>
+              <h2>
+                {t('desk.report.reconciled', {
+                  at: new Date(closing.closedAt!).toLocaleString(i18n.language === 'da' ? 'da-DK' : 'en-GB', {
+                    timeZone: report.timeZone,
+                  }),
+                  session: closing.session ?? '—',
+                })}
+              </h2>
+              <p>
+                {t('desk.report.kioskCard', {
+                  count: closing.kioskCard?.count ?? 0,
+                  amount: formatDkk(closing.kioskCard?.ore ?? 0),
+                })}
+              </p>
+              <pre className="terminal-printout">{closing.lines.join('\n')}</pre>
+            </>
+          ) : (
+            <p className={closing.state === 'failed' ? 'warning' : undefined}>
+              {t(`desk.report.closing.${closing.state}`, { by: closing.requestedBy, detail: closing.detail ?? '' })}
+            </p>
+          )}
         </section>
-      )}
+      ))}
       <div className="desk-actions">
         <button
           type="button"
           className="secondary"
           onClick={() =>
             run(
-              ask({ op: 'terminal-reconcile' }).then((r) => {
-                if (r.kind === 'terminal-reconciliation') setClosed(r);
+              ask({ op: 'terminal-reconcile' }).then(() => {
+                reload();
                 return null;
               }),
             )
