@@ -53,6 +53,7 @@ export const DeclineCode = z.enum([
   'busy',
   'logged-out',
   'not-received',
+  'expired',
   'other',
   'abandoned',
   'not-sent',

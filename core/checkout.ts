@@ -164,12 +164,13 @@ export class Checkout {
     // Nothing has been asked of the terminal yet: a journal that cannot be written stops here.
     let intent: Payment | undefined;
     let authorizing: Payment;
-    const requestRef = terminal.newRequestRef();
+    let requestRef: string;
     try {
       this.closeUnsentIntents(request.actor);
       intent = journal.createIntent(request);
       this.inFlight = intent.id;
       faultPoint('checkout.after-intent-persisted');
+      requestRef = terminal.newRequestRef(intent.id);
       authorizing = journal.markAuthorizing(intent.id, { requestRef, actor: request.actor });
     } catch (error) {
       // The journal holds a payment for one of these claims: nothing written, nothing charged.

@@ -23,6 +23,8 @@ export interface TerminalProgress {
   readonly step: TerminalStep;
   /** The terminal's own display text, when it sent one. */
   readonly text?: string;
+  /** A QR payment (MobilePay): the code to show (SVG) and when it stops being valid (ISO). */
+  readonly qr?: { readonly svg: string; readonly expiresAt: string };
 }
 
 /** One line of the terminal's cardholder receipt, as it is to be printed: a label and its value. */
@@ -45,6 +47,7 @@ export type DeclineReason =
   | 'busy' // the terminal was busy and did not start the payment
   | 'logged-out' // the terminal refused: it is logged out
   | 'not-received' // the terminal never received the request
+  | 'expired' // a QR payment (MobilePay) nobody approved in time
   | 'other';
 
 export type TerminalOutcome =
@@ -119,8 +122,11 @@ export interface PaymentTerminal {
    * false alarms). nexo terminals keep every request for 48 hours.
    */
   readonly latestOnly?: boolean;
-  /** A fresh request reference (unique per terminal for at least 48 hours). */
-  newRequestRef(): string;
+  /**
+   * A fresh request reference (unique per terminal for at least 48 hours), made once the payment
+   * is in the journal: a method whose reference is the payment itself (MobilePay) returns its id.
+   */
+  newRequestRef(paymentId?: string): string;
   /** Asks the terminal whether it can take a payment now (nexo: a DiagnosisRequest). */
   health(): Promise<TerminalHealth>;
   /**
