@@ -245,7 +245,12 @@ export class MobilePayPayments implements PaymentTerminal {
   }
 
   /** Staff void: the money goes back to the borrower (refund; a reservation not taken is cancelled). */
-  async reverse(request: { paymentId: string; transactionRef: string; amountOre: number }): Promise<ReversalOutcome> {
+  async reverse(request: {
+    paymentId: string;
+    transactionRef: string;
+    transactionTime: string;
+    amountOre: number;
+  }): Promise<ReversalOutcome> {
     const reference = request.paymentId; // newRequestRef: the reference is the payment id
     const payment = await this.get(reference);
     const captured = payment.aggregate.capturedAmount.value - payment.aggregate.refundedAmount.value;
