@@ -19,6 +19,9 @@ import { KioskKeys } from '../db/kiosk-keys.js';
 import { TerminalTestStore } from '../db/terminal-tests.js';
 import { TerminalClosingStore } from '../db/terminal-closings.js';
 import { TerminalClosings } from '../core/terminal-closing.js';
+import { PaymentMethods } from '../core/payment-methods.js';
+import type { MobilePaySetup } from '../integrations/mobilepay/setup.js';
+import type { MobilePaySandbox } from '../integrations/mobilepay/sandbox/server.js';
 import { removePublishedDemoAccounts, seedDemoAccounts, StaffAccess } from '../core/staff-access.js';
 import { compileCardPatterns } from '../devices/scanner/codes.js';
 import { PaymentDesk } from '../core/payment-desk.js';
@@ -56,7 +59,10 @@ export interface Kiosk {
     readonly oeir: string | null;
     readonly terminal: string | null;
     readonly printer: string | null;
+    readonly mobilepay: MobilePaySandbox | null;
   };
+  /** MobilePay, when offered. */
+  readonly mobilepay: MobilePaySetup;
   stop(): Promise<void>;
 }
 
@@ -78,12 +84,15 @@ export async function bootKiosk(
     options.log ?? createLogger({ level: config.log.level, destination: fileAndStdout(logFile(config.dataDir)) });
 
   const parts = await openParts(config, log);
-  const { fbs, oeir, terminal, printer, scanners } = parts;
+  const { fbs, oeir, terminal, mobilepay, printer, scanners } = parts;
   let core: Core;
+  // The card terminal and MobilePay behind one port: each payment's calls go to the method it used.
+  const methods = new PaymentMethods(terminal.terminal, mobilepay.payments, (id) => core.journal.get(id).method);
   try {
     core = new Core({
       config,
-      terminal: terminal.terminal,
+      terminal: methods,
+      methodHealth: (method) => methods.health(method),
       targets: { [FBS_PAYMENT_TARGET]: fbsPaymentTarget(fbs), [OEIR_PAYMENT_TARGET]: oeir.target },
       // Besides the kiosk's own journal: FBS for every claim, the debtor system for debtor-route ones.
       claimSources: claimSourcesFor(fbs, oeir, config.oeir),
@@ -137,7 +146,7 @@ export async function bootKiosk(
         terminalTests,
         closingStore,
       ),
-      terminal: terminal.terminal,
+      terminal: methods,
       receipts,
       printer: printer.printer,
       columns: config.printer.columns,
@@ -164,15 +173,15 @@ export async function bootKiosk(
       scanners,
       codeRules,
       language: config.ui.language,
+      paymentMethods: methods.offered,
+      ...(mobilepay.sandbox ? { demoPhone: (answer) => void mobilepay.sandbox!.answerLatest(answer) } : {}),
       log: log.child({ part: 'session' }),
     });
     const closings = new TerminalClosings({
       store: closingStore,
       terminal: terminal.terminal,
-      kioskCard: () => {
-        const totals = desk.day().totals;
-        return { count: totals.cardApproved.count - totals.voided.count, ore: totals.netCardOre };
-      },
+      // The card terminal's own day: MobilePay's money never went through it.
+      kioskCard: () => desk.day().totals.byMethod.card,
       blockedBy: () =>
         core.checkout.busy()
           ? 'a payment is in progress'
@@ -231,7 +240,9 @@ export async function bootKiosk(
         oeir: oeir.sandbox?.url ?? null,
         terminal: terminal.simulator?.url ?? terminal.netsSimulator?.url ?? null,
         printer: printer.simulator ? `tcp://${printer.simulator.host}:${printer.simulator.port}` : null,
+        mobilepay: mobilepay.sandbox,
       },
+      mobilepay,
       async stop() {
         await shutdownStep(log, 'session (a payment in progress ends first)', () => session.settled());
         staffConsole.stop();

@@ -4,6 +4,7 @@ import { setUpPrinter, type PrinterSetup } from '../devices/printer/setup.js';
 import type { ScanHub } from '../devices/scanner/scan-hub.js';
 import { setUpScanners } from '../devices/scanner/setup.js';
 import { setUpTerminal, type TerminalSetup } from '../devices/terminal/setup.js';
+import { setUpMobilePay, type MobilePaySetup } from '../integrations/mobilepay/setup.js';
 import { FbsClient } from '../integrations/fbs/client.js';
 import { FbsSandbox } from '../integrations/fbs/sandbox/server.js';
 import { setUpOeir, type OeirSetup } from '../integrations/oeir/setup.js';
@@ -27,6 +28,8 @@ export interface KioskParts {
   readonly fbsSandbox: FbsSandbox | null;
   readonly oeir: OeirSetup;
   readonly terminal: TerminalSetup;
+  /** MobilePay, when offered (and its sandbox in the demo). */
+  readonly mobilepay: MobilePaySetup;
   readonly printer: PrinterSetup;
   readonly scanners: ScanHub;
   /** The parts as the diagnostics check them (the journal and config checks are the caller's). */
@@ -34,6 +37,9 @@ export interface KioskParts {
   /** Closes every part opened, each step named in the log if it hangs. */
   close(): Promise<void>;
 }
+
+/** The kiosk's version, as it names itself to Vipps MobilePay (`Vipps-System-Version`); package.json's (a unit test keeps them equal). */
+export const KIOSK_VERSION = '0.1.0';
 
 export async function openParts(config: KioskConfig & { dataDir: string }, log: Logger): Promise<KioskParts> {
   const closers: { name: string; close: () => Promise<void> | void }[] = [];
@@ -62,6 +68,8 @@ export async function openParts(config: KioskConfig & { dataDir: string }, log: 
     });
     closers.push({ name: 'terminal', close: () => terminal.close() });
     for (const problem of terminal.problems) log.warn({ problem }, 'terminal set-up');
+    const mobilepay = await setUpMobilePay(config, KIOSK_VERSION, log);
+    closers.push({ name: 'mobilepay', close: () => mobilepay.close() });
     const printer = await setUpPrinter(config.printer, log);
     closers.push({ name: 'printer', close: () => printer.close() });
     const scanners = setUpScanners(config.scanner, log);
@@ -73,6 +81,7 @@ export async function openParts(config: KioskConfig & { dataDir: string }, log: 
       fbsSandbox,
       oeir,
       terminal,
+      mobilepay,
       printer,
       scanners,
       diagnosticParts: () => ({

@@ -12,6 +12,7 @@ export const FAULT_POINTS = [
   'checkout.after-unknown-persisted',
   'checkout.after-terminal-approved',
   'checkout.after-journal-approved',
+  'mobilepay.after-authorized',
   'outbox.after-lease',
   'outbox.after-remote-call',
   'outbox.after-mark-delivered',

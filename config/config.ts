@@ -8,6 +8,7 @@ import { OeirConfig } from '../integrations/oeir/config.js';
 import { ScannerConfig } from '../devices/scanner/config.js';
 import { PrinterConfig } from '../devices/printer/config.js';
 import { TerminalConfig } from '../devices/terminal/config.js';
+import { MobilePayConfig, mobilePayEnabled } from '../integrations/mobilepay/config.js';
 import { getPath, isEncrypted, SecretBox, SECRET_PATHS, setPath } from './secrets.js';
 import { ExpectedError } from '../base/errors.js';
 import { messageOf } from '../base/errors.js';
@@ -194,6 +195,9 @@ export const KioskConfig = z
       .describe('The library, as receipts show it.'),
     printer: PrinterConfig.prefault({}).describe('The receipt printer.'),
     terminal: TerminalConfig.prefault({}).describe('The card terminal.'),
+    mobilepay: MobilePayConfig.prefault({}).describe(
+      'MobilePay (Vipps MobilePay ePayment API): the borrower pays by scanning a QR code. Off by default.',
+    ),
     diagnostics: z
       .object({
         minFreeDiskMb: z
@@ -256,7 +260,20 @@ export const KioskConfig = z
       for (const key of ['username', 'password', 'terminalId'] as const)
         required(['terminal', 'netsCloud', key], !!terminal.netsCloud[key], 'for a Nets Connect@Cloud terminal');
     }
+    const { mobilepay } = config;
+    const offered = mobilePayEnabled(config);
+    if (offered && mobilepay.environment !== 'sandbox') {
+      for (const key of ['clientId', 'clientSecret', 'subscriptionKey', 'merchantSerialNumber'] as const)
+        required(['mobilepay', key], !!mobilepay[key], 'for MobilePay');
+    }
     if (config.mode !== 'production') return;
+    if (offered && mobilepay.environment === 'sandbox') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mobilepay', 'environment'],
+        message: 'the MobilePay sandbox cannot be used in production mode',
+      });
+    }
     if (printer.type === 'simulator') {
       ctx.addIssue({
         code: 'custom',

@@ -19,6 +19,8 @@ export const SECRET_PATHS = [
   'terminal.passphrase',
   'terminal.notifications.password',
   'terminal.netsCloud.password',
+  'mobilepay.clientSecret',
+  'mobilepay.subscriptionKey',
 ] as const;
 export type SecretPath = (typeof SECRET_PATHS)[number];
 

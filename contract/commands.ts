@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Language } from './language.js';
 import { Claim, ClaimShape } from './claim.js';
-import { Payment } from './payment.js';
+import { Payment, PaymentMethod } from './payment.js';
 import { SessionView } from './session.js';
 import { StaffRequest, StaffResult, StaffState } from './staff.js';
 
@@ -31,7 +31,9 @@ export const KioskCommand = z.discriminatedUnion('type', [
       claimIds: z.array(ClaimShape.shape.id).max(200),
     })
     .strict(),
-  z.object({ type: z.literal('checkout.pay') }).strict(),
+  z.object({ type: z.literal('checkout.pay'), method: PaymentMethod.optional() }).strict(),
+  /** Demo mode only: the borrower's phone answers the MobilePay payment on screen (the sandbox plays it). */
+  z.object({ type: z.literal('demo.phone'), answer: z.enum(['approve', 'reject']) }).strict(),
   z.object({ type: z.literal('checkout.cancel') }).strict(),
   /** After a declined payment: back to the claims, as chosen before. */
   z.object({ type: z.literal('checkout.retry') }).strict(),
@@ -69,6 +71,8 @@ export const KioskEvent = z.discriminatedUnion('type', [
               suffixKey: z.enum(['Enter', 'Tab', 'none']),
             })
             .strict(),
+          /** Demo: the MobilePay sandbox answers for the borrower's phone (buttons on the QR screen). */
+          demoPhone: z.boolean(),
         })
         .strict(),
     })

@@ -119,11 +119,16 @@ export const CardSummary = z
   .strict();
 export type CardSummary = z.infer<typeof CardSummary>;
 
+/** How the borrower paid: on the card terminal, or with MobilePay (a QR scanned in the app). */
+export const PaymentMethod = z.enum(['card', 'mobilepay']);
+export type PaymentMethod = z.infer<typeof PaymentMethod>;
+
 export const Payment = z
   .object({
     id: z.uuid(),
     state: PaymentState,
     channel: Channel,
+    method: PaymentMethod,
     /** FBS patron id of the borrower; never the CPR or card number. */
     patronId: z.string().min(1).max(50),
     amountOre: PositiveOre,

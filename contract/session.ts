@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Claim, ClaimNote } from './claim.js';
 import { Ore } from './money.js';
+import { PaymentMethod } from './payment.js';
 import { Receipt } from './receipt.js';
 
 /**
@@ -30,6 +31,7 @@ export const ErrorCode = z.enum([
   'blocked', // the borrower is blocked in FBS
   'fbs-unavailable', // the library system cannot be reached
   'card-payment-unavailable', // the terminal is out of service
+  'mobilepay-unavailable', // MobilePay cannot be reached or refuses the kiosk
   'claims-changed', // a claim was paid or changed since it was shown
   'unsupported-code', // a book, a payment slip… was scanned
   'invalid-scan', // not readable as a code
@@ -62,6 +64,8 @@ export const SessionView = z.discriminatedUnion('screen', [
       totalOre: Ore,
       /** Set when the list was fetched again because something changed right before paying. */
       notice: z.enum(['claims-changed']).nullable(),
+      /** The ways to pay on this kiosk: the card terminal, and MobilePay when it is offered. */
+      methods: z.array(PaymentMethod).min(1),
     })
     .strict(),
   z.object({ screen: z.literal('nothing-to-pay'), borrowerName: z.string().nullable() }).strict(),
@@ -73,6 +77,12 @@ export const SessionView = z.discriminatedUnion('screen', [
       /** The terminal's own display text, when it sends one. */
       terminalText: z.string().max(500).nullable(),
       cancelling: z.boolean(),
+      method: PaymentMethod,
+      /** MobilePay: the QR to scan (SVG, drawn by the core) and when it stops being valid. */
+      qr: z
+        .object({ svg: z.string().max(300_000), expiresAt: z.iso.datetime() })
+        .strict()
+        .nullable(),
     })
     .strict(),
   z
@@ -88,7 +98,7 @@ export const SessionView = z.discriminatedUnion('screen', [
   z
     .object({
       screen: z.literal('declined'),
-      reason: z.enum(['refused', 'cancelled', 'card-removed', 'wrong-pin', 'not-completed']),
+      reason: z.enum(['refused', 'cancelled', 'card-removed', 'wrong-pin', 'expired', 'not-completed']),
     })
     .strict(),
   z.object({ screen: z.literal('staff-notified') }).strict(),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Language } from './language.js';
 import { Ore } from './money.js';
-import { CardSummary, Channel, DeliveryState, PaymentState } from './payment.js';
+import { CardSummary, Channel, DeliveryState, PaymentMethod, PaymentState } from './payment.js';
 
 /**
  * What staff see of the day's payments and of the day's balance. The core decides every number
@@ -35,6 +35,8 @@ export const PaymentEntry = z
     id: z.uuid(),
     createdAt: z.iso.datetime(),
     channel: Channel,
+    /** Card terminal or MobilePay. */
+    method: PaymentMethod,
     state: PaymentState,
     amountOre: Ore,
     /** Set once the terminal approved: the card was charged this amount. */
@@ -81,12 +83,17 @@ const CountAndOre = z.object({ count: z.number().int().min(0), ore: Ore }).stric
 
 export const DayTotals = z
   .object({
-    /** Every payment the terminal approved this day (including those reversed later). */
+    /** Every payment approved this day, card or MobilePay (including those reversed later). */
     cardApproved: CountAndOre,
     /** Reversed at the terminal by staff. */
     voided: CountAndOre,
-    /** What the card terminal's day should show: approved minus reversed. */
+    /** All money taken (card terminal and MobilePay): approved minus reversed. */
     netCardOre: Ore,
+    /**
+     * The money taken, approved minus reversed, by how it was paid: the card terminal's own day
+     * (what its reconciliation must show) and MobilePay's (what Vipps MobilePay settles).
+     */
+    byMethod: z.object({ card: CountAndOre, mobilepay: CountAndOre }).strict(),
     declined: CountAndOre,
     /** Money may have been taken; the terminal has not said. */
     inDoubt: CountAndOre,

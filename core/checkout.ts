@@ -1,4 +1,4 @@
-import type { Channel, Payment, PaymentLine } from '../contract/index.js';
+import type { Channel, Payment, PaymentLine, PaymentMethod } from '../contract/index.js';
 import { ClaimAlreadyChargedError, type PaymentJournal } from '../db/journal.js';
 import {
   TerminalBusyError,
@@ -77,6 +77,8 @@ export class PaymentNotRecordedError extends Error {
 
 export interface CheckoutRequest {
   readonly channel: Channel;
+  /** Card terminal (default) or MobilePay. */
+  readonly method?: PaymentMethod;
   readonly patronId: string;
   readonly lines: readonly PaymentLine[];
   readonly actor: string;
@@ -96,6 +98,8 @@ export interface CheckoutParts {
   readonly storage?: { checkRoomForPayment(): void };
   /** How long to wait between attempts to record an answer the journal could not take. */
   readonly recordRetryMs?: number;
+  /** Whether a method other than the card terminal can take a payment now (MobilePay). */
+  readonly methodHealth?: (method: PaymentMethod) => Promise<TerminalHealth>;
 }
 
 /**
@@ -151,8 +155,18 @@ export class Checkout {
   private async run(request: CheckoutRequest, onProgress?: (progress: TerminalProgress) => void): Promise<Payment> {
     const { journal, terminal, monitor, log } = this.parts;
     this.parts.storage?.checkRoomForPayment();
+    const method = request.method ?? 'card';
     // The terminal is asked again when it was last seen unavailable: it may be back.
-    const health = monitor.current.available ? monitor.current : await monitor.check();
+    const health =
+      method === 'card'
+        ? monitor.current.available
+          ? monitor.current
+          : await monitor.check()
+        : ((await this.parts.methodHealth?.(method)) ?? {
+            available: false as const,
+            reason: 'not-configured' as const,
+            detail: `${method} is not offered`,
+          });
     if (!health.available) throw new CardPaymentUnavailableError(health);
 
     // Last look before money moves: a claim paid or changed since it was shown must not be
@@ -203,7 +217,8 @@ export class Checkout {
       const reason = error instanceof Error ? error.message : String(error);
       if (error instanceof TerminalNotReachedError) {
         log.warn({ paymentId: intent.id, reason }, 'terminal not reached: nothing was charged');
-        monitor.report({ available: false, reason: 'unreachable', detail: reason });
+        // The card terminal's state on screen; MobilePay's is asked before each payment.
+        if (method === 'card') monitor.report({ available: false, reason: 'unreachable', detail: reason });
         return journal.decline(intent.id, 'not-received', reason, request.actor);
       }
       log.error({ paymentId: intent.id, reason }, 'terminal answer lost: asking the terminal what happened');

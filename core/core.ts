@@ -5,7 +5,7 @@ import { PaymentJournal } from '../db/journal.js';
 import { openDatabase, type Db } from '../db/open.js';
 import { OutboxStore } from '../db/outbox.js';
 import type { PaymentTerminal } from '../ports/payment-terminal.js';
-import { Checkout, type VerifyClaims } from './checkout.js';
+import { Checkout, type CheckoutParts, type VerifyClaims } from './checkout.js';
 import { ClaimStanding, type ClaimStandingParts } from './claim-standing.js';
 import type { KioskConfig } from '../config/config.js';
 import { armFaultPointFromEnv } from '../base/faults.js';
@@ -31,6 +31,8 @@ export interface CoreOptions {
   readonly claimSources?: Omit<ClaimStandingParts, 'journal' | 'log' | 'now'>;
   /** Replaces the whole check before charging (tests). */
   readonly verifyClaims?: VerifyClaims;
+  /** Whether a method other than the card terminal (MobilePay) can take a payment now. */
+  readonly methodHealth?: CheckoutParts['methodHealth'];
   /** True in a packaged build: fault points can never be armed there. */
   readonly packaged: boolean;
   readonly log?: Logger;
@@ -125,6 +127,7 @@ export class Core {
       onFinished: () => this.terminalAudit.afterPayment(),
       storage: new StorageGuard(options.config.dataDir, options.config.storage.minFreeMbToPay),
       recordRetryMs: terminalConfig.statusPollMs,
+      ...(options.methodHealth ? { methodHealth: options.methodHealth } : {}),
       verifyClaims: options.verifyClaims ?? ((request) => this.standing.verifyBeforeCharge(request)),
     });
   }

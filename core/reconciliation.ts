@@ -102,6 +102,7 @@ export class Reconciliation {
       id: payment.id,
       createdAt: payment.createdAt,
       channel: payment.channel,
+      method: payment.method,
       state: payment.state,
       amountOre: payment.amountOre,
       terminalTransactionRef: payment.terminalTransactionRef,
@@ -261,10 +262,12 @@ function totalsOf(payments: readonly PaymentEntry[]): DayTotals {
       checked.map((p) => (p.terminalTransactionRef !== null && p.state !== 'voided' ? p.amountOre : 0)),
     ),
   };
+  const taken = (method: PaymentEntry['method']) => count(live.filter((p) => p.method === method));
   return {
     cardApproved,
     voided: voidedTotal,
     netCardOre: cardApproved.ore - voidedTotal.ore,
+    byMethod: { card: taken('card'), mobilepay: taken('mobilepay') },
     declined: count(payments.filter((p) => p.state === 'declined')),
     inDoubt: count(payments.filter((p) => p.state === 'authorizing' || p.state === 'unknown')),
     fbsRegisteredOre: sum(({ d }) => d.state === 'delivered' && d.route === 'fbs'),
@@ -293,6 +296,7 @@ const CSV_HEADER = [
   'kort',
   'terminalens tal',
   'bemærkning',
+  'betalingsmiddel',
 ];
 
 /**
@@ -325,6 +329,7 @@ export function dayReportCsv(report: DayReport): string {
       p.card?.last4 ? `${p.card.scheme ?? ''} **** ${p.card.last4}`.trim() : '',
       terminalCell(p),
       p.reason ?? '',
+      p.method === 'mobilepay' ? 'MobilePay' : 'kort',
     ];
   });
   // Terminal tests: their own rows (channel "test"), money on the card only while not reversed.
@@ -343,6 +348,7 @@ export function dayReportCsv(report: DayReport): string {
     '',
     '',
     test.detail ?? '',
+    'kort',
   ]);
   const t = report.totals;
   const totals = [
@@ -360,6 +366,7 @@ export function dayReportCsv(report: DayReport): string {
     '',
     `${kr(t.terminal.capturedOre)} (${t.terminal.checked} tjekket, ${t.terminal.unchecked} mangler)`,
     `godkendt ${kr(t.cardApproved.ore)}, annulleret ${kr(t.voided.ore)}, afklaret af personale ${kr(t.resolvedByStaffOre)}`,
+    `kort ${kr(t.byMethod.card.ore)}, MobilePay ${kr(t.byMethod.mobilepay.ore)}`,
   ];
   const lines = [CSV_HEADER, ...rows, ...tests, totals].map((cells) => cells.map(csvCell).join(';'));
   return `\uFEFF${lines.join('\r\n')}\r\n`;

@@ -5,6 +5,7 @@ import type {
   KioskCommand,
   Language,
   PaymentLine,
+  PaymentMethod,
   SessionView,
 } from '../contract/index.js';
 import type { PaymentJournal } from '../db/journal.js';
@@ -44,6 +45,10 @@ export interface SessionParts {
   readonly codeRules: CodeRules;
   readonly language: Language;
   readonly log: Logger;
+  /** The ways to pay on this kiosk (the card terminal; MobilePay when offered). */
+  readonly paymentMethods?: readonly PaymentMethod[];
+  /** Demo mode: the borrower's phone, played by the MobilePay sandbox. */
+  readonly demoPhone?: (answer: 'approve' | 'reject') => void;
   /** How long the approved screen waits for the registrations before saying they are queued. */
   readonly queuedAfterMs?: number;
 }
@@ -92,7 +97,7 @@ export class KioskSession {
   async command(
     command: Extract<
       KioskCommand,
-      { type: `session.${string}` | `checkout.${string}` | 'scanner.wedge' | 'ui.setLanguage' }
+      { type: `session.${string}` | `checkout.${string}` | 'scanner.wedge' | 'ui.setLanguage' | 'demo.phone' }
     >,
   ): Promise<void> {
     switch (command.type) {
@@ -108,7 +113,14 @@ export class KioskSession {
         this.select(command.claimIds);
         return;
       case 'checkout.pay':
-        return this.pay();
+        return this.pay(command.method ?? 'card');
+      case 'demo.phone': {
+        const view = this.view;
+        if (!this.parts.demoPhone || view.screen !== 'paying' || view.method !== 'mobilepay' || !view.qr)
+          throw new CommandRejectedError('no MobilePay payment waiting for the demo phone');
+        this.parts.demoPhone(command.answer);
+        return;
+      }
       case 'checkout.cancel':
         return this.cancel();
       case 'checkout.retry':
@@ -281,17 +293,26 @@ export class KioskSession {
     this.showClaims([...new Set(claimIds)], this.view.notice);
   }
 
-  private async pay(): Promise<void> {
+  private async pay(method: PaymentMethod): Promise<void> {
     const view = this.view;
     if (view.screen !== 'claims' || !this.identified) throw new CommandRejectedError('nothing chosen to pay');
     if (view.selected.length === 0) throw new CommandRejectedError('choose at least one claim');
+    if (!view.methods.includes(method)) throw new CommandRejectedError(`${method} is not offered here`);
     this.lastSelection = view.selected;
     const chosen = new Set(view.selected);
     const lines = this.identified.claims.filter((c) => chosen.has(c.id)).map(lineFor);
     const generation = this.generation;
     const patronId = this.identified.borrower.patronId;
-    this.show({ screen: 'paying', amountOre: view.totalOre, step: 'starting', terminalText: null, cancelling: false });
-    const run = this.runPayment(generation, patronId, lines);
+    this.show({
+      screen: 'paying',
+      amountOre: view.totalOre,
+      step: 'starting',
+      terminalText: null,
+      cancelling: false,
+      method,
+      qr: null,
+    });
+    const run = this.runPayment(generation, patronId, lines, method);
     this.paying = run;
     try {
       await run;
@@ -300,17 +321,27 @@ export class KioskSession {
     }
   }
 
-  private async runPayment(generation: number, patronId: string, lines: PaymentLine[]): Promise<void> {
+  private async runPayment(
+    generation: number,
+    patronId: string,
+    lines: PaymentLine[],
+    method: PaymentMethod,
+  ): Promise<void> {
     const { checkout, journal, log } = this.parts;
     const onProgress = (progress: TerminalProgress): void => {
       if (generation !== this.generation || this.view.screen !== 'paying') return;
-      this.show({ ...this.view, step: progress.step, terminalText: progress.text ?? null });
+      this.show({
+        ...this.view,
+        step: progress.step,
+        terminalText: progress.text ?? null,
+        ...(progress.qr ? { qr: progress.qr } : {}),
+      });
     };
     let payment;
     try {
       const actor = this.counterActor ?? 'kiosk';
       payment = await checkout.pay(
-        { channel: this.counterActor ? 'staff' : 'kiosk', patronId, lines, actor },
+        { channel: this.counterActor ? 'staff' : 'kiosk', method, patronId, lines, actor },
         onProgress,
       );
     } catch (error) {
@@ -319,7 +350,7 @@ export class KioskSession {
       if (error instanceof ClaimsChangedError) return this.claimsChanged(generation, patronId, error);
       // Money may have moved and the journal could not say so yet: staff, never "try again".
       if (error instanceof PaymentNotRecordedError) this.show({ screen: 'staff-notified' });
-      else this.show({ screen: 'error', code: errorCodeForCheckout(error, log), messageKey: null });
+      else this.show({ screen: 'error', code: errorCodeForCheckout(error, log, method), messageKey: null });
       return;
     }
     if (generation !== this.generation) return; // reset while paying: the payment was aborted or is recorded
@@ -333,7 +364,8 @@ export class KioskSession {
         // The terminal never got the request, or is logged out: nothing was charged, and the
         // borrower should hear that card payment is out of service, not "try again".
         if (code === 'not-received' || code === 'logged-out') {
-          this.show({ screen: 'error', code: 'card-payment-unavailable', messageKey: null });
+          const unavailable = method === 'mobilepay' ? 'mobilepay-unavailable' : 'card-payment-unavailable';
+          this.show({ screen: 'error', code: unavailable, messageKey: null });
         } else this.show({ screen: 'declined', reason: declineReason(code) });
         return;
       }
@@ -438,6 +470,7 @@ export class KioskSession {
       selected: identified.claims.filter((c) => chosen.has(c.id)).map((c) => c.id),
       totalOre,
       notice,
+      methods: [...(this.parts.paymentMethods ?? ['card'])],
     });
   }
 
@@ -473,9 +506,9 @@ function lineFor(claim: Claim): PaymentLine {
 
 function declineReason(
   code: DeclineCode | null,
-): 'refused' | 'cancelled' | 'card-removed' | 'wrong-pin' | 'not-completed' {
+): 'refused' | 'cancelled' | 'card-removed' | 'wrong-pin' | 'expired' | 'not-completed' {
   if (code === 'cancelled' || code === 'aborted') return 'cancelled';
-  if (code === 'refused' || code === 'card-removed' || code === 'wrong-pin') return code;
+  if (code === 'refused' || code === 'card-removed' || code === 'wrong-pin' || code === 'expired') return code;
   return 'not-completed';
 }
 
@@ -491,8 +524,17 @@ function errorCodeForFbs(error: unknown, log: Logger): 'locked-out' | 'blocked' 
 function errorCodeForCheckout(
   error: unknown,
   log: Logger,
-): 'card-payment-unavailable' | 'claims-changed' | 'fbs-unavailable' | 'busy' | 'storage-full' | 'internal' {
-  if (error instanceof CardPaymentUnavailableError) return 'card-payment-unavailable';
+  method: PaymentMethod = 'card',
+):
+  | 'card-payment-unavailable'
+  | 'mobilepay-unavailable'
+  | 'claims-changed'
+  | 'fbs-unavailable'
+  | 'busy'
+  | 'storage-full'
+  | 'internal' {
+  if (error instanceof CardPaymentUnavailableError)
+    return method === 'mobilepay' ? 'mobilepay-unavailable' : 'card-payment-unavailable';
   if (error instanceof StorageFullError) {
     log.error({ err: error }, 'card payment refused: the journal has no room');
     return 'storage-full';

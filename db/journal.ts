@@ -9,6 +9,7 @@ import {
   TerminalReceiptLine,
   type Channel,
   type Payment,
+  type PaymentMethod,
   type PaymentState,
   sumOre,
 } from '../contract/index.js';
@@ -76,6 +77,8 @@ export interface TerminalRecord {
 
 export interface NewPayment {
   readonly channel: Channel;
+  /** Card terminal (default) or MobilePay. */
+  readonly method?: PaymentMethod;
   readonly patronId: string;
   readonly lines: readonly PaymentLine[];
   /** Who started it, for the audit trail: `kiosk` or `staff:<id>`. */
@@ -86,6 +89,7 @@ interface PaymentRow {
   id: string;
   state: PaymentState;
   channel: Channel;
+  method: PaymentMethod;
   patron_id: string;
   amount_ore: number;
   currency: 'DKK';
@@ -126,9 +130,9 @@ export class PaymentJournal {
   ) {
     this.stmts = {
       insertPayment: db.prepare(
-        `INSERT INTO payments (id, state, channel, patron_id, amount_ore, currency,
+        `INSERT INTO payments (id, state, channel, method, patron_id, amount_ore, currency,
                                terminal_transaction_ref, created_at, updated_at)
-         VALUES (@id, 'created', @channel, @patron_id, @amount_ore, 'DKK', NULL, @at, @at)`,
+         VALUES (@id, 'created', @channel, @method, @patron_id, @amount_ore, 'DKK', NULL, @at, @at)`,
       ),
       insertLine: db.prepare(
         `INSERT INTO payment_lines (payment_id, line_no, claim_id, fee_id, route, type, reason,
@@ -202,7 +206,14 @@ export class PaymentJournal {
         // claim can slip in between the look and the write, whatever the screen showed.
         const held = this.chargesForFees(lines.map((l) => l.feeId));
         if (held.length > 0) throw new ClaimAlreadyChargedError(held);
-        this.stmts.insertPayment.run({ id, channel: input.channel, patron_id: input.patronId, amount_ore: amount, at });
+        this.stmts.insertPayment.run({
+          id,
+          channel: input.channel,
+          method: input.method ?? 'card',
+          patron_id: input.patronId,
+          amount_ore: amount,
+          at,
+        });
         lines.forEach((l, i) =>
           this.stmts.insertLine.run(
             id,
@@ -221,7 +232,12 @@ export class PaymentJournal {
           actor: input.actor,
           action: 'payment.created',
           subject: id,
-          data: { amountOre: amount, channel: input.channel, feeIds: lines.map((l) => l.feeId) },
+          data: {
+            amountOre: amount,
+            channel: input.channel,
+            method: input.method ?? 'card',
+            feeIds: lines.map((l) => l.feeId),
+          },
         });
       })
       .immediate();
@@ -429,6 +445,7 @@ export class PaymentJournal {
       id: row.id,
       state: row.state,
       channel: row.channel,
+      method: row.method,
       patronId: row.patron_id,
       amountOre: row.amount_ore,
       currency: row.currency,

@@ -88,6 +88,10 @@ if (electron && 'path' in electron) {
     console.log(
       `Demo card terminal (simulator, nexo over HTTPS): ${kiosk.sandboxes.terminal} (amount rules: docs/demo.md).`,
     );
+  if (kiosk.sandboxes.mobilepay)
+    console.log(
+      `Demo MobilePay (ePayment API sandbox): ${kiosk.sandboxes.mobilepay.url}; on the QR screen, "Demo: godkend i appen" plays the borrower's phone.`,
+    );
   // Demo: show each registration as the sandboxes receive it.
   kiosk.sandboxes.fbs?.onRegistered((e) =>
     console.log(`FBS sandbox: fee ${e.feeId} registered as paid (${e.amount} kr., ${e.confirmationId}).`),

@@ -11,6 +11,7 @@ import { m010KioskKeys } from './010-kiosk-keys.js';
 import { m011TerminalTests } from './011-terminal-tests.js';
 import { m012TerminalRecord } from './012-terminal-record.js';
 import { m013TerminalClosings } from './013-terminal-closings.js';
+import { m014PaymentMethod } from './014-payment-method.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -30,5 +31,6 @@ export const MIGRATIONS: readonly Migration[] = [
   m011TerminalTests,
   m012TerminalRecord,
   m013TerminalClosings,
+  m014PaymentMethod,
 ];
 export const LATEST_VERSION = MIGRATIONS.length;

@@ -1,6 +1,7 @@
 import { Agent } from 'undici';
 import type { z } from 'zod';
 import { messageOf } from '../../base/errors.js';
+import { faultPoint } from '../../base/faults.js';
 import { HttpFailure, httpExchange, type HttpResponse } from '../../base/http.js';
 import type { Logger } from '../../base/log.js';
 import {
@@ -88,8 +89,14 @@ export class MobilePayPayments implements PaymentTerminal {
     });
   }
 
+  /**
+   * Money moves only when a borrower approves a QR, and a QR is shown only after the create was
+   * answered — by then the payment exists and a look-up finds it. So "not found" once a create has
+   * had time to arrive means no QR was ever shown: a create still stalled on the wire would make a
+   * payment nobody can approve, which expires by itself.
+   */
   get inFlightWindowMs(): number {
-    return this.options.maxTransitMs + this.qrLifetimeMs;
+    return this.options.maxTransitMs;
   }
 
   private get qrLifetimeMs(): number {
@@ -195,8 +202,14 @@ export class MobilePayPayments implements PaymentTerminal {
     ended: 'aborted' | 'expired',
   ): Promise<TerminalOutcome> {
     const { aggregate } = payment;
-    if (payment.state === 'AUTHORIZED' && aggregate.capturedAmount.value === 0 && aggregate.cancelledAmount.value === 0)
+    if (
+      payment.state === 'AUTHORIZED' &&
+      aggregate.capturedAmount.value === 0 &&
+      aggregate.cancelledAmount.value === 0
+    ) {
+      faultPoint('mobilepay.after-authorized');
       payment = await this.capture(payment.reference, aggregate.authorizedAmount.value || amountOre);
+    }
     const captured = payment.aggregate.capturedAmount.value;
     if (captured > 0)
       return {

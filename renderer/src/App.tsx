@@ -68,7 +68,7 @@ export function App({ bridge }: { bridge: KioskBridge }) {
   if (staff.mode === 'login') content = <StaffLogin state={staff} bridge={bridge} />;
   else if (staff.mode === 'signed-in' && view.screen === 'attract')
     content = <StaffHome state={staff} bridge={bridge} />;
-  else content = screenFor(view, send, settings?.timeZone ?? 'Europe/Copenhagen');
+  else content = screenFor(view, send, settings?.timeZone ?? 'Europe/Copenhagen', settings?.demoPhone ?? false);
 
   return (
     <div className="kiosk" data-screen={view.screen} data-connected={connected && settings !== null}>
@@ -122,7 +122,7 @@ export function App({ bridge }: { bridge: KioskBridge }) {
   );
 }
 
-function screenFor(view: SessionView, send: (command: KioskCommand) => void, timeZone: string) {
+function screenFor(view: SessionView, send: (command: KioskCommand) => void, timeZone: string, demoPhone: boolean) {
   switch (view.screen) {
     case 'attract':
       return <Attract send={send} />;
@@ -135,7 +135,7 @@ function screenFor(view: SessionView, send: (command: KioskCommand) => void, tim
     case 'nothing-to-pay':
       return <NothingToPay view={view} />;
     case 'paying':
-      return <Paying view={view} send={send} />;
+      return <Paying view={view} send={send} demoPhone={demoPhone} />;
     case 'approved':
       return <Approved view={view} send={send} timeZone={timeZone} />;
     case 'declined':

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { BLOCKING_NOTES, formatDkk, type Claim, type KioskCommand, type SessionView } from '../../contract/index.js';
 import { Keypad } from './Keypad.js';
@@ -167,6 +167,16 @@ export function Claims({ view, send }: { view: ViewOf<'claims'>; send: Send }) {
       >
         {t('claims.pay', { amount: formatDkk(view.totalOre) })}
       </button>
+      {view.methods.includes('mobilepay') && (
+        <button
+          type="button"
+          className="secondary wide mobilepay"
+          disabled={view.selected.length === 0}
+          onClick={() => send({ type: 'checkout.pay', method: 'mobilepay' })}
+        >
+          {t('claims.payMobilePay')}
+        </button>
+      )}
     </section>
   );
 }
@@ -182,8 +192,9 @@ export function NothingToPay({ view }: { view: ViewOf<'nothing-to-pay'> }) {
   );
 }
 
-export function Paying({ view, send }: { view: ViewOf<'paying'>; send: Send }) {
+export function Paying({ view, send, demoPhone }: { view: ViewOf<'paying'>; send: Send; demoPhone: boolean }) {
   const { t } = useTranslation();
+  if (view.method === 'mobilepay') return <PayingMobilePay view={view} send={send} demoPhone={demoPhone} />;
   return (
     <section className="screen paying" aria-live="polite">
       <h1>{t('paying.title')}</h1>
@@ -192,16 +203,92 @@ export function Paying({ view, send }: { view: ViewOf<'paying'>; send: Send }) {
         {t(`paying.step.${view.step}`)}
       </p>
       {view.terminalText && <p className="terminal-text">{view.terminalText}</p>}
-      <button
-        type="button"
-        className="secondary wide"
-        disabled={view.cancelling}
-        onClick={() => send({ type: 'checkout.cancel' })}
-      >
-        {view.cancelling ? t('paying.cancelling') : t('paying.cancel')}
-      </button>
+      <CancelPayment view={view} send={send} />
     </section>
   );
+}
+
+function CancelPayment({ view, send }: { view: ViewOf<'paying'>; send: Send }) {
+  const { t } = useTranslation();
+  return (
+    <button
+      type="button"
+      className="secondary wide"
+      disabled={view.cancelling}
+      onClick={() => send({ type: 'checkout.cancel' })}
+    >
+      {view.cancelling ? t('paying.cancelling') : t('paying.cancel')}
+    </button>
+  );
+}
+
+/** MobilePay: the QR large, the amount, and the time left to scan it (the core cancels at the end). */
+function PayingMobilePay({ view, send, demoPhone }: { view: ViewOf<'paying'>; send: Send; demoPhone: boolean }) {
+  const { t } = useTranslation();
+  const secondsLeft = useSecondsUntil(view.qr?.expiresAt ?? null);
+  return (
+    <section className="screen paying mobilepay" aria-live="polite">
+      <h1>{t('mobilepay.title')}</h1>
+      <p className="lead">{t('paying.amount', { amount: formatDkk(view.amountOre) })}</p>
+      {view.qr ? (
+        <>
+          <img
+            className="qr"
+            data-testid="mobilepay-qr"
+            alt={t('mobilepay.qrAlt')}
+            // Drawn by the core from the payment's link: an image, so nothing in it can run.
+            src={`data:image/svg+xml;charset=utf-8,${encodeURIComponent(view.qr.svg)}`}
+          />
+          <p className="step" data-testid="terminal-step">
+            {t('mobilepay.scan')}
+          </p>
+          {secondsLeft !== null && (
+            <p data-testid="qr-countdown">
+              {t('mobilepay.expiresIn', {
+                minutes: Math.floor(secondsLeft / 60),
+                seconds: String(secondsLeft % 60).padStart(2, '0'),
+              })}
+            </p>
+          )}
+          {demoPhone && !view.cancelling && (
+            <div className="demo-phone">
+              <button
+                type="button"
+                className="secondary"
+                onClick={() => send({ type: 'demo.phone', answer: 'approve' })}
+              >
+                {t('mobilepay.demoApprove')}
+              </button>
+              <button
+                type="button"
+                className="secondary"
+                onClick={() => send({ type: 'demo.phone', answer: 'reject' })}
+              >
+                {t('mobilepay.demoReject')}
+              </button>
+            </div>
+          )}
+        </>
+      ) : (
+        <p className="step" data-testid="terminal-step">
+          {t('mobilepay.starting')}
+        </p>
+      )}
+      <CancelPayment view={view} send={send} />
+    </section>
+  );
+}
+
+/** Whole seconds until an instant (ISO), ticking; null without one. */
+function useSecondsUntil(at: string | null): number | null {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!at) return;
+    const timer = setInterval(() => setNow(Date.now()), 1_000);
+    return () => clearInterval(timer);
+  }, [at]);
+  if (!at) return null;
+  return Math.max(0, Math.round((Date.parse(at) - now) / 1000));
 }
 
 export function Approved({ view, send, timeZone }: { view: ViewOf<'approved'>; send: Send; timeZone: string }) {

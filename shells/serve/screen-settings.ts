@@ -1,5 +1,6 @@
 import type { KioskEvent } from '../../contract/index.js';
 import type { KioskConfig } from '../../config/config.js';
+import { mobilePayEnabled } from '../../integrations/mobilepay/config.js';
 
 /** What the screen is told of the configuration, by either shell. */
 export type ScreenSettings = Extract<KioskEvent, { type: 'core.ready' }>['settings'];
@@ -10,5 +11,7 @@ export function screenSettings(config: KioskConfig): ScreenSettings {
     idleWarningMs: config.ui.idleWarningMs,
     timeZone: config.library.timeZone,
     wedge: config.scanner.wedge,
+    // The demo's MobilePay sandbox plays the phone: the QR screen offers its buttons.
+    demoPhone: mobilePayEnabled(config) && config.mobilepay.environment === 'sandbox',
   };
 }

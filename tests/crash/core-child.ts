@@ -51,6 +51,8 @@ async function pay(patronId: string, lines: [string, number, 'fbs' | 'debtor'][]
     try {
       payment = await core.checkout.pay({
         channel: 'kiosk',
+        // With the MobilePay sandbox: every payment by QR (its phone approves it).
+        method: env.TERMINAL_DRIVER === 'mobilepay' ? 'mobilepay' : 'card',
         patronId,
         actor: 'kiosk',
         lines: lines.map(([fee, ore, route]) => line(fee, ore, route)),

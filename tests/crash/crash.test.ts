@@ -30,11 +30,13 @@ describe('crash safety: SIGKILL at every fault point', () => {
     expect(FAULT_POINTS.length).toBeGreaterThanOrEqual(11);
   });
 
-  for (const point of FAULT_POINTS) {
+  for (const point of FAULT_POINTS.filter((p) => !p.startsWith('mobilepay.'))) {
     it(`loses and doubles nothing when killed at ${point}`, async () => {
       await crashAndRecover(point);
     });
   }
+  // MobilePay's own point (approved in the app, not yet captured) runs in the fault matrix's
+  // `mobilepay:` rows, which pay through the ePayment sandbox.
 });
 
 async function crashAndRecover(point: FaultPoint): Promise<void> {

@@ -50,7 +50,7 @@ test('Nets: approve with the customer receipt, decline, cancel on the terminal, 
     nets.queueScenario('drop');
     await wedgeScan(page, '1000000004');
     await keypad(page, '4444', /^OK$/);
-    await page.getByRole('button', { name: /^Betal / }).click();
+    await page.getByRole('button', { name: /^Betal [0-9]/u }).click();
     await expect(page.getByRole('heading', { name: 'Tak! Betalingen er gennemført' })).toBeVisible({ timeout: 30_000 });
     const captured = nets.ledger.filter((e) => e.captured);
     expect(captured).toHaveLength(2);

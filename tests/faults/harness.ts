@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { verifyAuditChain } from '../../db/audit.js';
 import { TerminalSimulator } from '../../devices/terminal/simulator/server.js';
 import { NetsCloudSimulator } from '../../devices/terminal/nets-cloud/simulator.js';
+import { MobilePaySandbox } from '../../integrations/mobilepay/sandbox/server.js';
 import { FbsSandbox } from '../../integrations/fbs/sandbox/server.js';
 import { DATABASE_FILE } from '../../core/core.js';
 import { tempDir } from '../support/fixtures.js';
@@ -56,6 +57,8 @@ export interface Sandboxes {
   readonly terminal: TerminalSimulator;
   /** The Nets Connect@Cloud simulator, for runs with the Nets driver (env's `driver: 'nets'`). */
   readonly nets: NetsCloudSimulator;
+  /** The MobilePay sandbox, its phone approving each payment shortly after it is made (`driver: 'mobilepay'`). */
+  readonly mobilepay: MobilePaySandbox;
   readonly oeir: OeirFixture;
   readonly fbs: FbsSandbox;
   /** A stalled link to the terminal, when a run asks for it (env's `viaProxy`). */
@@ -70,12 +73,20 @@ export interface Sandboxes {
 /** The terminal simulator's timings in the crash tests (the core child's driver matches them). */
 export const SIMULATOR_TIMING = { stepMs: 30, terminalTimeoutMs: 800, slowMs: 500 } as const;
 
-/** Which terminal driver a run's core uses: nexo against the terminal simulator, or Nets Connect@Cloud. */
-export type TerminalDriver = 'nexo' | 'nets';
+/**
+ * Which way a run's core pays: nexo against the terminal simulator, Nets Connect@Cloud, or
+ * MobilePay against the ePayment sandbox (the card terminal nexo beside it, unused).
+ */
+export type TerminalDriver = 'nexo' | 'nets' | 'mobilepay';
+
+/** How soon the MobilePay sandbox's phone approves: within the time a payment takes in these runs. */
+export const MOBILEPAY_APPROVE_AFTER_MS = 60;
 
 export async function startSandboxes(): Promise<Sandboxes> {
   const nets = new NetsCloudSimulator({ timing: SIMULATOR_TIMING, timeZone: 'Europe/Copenhagen' });
   await nets.start();
+  const mobilepay = new MobilePaySandbox({ approveAfterMs: MOBILEPAY_APPROVE_AFTER_MS });
+  await mobilepay.start();
   const terminal = new TerminalSimulator({
     key: { keyIdentifier: 'CrashKey', keyVersion: 1, passphrase: TERMINAL_PASSPHRASE },
     timing: SIMULATOR_TIMING,
@@ -91,15 +102,18 @@ export async function startSandboxes(): Promise<Sandboxes> {
   const proxy = await startStallingProxy(terminal.url, terminal.caPem, terminal.poiId);
   writeFileSync(join(pki.path, 'proxy-ca.pem'), proxy.caPem);
   writeFileSync(join(pki.path, 'nets-ca.pem'), nets.caPem);
+  writeFileSync(join(pki.path, 'mobilepay-ca.pem'), mobilepay.caPem);
   return {
     terminal,
     nets,
+    mobilepay,
     oeir,
     fbs,
     proxy,
     reset() {
       terminal.reset();
       nets.reset();
+      mobilepay.reset();
       oeir.sandbox.reset();
       fbs.reset();
     },
@@ -124,11 +138,23 @@ export async function startSandboxes(): Promise<Sandboxes> {
             NETS_TERMINAL: nets.terminalId,
           }
         : {}),
+      ...(options.driver === 'mobilepay'
+        ? {
+            TERMINAL_DRIVER: 'mobilepay',
+            MOBILEPAY_URL: mobilepay.url,
+            MOBILEPAY_CA: join(pki.path, 'mobilepay-ca.pem'),
+            MOBILEPAY_CLIENT_ID: mobilepay.clientId,
+            MOBILEPAY_CLIENT_SECRET: mobilepay.clientSecret,
+            MOBILEPAY_SUBSCRIPTION_KEY: mobilepay.subscriptionKey,
+            MOBILEPAY_MSN: mobilepay.merchantSerialNumber,
+          }
+        : {}),
     }),
     async close() {
       await proxy.close();
       await terminal.close();
       await nets.close();
+      await mobilepay.close();
       await oeir.close();
       await fbs.close();
       pki.remove();
@@ -215,6 +241,15 @@ interface TerminalRequest {
  */
 function terminalRequests(sandboxes: Sandboxes, driver: TerminalDriver, db: Database.Database): TerminalRequest[] {
   if (driver === 'nexo') return sandboxes.terminal.entries('Payment');
+  // MobilePay knows a payment by its reference, which is the payment id; money taken is what was
+  // captured and not refunded.
+  if (driver === 'mobilepay')
+    return [...sandboxes.mobilepay.payments.values()].map((p) => ({
+      saleTransactionId: p.reference,
+      captured: p.capturedOre - p.refundedOre > 0,
+      amountOre: p.capturedOre - p.refundedOre,
+      poiTransactionId: p.pspReference,
+    }));
   const paymentFor = db.prepare('SELECT id FROM payments WHERE terminal_request_ref = ?');
   return sandboxes.nets.ledger.map((e) => ({
     saleTransactionId: (paymentFor.get(e.orderId) as { id: string } | undefined)?.id ?? `orderId:${e.orderId}`,
@@ -258,6 +293,14 @@ export function checkInvariants(dataDir: string, sandboxes: Sandboxes, driver: T
     const byId = new Map(payments.map((p) => [p.id, p]));
 
     const requests = terminalRequests(sandboxes, driver, db);
+    // MobilePay: nothing left reserved or waiting once the kiosk has recovered — every payment
+    // approved in the app was captured or cancelled, every one still waiting was cancelled.
+    if (driver === 'mobilepay')
+      for (const p of sandboxes.mobilepay.payments.values()) {
+        if (p.state === 'CREATED') fail(`MobilePay payment ${p.reference} was left waiting for the borrower`);
+        if (p.state === 'AUTHORIZED' && p.capturedOre === 0 && p.cancelledOre === 0)
+          fail(`MobilePay payment ${p.reference} was approved in the app and left reserved`);
+      }
     const requested = requests.map((e) => e.saleTransactionId);
     if (new Set(requested).size !== requested.length) fail(`a payment was sent to the terminal twice: ${requested}`);
     const captured = requests.filter((e) => e.captured);

@@ -100,11 +100,12 @@ function faultPointRow(point: FaultPoint, driver: TerminalDriver = 'nexo'): Row 
       const payments = choosePayments(needs);
       // How often the point is reached for certain: once per payment at the checkout points, once
       // per registration in the outbox, once per registration of that system at FBS/ØiR.
-      const reached = point.startsWith('checkout.')
-        ? payments.length
-        : point.startsWith('outbox.')
-          ? routesOf(payments)
-          : routesOf(payments, needs!);
+      const reached =
+        point.startsWith('checkout.') || point.startsWith('mobilepay.')
+          ? payments.length
+          : point.startsWith('outbox.')
+            ? routesOf(payments)
+            : routesOf(payments, needs!);
       // A lost terminal answer is what leads to `unknown`: the first payment's answer is dropped.
       const hit = point === 'checkout.after-unknown-persisted' ? 1 : between(1, reached);
       const delayMs = random() < 0.5 ? 0 : between(1, 150);
@@ -113,6 +114,7 @@ function faultPointRow(point: FaultPoint, driver: TerminalDriver = 'nexo'): Row 
         sandboxes.reset();
         if (point === 'checkout.after-unknown-persisted') {
           if (driver === 'nets') sandboxes.nets.queueScenario('drop');
+          else if (driver === 'mobilepay') sandboxes.mobilepay.loseNextCreateAnswer();
           else sandboxes.terminal.queueScenario('drop');
         }
         return crashThenRecover(
@@ -363,11 +365,26 @@ const NETS_POINTS: readonly FaultPoint[] = [
   'checkout.after-terminal-approved',
 ];
 
+/**
+ * MobilePay's own rows: killed before the create (authorizing persisted), with the create's answer
+ * lost (unknown persisted), after the borrower approved in the app before the capture, after the
+ * capture before the journal wrote it, and at a random moment (the wait for the phone among them).
+ * The sandbox's phone approves each payment 60 ms after it is made.
+ */
+const MOBILEPAY_POINTS: readonly FaultPoint[] = [
+  'checkout.after-authorizing-persisted',
+  'checkout.after-unknown-persisted',
+  'mobilepay.after-authorized',
+  'checkout.after-terminal-approved',
+];
+
 const rows: Row[] = [
-  ...FAULT_POINTS.map((point) => faultPointRow(point)),
+  ...FAULT_POINTS.filter((point) => !point.startsWith('mobilepay.')).map((point) => faultPointRow(point)),
   ...NETS_POINTS.map((point) => faultPointRow(point, 'nets')),
+  ...MOBILEPAY_POINTS.map((point) => faultPointRow(point, 'mobilepay')),
   randomMomentRow(),
   randomMomentRow('nets'),
+  randomMomentRow('mobilepay'),
   burstRow,
   payAgainRow,
   stalledRequestRow,

@@ -10,6 +10,8 @@ import { Agent, request } from 'undici';
 import { encryptedCodec } from '../../devices/terminal/nexo/codec.js';
 import { NexoTerminal } from '../../devices/terminal/nexo/driver.js';
 import { NetsCloudTerminal } from '../../devices/terminal/nets-cloud/driver.js';
+import { MobilePayPayments } from '../../integrations/mobilepay/client.js';
+import { PaymentMethods } from '../../core/payment-methods.js';
 import type { PaymentTerminal } from '../../ports/payment-terminal.js';
 import { listenForNotifications } from '../../devices/terminal/nexo/notifications.js';
 import { FbsClient } from '../../integrations/fbs/client.js';
@@ -94,19 +96,45 @@ export async function startTestCore(
     dispatcher: control,
   }).then((r) => r.body.dump());
 
-  const core = newCore(env, log, options, terminal, fbs, oeir);
+  // MobilePay beside the card terminal, each payment's calls routed by the method it used.
+  let core: Core;
+  const mobilepay = env.TERMINAL_DRIVER === 'mobilepay' ? mobilePayClient(env, log) : null;
+  const methods = mobilepay ? new PaymentMethods(terminal, mobilepay, (id) => core.journal.get(id).method) : null;
+  core = newCore(env, log, options, methods ?? terminal, fbs, oeir, methods);
   return {
     core,
-    terminal,
+    terminal: methods ?? terminal,
     async close() {
       await core.stop();
       await fbs.close();
       oeir.close();
       await terminal.close();
+      await mobilepay?.close();
       await listener.close();
       await control.close();
     },
   };
+}
+
+/** The MobilePay client against the ePayment sandbox, polling at the pace of these runs. */
+function mobilePayClient(env: Record<string, string | undefined>, log: Logger): MobilePayPayments {
+  return new MobilePayPayments({
+    baseUrl: env.MOBILEPAY_URL!,
+    clientId: env.MOBILEPAY_CLIENT_ID!,
+    clientSecret: env.MOBILEPAY_CLIENT_SECRET!,
+    subscriptionKey: env.MOBILEPAY_SUBSCRIPTION_KEY!,
+    merchantSerialNumber: env.MOBILEPAY_MSN!,
+    systemName: 'library-payment-kiosk',
+    systemVersion: 'test',
+    caPem: readFileSync(env.MOBILEPAY_CA!, 'utf8'),
+    firstPollMs: 20,
+    pollIntervalMs: 20,
+    requestTimeoutMs: 1_000,
+    maxTransitMs: MAX_TRANSIT_MS,
+    paymentDescription: 'Gebyrer',
+    drawQr: (content) => Promise.resolve(content),
+    log,
+  });
 }
 
 /** The same core with the Nets Connect@Cloud driver against the Connect@Cloud simulator. */
@@ -150,8 +178,10 @@ function newCore(
   terminal: PaymentTerminal,
   fbs: FbsClient,
   oeir: OeirLink,
+  methods: PaymentMethods | null = null,
 ): Core {
   return new Core({
+    ...(methods ? { methodHealth: (method) => methods.health(method) } : {}),
     config: testConfig(env.KIOSK_DATA_DIR!, {
       leaseMs: 800,
       callTimeoutMs: 400,

@@ -14,6 +14,7 @@ const payment: Payment = {
   id: '8f14e45f-ceea-467a-9575-9c7f5c1e1a01',
   state: 'approved',
   channel: 'kiosk',
+  method: 'card',
   patronId: '123',
   amountOre: 17_550,
   currency: 'DKK',

@@ -56,6 +56,8 @@ export interface MobilePaySandboxOptions {
   readonly now?: () => number;
   /** Keep every API exchange in `exchanges` (the contract test validates them against the spec). */
   readonly record?: boolean;
+  /** The borrower's phone in unattended runs (the fault matrix): approves this long after each create. */
+  readonly approveAfterMs?: number;
 }
 
 export interface RecordedExchange {
@@ -111,6 +113,7 @@ export class MobilePaySandbox {
   private readonly idempotency = new Map<string, { bodyHash: string; status: number; body: unknown }>();
   private readonly calls = new Map<string, number[]>();
   private faults: MobilePayFaults = {};
+  private dropNextCreate = false;
   private offsetMs = 0;
   private server: Server | null = null;
   private ca: CertificateAuthority | null = null;
@@ -189,6 +192,28 @@ export class MobilePaySandbox {
     return payment;
   }
 
+  /** Back to no payments and no faults (tokens kept), between runs. */
+  reset(): void {
+    this.payments.clear();
+    this.idempotency.clear();
+    this.calls.clear();
+    this.faults = {};
+    this.dropNextCreate = false;
+    this.exchanges.length = 0;
+  }
+
+  /** The next create is done, and its answer lost on the way back (once). */
+  loseNextCreateAnswer(): void {
+    this.dropNextCreate = true;
+  }
+
+  /** The demo's phone: answers the newest payment still waiting for the borrower. */
+  answerLatest(answer: 'approve' | 'reject'): SandboxPayment | null {
+    const waiting = [...this.payments.values()].filter((p) => this.payment(p.reference).state === 'CREATED').at(-1);
+    if (!waiting) return null;
+    return answer === 'approve' ? this.approve(waiting.reference) : this.reject(waiting.reference);
+  }
+
   /** Money taken: captured and not refunded, per reference (what the fault matrix checks). */
   capturedByReference(): Map<string, number> {
     return new Map([...this.payments.values()].map((p) => [p.reference, p.capturedOre - p.refundedOre]));
@@ -239,6 +264,10 @@ export class MobilePaySandbox {
       if (fault?.malformed) return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"state": ');
       const [status, answer] = this.route(method, path, body, req);
       if (fault?.dropAnswer) return void res.socket?.destroy();
+      if (this.dropNextCreate && method === 'POST' && path === '/epayment/v1/payments') {
+        this.dropNextCreate = false;
+        return void res.socket?.destroy();
+      }
       send(status, answer, status >= 400 ? PROBLEM : 'application/json');
     } catch (error) {
       if (error instanceof ProblemError)
@@ -355,6 +384,13 @@ export class MobilePaySandbox {
       };
       this.payments.set(payment.reference, payment);
       this.event(payment, 'CREATED', payment.amountOre, String(req.headers['idempotency-key']));
+      if (this.options.approveAfterMs !== undefined) {
+        const timer = setTimeout(() => {
+          if (this.payments.get(payment.reference) === payment && payment.state === 'CREATED')
+            this.approve(payment.reference);
+        }, this.options.approveAfterMs);
+        timer.unref();
+      }
       // The QR's content: where the phone goes (the sandbox's own "phone" page plays it in the demo).
       return [201, { reference: payment.reference, redirectUrl: `${this.url}/phone/${payment.reference}` }];
     });

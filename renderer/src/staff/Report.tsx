@@ -38,6 +38,16 @@ export function Report({ ask }: { ask: Ask }) {
           {row(t('desk.report.cardApproved', { count: x.cardApproved.count }), x.cardApproved.ore, 'card-approved')}
           {row(t('desk.report.voided', { count: x.voided.count }), -x.voided.ore, 'voided')}
           {row(t('desk.report.net'), x.netCardOre, 'net-card')}
+          {x.byMethod.mobilepay.count > 0 && (
+            <>
+              {row(t('desk.report.byCard', { count: x.byMethod.card.count }), x.byMethod.card.ore, 'by-card')}
+              {row(
+                t('desk.report.byMobilePay', { count: x.byMethod.mobilepay.count }),
+                x.byMethod.mobilepay.ore,
+                'by-mobilepay',
+              )}
+            </>
+          )}
           {row(t('desk.report.fbs'), x.fbsRegisteredOre, 'fbs-registered')}
           {row(t('desk.report.oeir'), x.oeirDeliveredOre, 'oeir-delivered')}
           {row(t('desk.report.queued'), x.queuedOre, 'queued')}

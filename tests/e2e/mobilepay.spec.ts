@@ -1,0 +1,80 @@
+import { QR_LIFETIME_MS } from '../../integrations/mobilepay/wire.js';
+import { checkScreen, expect, keypad, startKiosk, test, wedgeScan } from './kiosk-fixture.js';
+
+/**
+ * The borrower pays with MobilePay in the demo: the QR on the screen, the phone played by the
+ * ePayment sandbox (the demo's buttons), the money captured once and registered once — FBS-route
+ * and debtor-route claims alike; declined in the app, cancelled on the screen, and a QR left to
+ * expire take nothing.
+ */
+test('MobilePay: pay FBS- and debtor-route claims by QR; declined in the app, cancelled on the screen, expired', async ({
+  page,
+}) => {
+  test.setTimeout(120_000);
+  const running = await startKiosk({ mobilepay: { pollIntervalMs: 200 } });
+  const { kiosk } = running;
+  const sandbox = kiosk.sandboxes.mobilepay!;
+  const captured = () => [...sandbox.payments.values()].filter((p) => p.capturedOre > 0);
+  try {
+    await running.open(page);
+
+    // FBS-route claims: the QR, approved in the app, captured, registered in FBS.
+    await wedgeScan(page, '1000000002');
+    await keypad(page, '2222', /^OK$/);
+    await expect(page.getByRole('button', { name: 'Betal med MobilePay' })).toBeVisible();
+    await checkScreen(page, 'da-mobilepay-claims');
+    await page.getByRole('button', { name: 'Betal med MobilePay' }).click();
+    await expect(page.getByTestId('mobilepay-qr')).toBeVisible({ timeout: 15_000 });
+    await expect(page.getByText('Åbn MobilePay og scan koden')).toBeVisible();
+    await expect(page.getByTestId('qr-countdown')).toContainText(/Koden udløber om [89]:\d\d|Koden udløber om 10:00/u);
+    await checkScreen(page, 'da-mobilepay-qr');
+    await page.getByRole('button', { name: 'Demo: godkend i appen' }).click();
+    await expect(page.getByRole('heading', { name: 'Tak! Betalingen er gennemført' })).toBeVisible({ timeout: 15_000 });
+    await expect.poll(() => kiosk.sandboxes.fbs!.ledger.map((l) => l.feeId).sort()).toEqual(['5001', '5002']);
+    expect(captured().map((p) => p.capturedOre)).toEqual([8550]);
+    await page.getByRole('button', { name: 'Færdig' }).click();
+
+    // Declined in the app: nothing taken, the borrower may try again.
+    await wedgeScan(page, '1000000003');
+    await keypad(page, '3333', /^OK$/);
+    await page.getByRole('button', { name: 'Betal med MobilePay' }).click();
+    await expect(page.getByTestId('mobilepay-qr')).toBeVisible({ timeout: 15_000 });
+    await page.getByRole('button', { name: 'Demo: afvis i appen' }).click();
+    await expect(page.getByText('Betalingen blev annulleret.')).toBeVisible({ timeout: 15_000 });
+    await page.getByRole('button', { name: 'Prøv igen' }).click();
+
+    // Cancelled on the screen: the payment is cancelled at MobilePay.
+    await page.getByRole('button', { name: 'Betal med MobilePay' }).click();
+    await expect(page.getByTestId('mobilepay-qr')).toBeVisible({ timeout: 15_000 });
+    await page.getByRole('button', { name: 'Annuller betaling' }).click();
+    await expect(page.getByText('Betalingen blev annulleret.')).toBeVisible({ timeout: 15_000 });
+    await page.getByRole('button', { name: 'Prøv igen' }).click();
+
+    // Left until the QR expired (the sandbox's clock moved): cancelled, nothing taken.
+    await page.getByRole('button', { name: 'Betal med MobilePay' }).click();
+    await expect(page.getByTestId('mobilepay-qr')).toBeVisible({ timeout: 15_000 });
+    sandbox.advanceClock(QR_LIFETIME_MS + 1_000);
+    await expect(page.getByText('Koden udløb, før betalingen blev godkendt.')).toBeVisible({ timeout: 30_000 });
+    await checkScreen(page, 'da-mobilepay-expired');
+    await page.getByRole('button', { name: 'Prøv igen' }).click();
+
+    // The debtor-route claim paid with MobilePay: registered in ØiR, once.
+    await page.getByRole('button', { name: 'Betal med MobilePay' }).click();
+    await expect(page.getByTestId('mobilepay-qr')).toBeVisible({ timeout: 15_000 });
+    await page.getByRole('button', { name: 'Demo: godkend i appen' }).click();
+    await expect(page.getByRole('heading', { name: 'Tak! Betalingen er gennemført' })).toBeVisible({ timeout: 15_000 });
+    await checkScreen(page, 'da-mobilepay-approved');
+    expect(
+      captured()
+        .map((p) => p.capturedOre)
+        .sort((a, b) => a - b),
+    ).toEqual([8550, 24995]);
+    await expect
+      .poll(() => kiosk.core.journal.listByState(['settled']).filter((p) => p.method === 'mobilepay').length, {
+        timeout: 20_000,
+      })
+      .toBe(2);
+  } finally {
+    await running.stop();
+  }
+});
