@@ -31,6 +31,8 @@ export interface DiagnosticParts {
   };
   readonly oeir: OeirSetup;
   readonly terminal: { readonly description: string; readonly health: () => Promise<TerminalHealth> };
+  /** MobilePay, when offered: an access token proves client id, secret, subscription key and MSN. */
+  readonly mobilepay: { readonly description: string; readonly health: () => Promise<TerminalHealth> } | null;
   readonly printer: { readonly description: string; readonly status: () => Promise<PrinterStatus> };
   readonly scanners: () => readonly SourceStatus[];
   readonly timeoutMs?: number;
@@ -46,6 +48,13 @@ export async function runDiagnostics(parts: DiagnosticParts): Promise<Diagnostic
     ['oeir', () => checkOeir(parts.oeir)],
     ['certificate', () => checkCertificate(parts.oeir)],
     ['terminal', () => checkTerminal(parts.terminal)],
+    [
+      'mobilepay',
+      () =>
+        parts.mobilepay
+          ? checkTerminal(parts.mobilepay)
+          : { level: 'ok' as const, summary: 'not offered (mobilepay.enabled)', details: [] },
+    ],
     ['printer', () => checkPrinter(parts.printer)],
     ['scanners', () => checkScanners(parts.scanners())],
   ];

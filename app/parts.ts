@@ -33,7 +33,7 @@ export interface KioskParts {
   readonly printer: PrinterSetup;
   readonly scanners: ScanHub;
   /** The parts as the diagnostics check them (the journal and config checks are the caller's). */
-  diagnosticParts(): Pick<DiagnosticParts, 'fbs' | 'oeir' | 'terminal' | 'printer' | 'scanners'>;
+  diagnosticParts(): Pick<DiagnosticParts, 'fbs' | 'oeir' | 'terminal' | 'mobilepay' | 'printer' | 'scanners'>;
   /** Closes every part opened, each step named in the log if it hangs. */
   close(): Promise<void>;
 }
@@ -97,6 +97,9 @@ export async function openParts(config: KioskConfig & { dataDir: string }, log: 
                 : config.terminal.url || 'none',
           health: () => terminal.terminal.health(),
         },
+        mobilepay: mobilepay.payments
+          ? { description: mobilepay.description, health: () => mobilepay.payments!.health() }
+          : null,
         printer: { description: printer.printer.description, status: () => printer.printer.status() },
         scanners: () => scanners.status(),
       }),

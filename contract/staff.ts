@@ -182,6 +182,7 @@ export const DiagnosticPart = z.enum([
   'oeir',
   'certificate',
   'terminal',
+  'mobilepay',
   'printer',
   'scanners',
 ]);

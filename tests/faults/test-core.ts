@@ -97,10 +97,9 @@ export async function startTestCore(
   }).then((r) => r.body.dump());
 
   // MobilePay beside the card terminal, each payment's calls routed by the method it used.
-  let core: Core;
   const mobilepay = env.TERMINAL_DRIVER === 'mobilepay' ? mobilePayClient(env, log) : null;
   const methods = mobilepay ? new PaymentMethods(terminal, mobilepay, (id) => core.journal.get(id).method) : null;
-  core = newCore(env, log, options, methods ?? terminal, fbs, oeir, methods);
+  const core = newCore(env, log, options, methods ?? terminal, fbs, oeir, methods);
   return {
     core,
     terminal: methods ?? terminal,

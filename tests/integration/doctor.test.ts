@@ -102,7 +102,7 @@ describe('kiosk doctor', () => {
     const result = await run(['doctor'], configPath, dataDir);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    for (const part of ['config', 'database', 'disk', 'fbs', 'oeir', 'certificate', 'terminal', 'printer'])
+    for (const part of ['config', 'database', 'disk', 'fbs', 'oeir', 'certificate', 'terminal', 'mobilepay', 'printer'])
       expect(result.stdout).toMatch(new RegExp(`^OK\\s+${part}\\b`, 'mu'));
     expect(result.stdout).toContain('logged in; test card found (patron 100002)');
     expect(result.stdout).toContain('subject: CN=Test Kommune kiosk');

@@ -129,6 +129,7 @@ describe('a payment request stalled on the wire past a restart', () => {
           fbs: { description: 'x', check: () => Promise.resolve('ok') },
           oeir: { link: null, problems: [], certificate: null } as never,
           terminal: { description: 'x', health: () => Promise.resolve({ available: true }) },
+          mobilepay: null,
           printer: { description: 'x', status: () => Promise.resolve({ state: 'ready', detail: '' }) as never },
           scanners: () => [],
         });
