@@ -75,6 +75,12 @@ export function markdown(r: Json, longSoak: Json | null = null): string {
       n('netsRoundTrip.checkoutOverBareRatio.p50', '×'),
     ],
     [
+      'MobilePay: tap → QR on screen (create + QR drawn), p50',
+      n('mobilepay.tapToQrMs.p50', ' ms'),
+      `bare HTTPS create ${n('mobilepay.bareCreateMs.p50', ' ms')}`,
+      n('mobilepay.tapToQrOverBareRatio.p50', '×'),
+    ],
+    [
       'Scan → claims on screen, p50',
       n('scanToClaims.scanToClaimsOnScreenMs.p50', ' ms'),
       `bare FBS HTTP ${n('scanToClaims.bareFbsHttpMs.p50', ' ms')}`,

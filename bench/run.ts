@@ -9,6 +9,7 @@
  *   - card payment round trip through the checkout (journal + nexo driver) vs a bare encrypted
  *     HTTPS request to the terminal simulator in another process (ratio); the same through the
  *     Nets Connect@Cloud driver vs a bare HTTPS purchase (BENCH_ONLY=nets measures only that);
+ *   - MobilePay: the borrower's tap to the QR on screen vs a bare create call (BENCH_ONLY=mobilepay);
  *   - the kiosk screen (kiosk-screen.ts): scan → claims painted in browser mode vs the bare FBS
  *     calls, start → attract screen (installed, first start, `npm start`), the renderer bundle
  *     size vs React's own (BENCH_ONLY=start measures only the start, keeping the rest);
@@ -18,6 +19,8 @@
  */
 import { schemaErrors } from '../integrations/oeir/sandbox/schema-check.js';
 import { NetsCloudTerminal } from '../devices/terminal/nets-cloud/driver.js';
+import { MobilePayPayments } from '../integrations/mobilepay/client.js';
+import { drawQr } from '../integrations/mobilepay/setup.js';
 import { spawn } from 'node:child_process';
 import { cpus, tmpdir } from 'node:os';
 import { readFileSync } from 'node:fs';
@@ -65,6 +68,7 @@ const OUTBOX_ROWS = Number(process.env.BENCH_OUTBOX_ROWS ?? 10_000);
 const LOOKUPS = Number(process.env.BENCH_LOOKUPS ?? 1000);
 const OEIR_CALLS = Number(process.env.BENCH_OEIR_CALLS ?? 10_000);
 const TERMINAL_PAYMENTS = Number(process.env.BENCH_TERMINAL_PAYMENTS ?? 500);
+const MOBILEPAY_PAYMENTS = Number(process.env.BENCH_MOBILEPAY_PAYMENTS ?? 300);
 const SCREEN_SCANS = Number(process.env.BENCH_SCREEN_SCANS ?? 200);
 const START_RUNS = Number(process.env.BENCH_START_RUNS ?? 3);
 const SOAK_CHECKOUTS = Number(process.env.BENCH_SOAK_CHECKOUTS ?? 2000);
@@ -411,6 +415,14 @@ if (process.env.BENCH_ONLY === 'nets') {
   process.exit(0);
 }
 
+if (process.env.BENCH_ONLY === 'mobilepay') {
+  const last = JSON.parse(readFileSync(join(root, 'bench', 'results.json'), 'utf8')) as Record<string, unknown>;
+  const mobilepay = { measuredAt: new Date().toISOString(), ...(await benchMobilePay(MOBILEPAY_PAYMENTS)) };
+  writeReport({ ...last, mobilepay }, join(root, 'bench'));
+  process.stdout.write(`${JSON.stringify(mobilepay, null, 2)}\n`);
+  process.exit(0);
+}
+
 if (process.env.BENCH_ONLY === 'schema-check') {
   const file = join(root, 'bench', 'results.json');
   const last = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
@@ -593,8 +605,123 @@ async function benchNetsTerminal(): Promise<Record<string, unknown>> {
   }
 }
 
+/**
+ * MobilePay, from the borrower's tap to the QR on screen: the client's create (token cached,
+ * Idempotency-Key, every header) and the QR drawn from its link, as the kiosk does it. The
+ * baseline: the same create POSTed bare with the same token over a kept-alive HTTPS connection.
+ * Each payment is then cancelled (untimed). The sandbox runs in its own process.
+ */
+async function benchMobilePay(runs: number): Promise<Record<string, unknown>> {
+  const server = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', 'mobilepay-sandbox-server.ts')], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const access = await new Promise<{
+    url: string;
+    caPem: string;
+    clientId: string;
+    clientSecret: string;
+    subscriptionKey: string;
+    merchantSerialNumber: string;
+  }>((resolve) => server.stdout!.once('data', (c: Buffer) => resolve(JSON.parse(c.toString()) as never)));
+  const client = new MobilePayPayments({
+    baseUrl: access.url,
+    clientId: access.clientId,
+    clientSecret: access.clientSecret,
+    subscriptionKey: access.subscriptionKey,
+    merchantSerialNumber: access.merchantSerialNumber,
+    systemName: 'library-payment-kiosk',
+    systemVersion: 'bench',
+    caPem: access.caPem,
+    firstPollMs: 60_000,
+    pollIntervalMs: 60_000,
+    requestTimeoutMs: 10_000,
+    maxTransitMs: 10_000,
+    paymentDescription: 'Gebyrer til biblioteket',
+    drawQr,
+    log: createLogger({ level: 'silent' }),
+  });
+  const agent = new Agent({ keepAliveTimeout: 10_000, connections: 4, connect: { ca: access.caPem } });
+  const base = {
+    'ocp-apim-subscription-key': access.subscriptionKey,
+    'merchant-serial-number': access.merchantSerialNumber,
+  };
+  const tokenAnswer = await request(`${access.url}/accesstoken/get`, {
+    method: 'POST',
+    dispatcher: agent,
+    headers: { ...base, client_id: access.clientId, client_secret: access.clientSecret },
+  });
+  const { access_token } = (await tokenAnswer.body.json()) as { access_token: string };
+  const bare = async (): Promise<void> => {
+    const reference = randomUUID();
+    const res = await request(`${access.url}/epayment/v1/payments`, {
+      method: 'POST',
+      dispatcher: agent,
+      headers: {
+        ...base,
+        authorization: `Bearer ${access_token}`,
+        'idempotency-key': reference,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        amount: { currency: 'DKK', value: 4500 },
+        paymentMethod: { type: 'WALLET' },
+        reference,
+        userFlow: 'QR',
+        qrFormat: { format: 'TEXT/TARGETURL' },
+        customerInteraction: 'CUSTOMER_PRESENT',
+        paymentDescription: 'Gebyrer til biblioteket',
+      }),
+    });
+    await res.body.text();
+  };
+  /** Milliseconds from the tap to the QR; the payment is then cancelled, untimed. */
+  const toQr = async (): Promise<number> => {
+    const paymentId = randomUUID();
+    const start = performance.now();
+    let shownAt = 0;
+    let shown: () => void = () => {};
+    const onScreen = new Promise<void>((resolve) => (shown = resolve));
+    const result = client.pay({ paymentId, requestRef: paymentId, amountOre: 4500, currency: 'DKK' }, (p) => {
+      if (p.qr) {
+        shownAt = performance.now();
+        shown();
+      }
+    });
+    await onScreen;
+    await client.abort(paymentId);
+    await result;
+    return shownAt - start;
+  };
+  try {
+    await client.health(); // the access token, fetched once as a running kiosk holds it
+    for (let i = 0; i < 20; i++) {
+      await bare();
+      await toQr();
+    }
+    const bareMs: number[] = [];
+    const qrMs: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      bareMs.push(await timeAsync(bare));
+      qrMs.push(await toQr());
+    }
+    const b = stats(bareMs);
+    const q = stats(qrMs);
+    return {
+      payments: runs,
+      bareCreateMs: b,
+      tapToQrMs: q,
+      tapToQrOverBareRatio: { p50: ratio(q.p50, b.p50), mean: ratio(q.mean, b.mean) },
+    };
+  } finally {
+    await client.close();
+    await agent.close();
+    server.stdin!.end();
+  }
+}
+
 const terminalRoundTrip = await benchTerminal();
 const netsRoundTrip = await benchNetsTerminal();
+const mobilepay = await benchMobilePay(MOBILEPAY_PAYMENTS);
 const outbox = await benchOutbox();
 const claimsLookup = await benchClaimsLookup();
 const oeir = await benchOeir();
@@ -625,6 +752,7 @@ const result = {
   oeirSchemaCheck: await benchSchemaCheck(200),
   terminalRoundTrip,
   netsRoundTrip,
+  mobilepay,
   scanToClaims,
   startToAttract,
   rendererBundle,
