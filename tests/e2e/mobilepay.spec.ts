@@ -7,7 +7,7 @@ import { checkScreen, expect, keypad, startKiosk, test, wedgeScan } from './kios
  * and debtor-route claims alike; declined in the app, cancelled on the screen, and a QR left to
  * expire take nothing.
  */
-test('MobilePay: pay FBS- and debtor-route claims by QR; declined in the app, cancelled on the screen, expired', async ({
+test('MobilePay: pay FBS- and debtor-route claims by QR; declined in the app, cancelled on the screen, expired; MobilePay down before and after the approval', async ({
   page,
 }) => {
   test.setTimeout(120_000);
@@ -74,6 +74,35 @@ test('MobilePay: pay FBS- and debtor-route claims by QR; declined in the app, ca
         timeout: 20_000,
       })
       .toBe(2);
+    await page.getByRole('button', { name: 'Færdig' }).click();
+
+    // MobilePay down before anything is made: the borrower is told, nothing is created.
+    sandbox.setFaults({ pathIncludes: '/accesstoken/get', status: { code: 503, times: 1_000 } });
+    sandbox.expireTokens();
+    await wedgeScan(page, '1000000004');
+    await keypad(page, '4444', /^OK$/);
+    const before = sandbox.payments.size;
+    await page.getByRole('button', { name: 'Betal med MobilePay' }).click();
+    await expect(page.getByTestId('error-message')).toHaveText(
+      'MobilePay kan ikke bruges lige nu. Betal med kort, eller spørg personalet.',
+      { timeout: 15_000 },
+    );
+    await checkScreen(page, 'da-mobilepay-unavailable');
+    expect(sandbox.payments.size).toBe(before);
+    sandbox.setFaults({});
+
+    // Down after the borrower approved: the capture's answers fail, the kiosk looks the payment
+    // up and captures it once MobilePay answers again — approved, captured once.
+    await page.getByRole('button', { name: 'Start forfra' }).click();
+    await wedgeScan(page, '1000000004');
+    await keypad(page, '4444', /^OK$/);
+    await page.getByRole('button', { name: 'Betal med MobilePay' }).click();
+    await expect(page.getByTestId('mobilepay-qr')).toBeVisible({ timeout: 15_000 });
+    sandbox.setFaults({ pathIncludes: '/capture', status: { code: 503, times: 3 } });
+    await page.getByRole('button', { name: 'Demo: godkend i appen' }).click();
+    await expect(page.getByRole('heading', { name: 'Tak! Betalingen er gennemført' })).toBeVisible({ timeout: 30_000 });
+    const last = [...sandbox.payments.values()].at(-1)!;
+    expect(last.events.filter((e) => e.name === 'CAPTURED')).toHaveLength(1);
   } finally {
     await running.stop();
   }
