@@ -1,3 +1,4 @@
+import { formatDkk } from '../../contract/index.js';
 import { QR_LIFETIME_MS } from '../../integrations/mobilepay/wire.js';
 import { checkScreen, expect, keypad, startKiosk, test, wedgeScan } from './kiosk-fixture.js';
 
@@ -7,7 +8,7 @@ import { checkScreen, expect, keypad, startKiosk, test, wedgeScan } from './kios
  * and debtor-route claims alike; declined in the app, cancelled on the screen, and a QR left to
  * expire take nothing.
  */
-test('MobilePay: pay FBS- and debtor-route claims by QR; declined in the app, cancelled on the screen, expired; MobilePay down before and after the approval', async ({
+test('MobilePay: pay FBS- and debtor-route claims by QR; declined in the app, cancelled on the screen, expired; MobilePay down before and after the approval; staff void refunds; the day by method', async ({
   page,
 }) => {
   test.setTimeout(120_000);
@@ -28,6 +29,12 @@ test('MobilePay: pay FBS- and debtor-route claims by QR; declined in the app, ca
     await expect(page.getByText('Åbn MobilePay og scan koden')).toBeVisible();
     await expect(page.getByTestId('qr-countdown')).toContainText(/Koden udløber om [89]:\d\d|Koden udløber om 10:00/u);
     await checkScreen(page, 'da-mobilepay-qr');
+    // The same screen in English (the borrower's choice), then back.
+    await page.getByRole('button', { name: 'English' }).click();
+    await expect(page.getByText('Open MobilePay and scan the code')).toBeVisible();
+    await expect(page.getByTestId('qr-countdown')).toContainText('The code expires in');
+    await checkScreen(page, 'en-mobilepay-qr');
+    await page.getByRole('button', { name: 'Dansk' }).click();
     await page.getByRole('button', { name: 'Demo: godkend i appen' }).click();
     await expect(page.getByRole('heading', { name: 'Tak! Betalingen er gennemført' })).toBeVisible({ timeout: 15_000 });
     await expect.poll(() => kiosk.sandboxes.fbs!.ledger.map((l) => l.feeId).sort()).toEqual(['5001', '5002']);
@@ -103,6 +110,39 @@ test('MobilePay: pay FBS- and debtor-route claims by QR; declined in the app, ca
     await expect(page.getByRole('heading', { name: 'Tak! Betalingen er gennemført' })).toBeVisible({ timeout: 30_000 });
     const last = [...sandbox.payments.values()].at(-1)!;
     expect(last.events.filter((e) => e.name === 'CAPTURED')).toHaveLength(1);
+    await page.getByRole('button', { name: 'Færdig' }).click();
+
+    // Paid while FBS refuses registrations, then voided by staff: the money goes back (a refund).
+    kiosk.sandboxes.fbs!.setFaults({ status: { code: 503, times: 100_000 }, pathIncludes: '/payment/v2' });
+    await wedgeScan(page, '1000000007');
+    await keypad(page, '7777', /^OK$/);
+    await page.getByRole('button', { name: 'Betal med MobilePay' }).click();
+    await expect(page.getByTestId('mobilepay-qr')).toBeVisible({ timeout: 15_000 });
+    await page.getByRole('button', { name: 'Demo: godkend i appen' }).click();
+    await expect(page.getByRole('heading', { name: 'Tak! Betalingen er gennemført' })).toBeVisible({ timeout: 15_000 });
+    await page.getByRole('button', { name: 'Færdig' }).click();
+    const box = (await page.locator('.brand').boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await expect(page.getByRole('heading', { name: 'Log ind som personale' })).toBeVisible({ timeout: 15_000 });
+    await page.mouse.up();
+    await page.getByRole('button', { name: 'Demo-personale' }).click();
+    await keypad(page, '246810', 'Log ind');
+    await page.getByRole('button', { name: 'Dagens betalinger' }).click();
+    const queued = page.locator('.desk-payment[data-state="approved"]');
+    await expect(queued).toContainText('FBS i kø');
+    await queued.getByRole('button', { name: 'Annuller (tilbagefør)' }).click();
+    await queued.getByLabel('Begrundelse (hvad har du kontrolleret?)').fill('Låneren fortrød');
+    await queued.locator('.desk-form').getByRole('button', { name: 'Annuller (tilbagefør)' }).click();
+    await expect(page.locator('.desk-payment[data-state="voided"]')).toContainText('FBS annulleret');
+    const refunded = [...sandbox.payments.values()].at(-1)!;
+    expect(refunded).toMatchObject({ amountOre: 1000, capturedOre: 1000, refundedOre: 1000 });
+    kiosk.sandboxes.fbs!.setFaults({});
+    // The day report keeps card and MobilePay apart.
+    await page.getByRole('button', { name: 'Dagsopgørelse' }).click();
+    await expect(page.getByTestId('by-mobilepay')).toHaveText(formatDkk(8550 + 24995 + last.capturedOre));
+    await expect(page.getByTestId('by-card')).toHaveText(formatDkk(0));
+    await checkScreen(page, 'da-mobilepay-report');
   } finally {
     await running.stop();
   }

@@ -131,7 +131,13 @@ describe('MobilePay through the ePayment API', () => {
     await p.shown;
     sandbox.approve(p.paymentId);
     const outcome = await p.result;
-    sandbox.expireTokens();
+    // Every token expired, through the sandbox's control endpoint as a technician would do it.
+    const { request, Agent } = await import('undici');
+    const control = new Agent({ connect: { ca: sandbox.caPem } });
+    await request(`${sandbox.url}/control/expire-tokens`, { method: 'POST', dispatcher: control }).then((r) =>
+      r.body.dump(),
+    );
+    await control.close();
     const before = sandbox.unauthorized;
     expect(
       await client.reverse({

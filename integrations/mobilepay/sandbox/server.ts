@@ -491,6 +491,10 @@ export class MobilePaySandbox {
       this.advanceClock(z.object({ advanceMs: z.number().int() }).parse(JSON.parse(body)).advanceMs);
       return { now: new Date(this.now()).toISOString() };
     }
+    if (method === 'POST' && path === '/control/expire-tokens') {
+      this.expireTokens();
+      return { ok: true };
+    }
     if (method === 'GET' && path === '/control/ledger') return [...this.payments.values()];
     throw new ProblemError(404, 'Not Found', 'no such control');
   }
