@@ -183,3 +183,35 @@ function findUndersized(): string[] {
   }
   return problems;
 }
+
+/** The hidden gesture: press and hold the title (three seconds) until the staff log-in shows. */
+export async function holdTitle(page: Page): Promise<void> {
+  const box = (await page.locator('.brand').boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await expect(page.getByRole('heading', { name: 'Log ind som personale' })).toBeVisible({ timeout: 15_000 });
+  await page.mouse.up();
+}
+
+/** The demo staff account, by the hidden gesture and PIN. */
+export async function logInAsStaff(page: Page): Promise<void> {
+  await holdTitle(page);
+  await page.getByRole('button', { name: 'Demo-personale' }).click();
+  await keypad(page, '246810', 'Log ind');
+  await expect(page.getByTestId('staff-banner')).toHaveText('Personaletilstand: Demo-personale');
+}
+
+/**
+ * Staff void the one payment waiting in the queue ("Dagens betalinger"), giving a reason; the
+ * screenshot `screen`, when given, is taken with the form filled in.
+ */
+export async function voidQueuedPayment(page: Page, reason: string, screen?: string): Promise<void> {
+  await page.getByRole('button', { name: 'Dagens betalinger' }).click();
+  const queued = page.locator('.desk-payment[data-state="approved"]');
+  await expect(queued).toContainText('FBS i kø');
+  await queued.getByRole('button', { name: 'Annuller (tilbagefør)' }).click();
+  await queued.getByLabel('Begrundelse (hvad har du kontrolleret?)').fill(reason);
+  if (screen) await checkScreen(page, screen);
+  await queued.locator('.desk-form').getByRole('button', { name: 'Annuller (tilbagefør)' }).click();
+  await expect(page.locator('.desk-payment[data-state="voided"]')).toContainText('FBS annulleret');
+}

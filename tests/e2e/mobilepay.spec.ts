@@ -1,6 +1,15 @@
 import { formatDkk } from '../../contract/index.js';
 import { QR_LIFETIME_MS } from '../../integrations/mobilepay/wire.js';
-import { checkScreen, expect, keypad, startKiosk, test, wedgeScan } from './kiosk-fixture.js';
+import {
+  checkScreen,
+  expect,
+  keypad,
+  logInAsStaff,
+  startKiosk,
+  test,
+  voidQueuedPayment,
+  wedgeScan,
+} from './kiosk-fixture.js';
 
 /**
  * The borrower pays with MobilePay in the demo: the QR on the screen, the phone played by the
@@ -121,20 +130,8 @@ test('MobilePay: pay FBS- and debtor-route claims by QR; declined in the app, ca
     await page.getByRole('button', { name: 'Demo: godkend i appen' }).click();
     await expect(page.getByRole('heading', { name: 'Tak! Betalingen er gennemført' })).toBeVisible({ timeout: 15_000 });
     await page.getByRole('button', { name: 'Færdig' }).click();
-    const box = (await page.locator('.brand').boundingBox())!;
-    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-    await page.mouse.down();
-    await expect(page.getByRole('heading', { name: 'Log ind som personale' })).toBeVisible({ timeout: 15_000 });
-    await page.mouse.up();
-    await page.getByRole('button', { name: 'Demo-personale' }).click();
-    await keypad(page, '246810', 'Log ind');
-    await page.getByRole('button', { name: 'Dagens betalinger' }).click();
-    const queued = page.locator('.desk-payment[data-state="approved"]');
-    await expect(queued).toContainText('FBS i kø');
-    await queued.getByRole('button', { name: 'Annuller (tilbagefør)' }).click();
-    await queued.getByLabel('Begrundelse (hvad har du kontrolleret?)').fill('Låneren fortrød');
-    await queued.locator('.desk-form').getByRole('button', { name: 'Annuller (tilbagefør)' }).click();
-    await expect(page.locator('.desk-payment[data-state="voided"]')).toContainText('FBS annulleret');
+    await logInAsStaff(page);
+    await voidQueuedPayment(page, 'Låneren fortrød');
     const refunded = [...sandbox.payments.values()].at(-1)!;
     expect(refunded).toMatchObject({ amountOre: 1000, capturedOre: 1000, refundedOre: 1000 });
     kiosk.sandboxes.fbs!.setFaults({});

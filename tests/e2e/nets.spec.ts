@@ -1,5 +1,14 @@
 import { formatDkk } from '../../contract/index.js';
-import { checkScreen, expect, keypad, startKiosk, test, wedgeScan } from './kiosk-fixture.js';
+import {
+  checkScreen,
+  expect,
+  keypad,
+  logInAsStaff,
+  startKiosk,
+  test,
+  voidQueuedPayment,
+  wedgeScan,
+} from './kiosk-fixture.js';
 
 /**
  * The borrower's journeys with a Nets terminal: the kiosk in demo mode with the Nets Connect@Cloud
@@ -66,20 +75,8 @@ test('Nets: approve with the customer receipt, decline, cancel on the terminal, 
     await expect(page.getByRole('heading', { name: 'Tak! Betalingen er gennemført' })).toBeVisible({ timeout: 15_000 });
     await page.getByRole('button', { name: 'Færdig' }).click();
 
-    const box = (await page.locator('.brand').boundingBox())!;
-    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-    await page.mouse.down();
-    await expect(page.getByRole('heading', { name: 'Log ind som personale' })).toBeVisible({ timeout: 15_000 });
-    await page.mouse.up();
-    await page.getByRole('button', { name: 'Demo-personale' }).click();
-    await keypad(page, '246810', 'Log ind');
-    await page.getByRole('button', { name: 'Dagens betalinger' }).click();
-    const queued = page.locator('.desk-payment[data-state="approved"]');
-    await expect(queued).toContainText('FBS i kø');
-    await queued.getByRole('button', { name: 'Annuller (tilbagefør)' }).click();
-    await queued.getByLabel('Begrundelse (hvad har du kontrolleret?)').fill('Låneren fortrød');
-    await queued.locator('.desk-form').getByRole('button', { name: 'Annuller (tilbagefør)' }).click();
-    await expect(page.locator('.desk-payment[data-state="voided"]')).toContainText('FBS annulleret');
+    await logInAsStaff(page);
+    await voidQueuedPayment(page, 'Låneren fortrød');
     await checkScreen(page, 'da-nets-voided');
     expect(nets.ledger.filter((e) => e.amountOre === 1000)).toEqual([
       expect.objectContaining({ captured: false, voided: true }),

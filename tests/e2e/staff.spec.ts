@@ -1,17 +1,18 @@
 import { sumOre, formatDkk } from '../../contract/index.js';
 import { createCertificateAuthority, toPkcs12 } from '../../base/sandbox-pki.js';
-import { checkScreen, expect, keypad, startKiosk, test, wedgeScan } from './kiosk-fixture.js';
+import {
+  checkScreen,
+  expect,
+  holdTitle,
+  keypad,
+  logInAsStaff,
+  voidQueuedPayment,
+  startKiosk,
+  test,
+  wedgeScan,
+} from './kiosk-fixture.js';
 import type { Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
-
-/** The hidden gesture: press and hold the title (three seconds) until the staff log-in shows. */
-async function holdTitle(page: Page): Promise<void> {
-  const box = (await page.locator('.brand').boundingBox())!;
-  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-  await page.mouse.down();
-  await expect(page.getByRole('heading', { name: 'Log ind som personale' })).toBeVisible({ timeout: 15_000 });
-  await page.mouse.up();
-}
 
 /** The demo technician, by staff card and PIN. */
 async function logInAsTechnician(page: Page): Promise<void> {
@@ -19,13 +20,6 @@ async function logInAsTechnician(page: Page): Promise<void> {
   await expect(page.getByRole('heading', { name: 'Log ind som personale' })).toBeVisible();
   await expect(page.getByText('Demo-tekniker')).toBeVisible();
   await keypad(page, '135790', 'Log ind');
-}
-
-async function logInAsStaff(page: Page): Promise<void> {
-  await holdTitle(page);
-  await page.getByRole('button', { name: 'Demo-personale' }).click();
-  await keypad(page, '246810', 'Log ind');
-  await expect(page.getByTestId('staff-banner')).toHaveText('Personaletilstand: Demo-personale');
 }
 
 test('staff: hidden gesture + PIN, counter payment without the borrower’s PIN, queue with void and reprint, day report against the sandboxes', async ({
@@ -68,14 +62,9 @@ test('staff: hidden gesture + PIN, counter payment without the borrower’s PIN,
   await page.getByRole('button', { name: 'Færdig' }).click();
 
   await page.getByRole('button', { name: 'Dagens betalinger' }).click();
-  const queued = page.locator('.desk-payment[data-state="approved"]');
-  await expect(queued).toContainText('FBS i kø');
+  await expect(page.locator('.desk-payment[data-state="approved"]')).toContainText('FBS i kø');
   await checkScreen(page, 'staff-queue');
-  await queued.getByRole('button', { name: 'Annuller (tilbagefør)' }).click();
-  await queued.getByLabel('Begrundelse (hvad har du kontrolleret?)').fill('Låneren fortrød ved skranken');
-  await checkScreen(page, 'staff-queue-void');
-  await queued.locator('.desk-form').getByRole('button', { name: 'Annuller (tilbagefør)' }).click();
-  await expect(page.locator('.desk-payment[data-state="voided"]')).toContainText('FBS annulleret');
+  await voidQueuedPayment(page, 'Låneren fortrød ved skranken', 'staff-queue-void');
   const settled = page.locator('.desk-payment[data-state="settled"]');
   await settled.getByRole('button', { name: 'Udskriv kvittering igen' }).click();
   await expect(settled.getByTestId('desk-outcome')).toHaveText('Udført.');
