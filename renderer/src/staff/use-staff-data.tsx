@@ -1,18 +1,27 @@
-import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import type { StaffRequest, StaffResult, StaffState } from '../../../contract/index.js';
 
 /** Shared by the staff tabs: the request channel, what a request said, and data loaded on opening. */
 export type SignedIn = Extract<StaffState, { mode: 'signed-in' }>;
 export type Ask = (request: StaffRequest) => Promise<StaffResult>;
 
-/** What a request said, for the person who asked. */
+/**
+ * What a request said, for the person who asked. Only the latest request speaks: an earlier one
+ * that ends later (the tab's own slow load, say) must not wipe what a button just answered.
+ */
 export function useOutcome(): [ReactNode, (work: Promise<string | null>) => void] {
   const [message, setMessage] = useState<{ text: string; ok: boolean } | null>(null);
+  const latest = useRef(0);
   const run = useCallback((work: Promise<string | null>) => {
+    const id = ++latest.current;
     setMessage(null);
     work.then(
-      (text) => setMessage(text === null ? null : { text, ok: true }),
-      (error: Error) => setMessage({ text: error.message, ok: false }),
+      (text) => {
+        if (id === latest.current) setMessage(text === null ? null : { text, ok: true });
+      },
+      (error: Error) => {
+        if (id === latest.current) setMessage({ text: error.message, ok: false });
+      },
     );
   }, []);
   const node = message && (
