@@ -18,6 +18,7 @@ import { StaffAccountStore } from '../db/staff-accounts.js';
 import { KioskKeys } from '../db/kiosk-keys.js';
 import { TerminalTestStore } from '../db/terminal-tests.js';
 import { TerminalClosingStore } from '../db/terminal-closings.js';
+import { RefundStore } from '../db/refunds.js';
 import { TerminalClosings } from '../core/terminal-closing.js';
 import { PaymentMethods } from '../core/payment-methods.js';
 import type { MobilePaySetup } from '../integrations/mobilepay/setup.js';
@@ -137,15 +138,17 @@ export async function bootKiosk(
     const closingStore = new TerminalClosingStore(core.db, core.audit);
     for (const closing of closingStore.markInterrupted())
       log.warn({ closingId: closing.id }, 'closing the terminal’s day was cut short: see the terminal’s own report');
+    const refunds = new RefundStore(core.db, core.audit);
+    for (const refund of refunds.markInterrupted())
+      log.warn({ paymentId: refund.paymentId }, 'a refund was cut short: it may have been paid back; staff check it');
     const desk = new PaymentDesk({
       journal: core.journal,
-      reconciliation: new Reconciliation(
-        core.journal,
-        core.outbox,
-        config.library.timeZone,
-        terminalTests,
-        closingStore,
-      ),
+      reconciliation: new Reconciliation(core.journal, core.outbox, config.library.timeZone, {
+        tests: terminalTests,
+        closings: closingStore,
+        refunds,
+      }),
+      refunds,
       terminal: methods,
       receipts,
       printer: printer.printer,

@@ -18,6 +18,8 @@ import { JournalReader } from '../db/readable.js';
 import { TerminalTestStore } from '../db/terminal-tests.js';
 import { TerminalClosingStore, type TerminalClosing } from '../db/terminal-closings.js';
 import { m013TerminalClosings } from '../db/migrations/013-terminal-closings.js';
+import { m015Refunds } from '../db/migrations/015-refunds.js';
+import { RefundStore } from '../db/refunds.js';
 import { m011TerminalTests } from '../db/migrations/011-terminal-tests.js';
 import { openDatabase } from '../db/open.js';
 import { OutboxStore } from '../db/outbox.js';
@@ -154,7 +156,12 @@ function journal() {
   const paymentJournal = new PaymentJournal(db, outbox, auditLog);
   const tests = new TerminalTestStore(db, auditLog);
   const closings = new TerminalClosingStore(db, auditLog);
-  const reconciliation = new Reconciliation(paymentJournal, outbox, loaded.library.timeZone, tests, closings);
+  const refunds = new RefundStore(db, auditLog);
+  const reconciliation = new Reconciliation(paymentJournal, outbox, loaded.library.timeZone, {
+    tests,
+    closings,
+    refunds,
+  });
   return { db, auditLog, journal: paymentJournal, reconciliation };
 }
 
@@ -170,7 +177,8 @@ function readJournal() {
     reader.schemaVersion() >= m011TerminalTests.version ? new TerminalTestStore(reader.connection, audit) : null;
   const closings =
     reader.schemaVersion() >= m013TerminalClosings.version ? new TerminalClosingStore(reader.connection, audit) : null;
-  const reconciliation = new Reconciliation(payments, outbox, loaded.library.timeZone, tests, closings);
+  const refunds = reader.schemaVersion() >= m015Refunds.version ? new RefundStore(reader.connection, audit) : null;
+  const reconciliation = new Reconciliation(payments, outbox, loaded.library.timeZone, { tests, closings, refunds });
   return { reader, reconciliation };
 }
 
@@ -322,6 +330,7 @@ function formatReport(day: DayReport): string {
     `Day ${day.date} (${day.timeZone})`,
     row(`approved by card (${t.cardApproved.count})`, t.cardApproved.ore),
     row(`voided (${t.voided.count})`, -t.voided.ore),
+    row(`refunded (${t.refunded.count})`, -t.refunded.ore),
     row('total taken', t.netCardOre),
     row(`  by card (${t.byMethod.card.count})`, t.byMethod.card.ore),
     row(`  by MobilePay (${t.byMethod.mobilepay.count})`, t.byMethod.mobilepay.ore),
@@ -330,11 +339,17 @@ function formatReport(day: DayReport): string {
     row('queued', t.queuedOre),
     row('rejected', t.rejectedOre),
     row('resolved by staff', t.resolvedByStaffOre),
+    row('reopened after a refund', -t.reopenedOre),
     `declined: ${t.declined.count}, in doubt: ${t.inDoubt.count}`,
     `terminal's own record: ${formatDkk(t.terminal.capturedOre)} taken, the kiosk counts ${formatDkk(t.terminal.journalOre)} ` +
       `(${t.terminal.checked} payment(s) checked, ${t.terminal.unchecked} not yet)`,
     day.balanced ? 'The day balances.' : `Mismatches (${day.mismatches.length}):`,
     ...day.mismatches.map((m) => `  ${m.kind.padEnd(22)} ${m.paymentId} ${formatDkk(m.amountOre)}  ${m.detail}`),
+    ...day.refunds.map(
+      (r) =>
+        `Refund ${r.paymentId} (paid ${r.paymentCreatedAt.slice(0, 10)}, ${r.method}): ${formatDkk(r.amountOre)} ` +
+        `${r.state}${r.reinstated ? ', claims reopened' : ''}, asked by ${r.requestedBy}: ${r.reason}`,
+    ),
     ...day.terminalClosings.map((c) => formatClosing(c, day.timeZone)),
   ].join('\n');
 }

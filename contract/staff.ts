@@ -15,6 +15,8 @@ export const StaffPaymentAction = z.enum([
   'resolve-not-charged', // the terminal's journal shows no money was taken
   'resolve-registered', // the registration was made outside the kiosk (e.g. by finance)
   'reprint', // print the receipt again
+  'refund', // give the money back after registration (card terminal or MobilePay); claims stay paid in FBS/ØiR
+  'confirm-reinstated', // after a refund: staff reopened the claims in FBS or the debtor system
 ]);
 export type StaffPaymentAction = z.infer<typeof StaffPaymentAction>;
 
@@ -29,6 +31,35 @@ export const DeliveryEntry = z
   })
   .strict();
 export type DeliveryEntry = z.infer<typeof DeliveryEntry>;
+
+/**
+ * Money given back after registration. The kiosk cannot take a registration back, so until staff
+ * confirm they reopened the claims in FBS or the debtor system (`reinstated`), the refund's day
+ * does not balance.
+ */
+export const RefundEntry = z
+  .object({
+    paymentId: z.uuid(),
+    /** When the payment itself was made (its own day's report counts it as paid and registered). */
+    paymentCreatedAt: z.iso.datetime(),
+    method: PaymentMethod,
+    amountOre: Ore,
+    /** requested: asked, no answer yet; unknown: no answer came, it may have been paid back. */
+    state: z.enum(['requested', 'refunded', 'refused', 'unknown']),
+    reason: z.string().max(500),
+    requestedBy: z.string().max(100),
+    requestedAt: z.iso.datetime(),
+    refundedAt: z.iso.datetime().nullable(),
+    detail: z.string().max(2000).nullable(),
+    reinstated: z
+      .object({ by: z.string().max(100), at: z.iso.datetime(), note: z.string().max(500) })
+      .strict()
+      .nullable(),
+    /** Where the claims must be reopened: the registrations the payment made. */
+    registeredIn: z.array(z.enum(['fbs', 'debtor'])),
+  })
+  .strict();
+export type RefundEntry = z.infer<typeof RefundEntry>;
 
 export const PaymentEntry = z
   .object({
@@ -57,6 +88,8 @@ export const PaymentEntry = z
       })
       .strict()
       .nullable(),
+    /** A refund after registration, asked or made; null when none. */
+    refund: RefundEntry.nullable(),
   })
   .strict();
 export type PaymentEntry = z.infer<typeof PaymentEntry>;
@@ -71,6 +104,8 @@ export const MismatchKind = z.enum([
   'terminal-captured', // the terminal took money the journal does not count as taken
   'terminal-not-captured', // the journal counts money the terminal says it did not take
   'test-not-reversed', // a technician's terminal test took money that was not given back (or may have)
+  'refund-in-doubt', // a refund was asked and no answer came: the money may be back
+  'refund-not-reinstated', // money given back; the claims still stand as paid in FBS or the debtor system
 ]);
 export type MismatchKind = z.infer<typeof MismatchKind>;
 
@@ -87,7 +122,12 @@ export const DayTotals = z
     cardApproved: CountAndOre,
     /** Reversed at the terminal by staff. */
     voided: CountAndOre,
-    /** All money taken (card terminal and MobilePay): approved minus reversed. */
+    /**
+     * Money given back this day after registration (refunds of this or earlier days' payments),
+     * as the provider confirmed it.
+     */
+    refunded: CountAndOre,
+    /** All money taken this day (card terminal and MobilePay): approved minus reversed and refunded. */
     netCardOre: Ore,
     /**
      * The money taken, approved minus reversed, by how it was paid: the card terminal's own day
@@ -103,6 +143,12 @@ export const DayTotals = z
     rejectedOre: Ore,
     /** Registered outside the kiosk, with a reason recorded by staff. */
     resolvedByStaffOre: Ore,
+    /**
+     * Refunded this day and the claims reopened by staff in FBS or the debtor system: the
+     * registrations that no longer stand. netCard = registered + queued + rejected + resolved by
+     * staff − reopened.
+     */
+    reopenedOre: Ore,
     /**
      * The terminal's own record, for the payments it has been asked about again (each once it
      * could no longer be in flight): what it captured, net of reversals, against what the journal
@@ -164,9 +210,11 @@ export const DayReport = z
     terminalTests: z.array(TerminalTestEntry),
     /** The terminal's day closed (Nets), with its printout and the kiosk's card total then. */
     terminalClosings: z.array(TerminalClosingEntry),
+    /** Refunds asked this day (of this or earlier days' payments). */
+    refunds: z.array(RefundEntry),
     totals: DayTotals,
     mismatches: z.array(Mismatch),
-    /** netCard = FBS + ØiR + queued + rejected + resolved by staff, and nothing is in doubt or waiting on staff. */
+    /** netCard = FBS + ØiR + queued + rejected + resolved by staff − reopened, and nothing is in doubt or waiting on staff. */
     balanced: z.boolean(),
   })
   .strict();
@@ -257,6 +305,8 @@ export const StaffRequest = z.discriminatedUnion('op', [
     })
     .strict(),
   z.object({ op: z.literal('void'), paymentId: PaymentId, reason: Reason }).strict(),
+  z.object({ op: z.literal('refund'), paymentId: PaymentId, reason: Reason }).strict(),
+  z.object({ op: z.literal('confirm-reinstated'), paymentId: PaymentId, reason: Reason }).strict(),
   z.object({ op: z.literal('reprint'), paymentId: PaymentId }).strict(),
   z.object({ op: z.literal('print-day'), date: LocalDate }).strict(),
   /** The day as CSV for the finance department (the same file `kiosk report --csv` writes). */

@@ -1,5 +1,6 @@
 import { formatDkk, TEXTS, type DayReport, type Payment, type PaymentEntry, type Language } from '../contract/index.js';
 import { StaffActionRefusedError, type PaymentJournal } from '../db/journal.js';
+import { RefundNotPossibleError, type RefundStore } from '../db/refunds.js';
 import { encodeReceipt } from '../devices/printer/escpos.js';
 import type { PrintResult, ReceiptPrinter } from '../devices/printer/printer.js';
 import { formatDateTime, type ReceiptBlock } from '../devices/printer/receipt-layout.js';
@@ -31,6 +32,8 @@ export class PaymentDesk {
     private readonly parts: {
       readonly journal: PaymentJournal;
       readonly reconciliation: Reconciliation;
+      /** Refunds after registration (db/refunds.ts). */
+      readonly refunds: RefundStore;
       readonly terminal: PaymentTerminal;
       readonly receipts: Receipts;
       readonly printer: ReceiptPrinter;
@@ -104,13 +107,7 @@ export class PaymentDesk {
     const held = journal.holdForVoid(id, actor);
     let outcome;
     try {
-      outcome = await terminal.reverse({
-        paymentId: id,
-        transactionRef: held.terminalTransactionRef ?? '',
-        // Payments approved before the journal kept the terminal's time: the approval's own.
-        transactionTime: journal.terminalRecord(id).transactionTime ?? journal.approvedAt(id) ?? held.updatedAt,
-        amountOre: held.amountOre,
-      });
+      outcome = await terminal.reverse(this.reversalOf(held));
     } catch (error) {
       const detail = messageOf(error);
       log.error({ paymentId: id, detail }, 'void: the terminal did not answer; registrations stay held');
@@ -131,6 +128,68 @@ export class PaymentDesk {
     return this.payment(id);
   }
 
+  /**
+   * Gives the money back for a payment already registered (a void can no longer take it back):
+   * the borrower paid a replacement fee and then found the book, or paid a claim twice. The
+   * attempt is persisted before the provider is asked (the refund's row is unique per payment,
+   * so two staff members never refund it twice). The registrations stand: neither FBS nor the
+   * debtor system lets the kiosk take one back, so the refund stays on the day's report until
+   * staff confirm they reopened the claims there (`confirmReinstated`).
+   *
+   * Asking again after no answer is safe: MobilePay's refund is idempotent by its key and the
+   * driver first asks what was already refunded; a card terminal's reversal names the original
+   * transaction, which the acquirer refunds only up to what is left of it (Adyen validates each
+   * referenced refund before it goes to the scheme: its CANCEL_OR_REFUND notification).
+   */
+  async refund(id: string, reason: string, actor: string, language: Language = 'da'): Promise<PaymentEntry> {
+    const why = reason.trim();
+    if (why.length < MIN_REASON_LENGTH) throw new StaffActionRefusedError('give a reason for the refund');
+    const payment = this.require(id, 'refund');
+    const { terminal, refunds, log } = this.parts;
+    let refund;
+    try {
+      refund = refunds.begin({ paymentId: id, amountOre: payment.amountOre, reason: why, actor });
+    } catch (error) {
+      if (error instanceof RefundNotPossibleError) throw new StaffActionRefusedError(error.message);
+      throw error;
+    }
+    let outcome;
+    try {
+      outcome = await terminal.reverse(this.reversalOf(payment));
+    } catch (error) {
+      const detail = messageOf(error);
+      refunds.unknown(refund, detail, actor);
+      log.error({ paymentId: id, detail }, 'refund: no answer; the money may be back');
+      throw new StaffActionRefusedError(
+        `no answer to the refund (${detail}). Check ${payment.method === 'mobilepay' ? 'the MobilePay portal' : 'the terminal journal'}: ` +
+          'refunding again does not pay it twice.',
+      );
+    }
+    if (outcome.outcome === 'refused') {
+      refunds.refused(refund, outcome.detail, actor);
+      throw new StaffActionRefusedError(`the refund was refused: ${outcome.detail}`);
+    }
+    refunds.refunded(refund, actor);
+    log.info({ paymentId: id, actor, method: payment.method }, 'payment refunded after registration');
+    // The borrower's slip; a printer problem never touches the refund (staff can say it instead).
+    const refundedAt = refunds.forPayment(id)?.refundedAt ?? new Date().toISOString();
+    await this.parts.receipts
+      .printRefund(id, refundedAt, language)
+      .catch((error: unknown) => log.warn({ paymentId: id, err: error }, 'refund slip not printed'));
+    return this.payment(id);
+  }
+
+  /** Staff reopened a refunded payment's claims in FBS or the debtor system. */
+  confirmReinstated(id: string, reason: string, actor: string): PaymentEntry {
+    const note = reason.trim();
+    if (note.length < MIN_REASON_LENGTH)
+      throw new StaffActionRefusedError('say where you reopened the claims (e.g. "FBS: fee reopened")');
+    this.require(id, 'confirm-reinstated');
+    if (!this.parts.refunds.reinstated(id, note, actor))
+      throw new StaffActionRefusedError(`payment ${id} has no refund waiting for its claims to be reopened`);
+    return this.payment(id);
+  }
+
   async reprint(id: string, actor: string, language: Language): Promise<ReceiptOutcome> {
     this.require(id, 'reprint');
     const outcome = await this.parts.receipts.print(id, language);
@@ -142,6 +201,19 @@ export class PaymentDesk {
   async printDay(report: DayReport, language: Language): Promise<PrintResult> {
     const blocks = layoutDayReport(report, { language, timeZone: this.parts.timeZone }, this.parts.libraryName);
     return this.parts.printer.print(encodeReceipt(blocks, { columns: this.parts.columns }));
+  }
+
+  /** The original transaction a void or refund names: the terminal's reference and its own time. */
+  private reversalOf(payment: Payment) {
+    const { journal } = this.parts;
+    return {
+      paymentId: payment.id,
+      transactionRef: payment.terminalTransactionRef ?? '',
+      // Payments approved before the journal kept the terminal's time: the approval's own.
+      transactionTime:
+        journal.terminalRecord(payment.id).transactionTime ?? journal.approvedAt(payment.id) ?? payment.updatedAt,
+      amountOre: payment.amountOre,
+    };
   }
 
   private require(id: string, action: PaymentEntry['actions'][number]): Payment {
@@ -173,6 +245,7 @@ export function layoutDayReport(
     { kind: 'rule' },
     amount(`${t.approved} (${totals.cardApproved.count})`, totals.cardApproved.ore),
     amount(`${t.voided} (${totals.voided.count})`, -totals.voided.ore),
+    ...(totals.refunded.count > 0 ? [amount(`${t.refunded} (${totals.refunded.count})`, -totals.refunded.ore)] : []),
     amount(t.net, totals.netCardOre, true),
     { kind: 'rule' },
     amount(t.fbs, totals.fbsRegisteredOre),
@@ -180,6 +253,7 @@ export function layoutDayReport(
     amount(t.queued, totals.queuedOre),
     amount(t.rejected, totals.rejectedOre),
     amount(t.staff, totals.resolvedByStaffOre),
+    ...(totals.refunded.count > 0 ? [amount(t.reopened, -totals.reopenedOre)] : []),
     { kind: 'rule' },
     { kind: 'text', text: `${t.declined}: ${totals.declined.count}` },
     { kind: 'text', text: `${t.inDoubt}: ${totals.inDoubt.count}` },

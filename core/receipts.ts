@@ -2,7 +2,7 @@ import { receiptFor, type Receipt, type Language } from '../contract/index.js';
 import type { PaymentJournal } from '../db/journal.js';
 import { encodeReceipt } from '../devices/printer/escpos.js';
 import type { PrinterStatus, ReceiptPrinter } from '../devices/printer/printer.js';
-import { layoutReceipt } from '../devices/printer/receipt-layout.js';
+import { layoutReceipt, layoutRefundSlip, type ReceiptBlock } from '../devices/printer/receipt-layout.js';
 import type { KioskConfig } from '../config/config.js';
 import type { Logger } from '../base/log.js';
 
@@ -44,16 +44,22 @@ export class Receipts {
 
   async print(paymentId: string, language: Language): Promise<ReceiptOutcome> {
     const receipt = this.receipt(paymentId);
-    const bytes = encodeReceipt(
-      layoutReceipt(receipt, {
-        language,
-        timeZone: this.parts.library.timeZone,
-        footer: this.parts.library.receiptText,
-      }),
-      {
-        columns: this.parts.columns,
-      },
-    );
+    return this.send(receipt, layoutReceipt(receipt, this.layoutOptions(language)));
+  }
+
+  /** The slip for money given back after registration (the staff's refund). */
+  async printRefund(paymentId: string, refundedAt: string, language: Language): Promise<ReceiptOutcome> {
+    const receipt = this.receipt(paymentId);
+    return this.send(receipt, layoutRefundSlip(receipt, refundedAt, this.layoutOptions(language)));
+  }
+
+  private layoutOptions(language: Language) {
+    return { language, timeZone: this.parts.library.timeZone, footer: this.parts.library.receiptText };
+  }
+
+  private async send(receipt: Receipt, blocks: ReceiptBlock[]): Promise<ReceiptOutcome> {
+    const { paymentId } = receipt;
+    const bytes = encodeReceipt(blocks, { columns: this.parts.columns });
     const result = await this.parts.printer.print(bytes);
     this.parts.audit?.(paymentId, result.printed, result.status);
     if (!result.printed) {

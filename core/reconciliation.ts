@@ -9,10 +9,12 @@ import {
   type StaffPaymentAction,
   type TerminalTestEntry,
   type TerminalClosingEntry,
+  type RefundEntry,
 } from '../contract/index.js';
 import type { PaymentJournal } from '../db/journal.js';
 import type { TerminalTestReads } from '../db/terminal-tests.js';
 import type { TerminalClosingReads } from '../db/terminal-closings.js';
+import type { Refund, RefundReads } from '../db/refunds.js';
 import type { OutboxStore } from '../db/outbox.js';
 import { RegistrationPayload } from '../ports/outbox-target.js';
 
@@ -69,16 +71,30 @@ function offsetMs(at: number, timeZone: string): number {
  * every payment that keeps the day from balancing is listed as a mismatch with its reason.
  */
 export class Reconciliation {
+  private readonly tests: TerminalTestReads | null;
+  private readonly closings: TerminalClosingReads | null;
+  private readonly refunds: RefundReads | null;
+  private readonly now: () => Date;
+
   constructor(
     private readonly journal: PaymentReads,
     private readonly outbox: Pick<OutboxStore, 'listForPayment'>,
     private readonly timeZone: string,
-    /** The technician's terminal tests (db/terminal-tests.ts); none where not given. */
-    private readonly tests: TerminalTestReads | null = null,
-    /** Closings of the terminal's day (db/terminal-closings.ts); none where not given. */
-    private readonly closings: TerminalClosingReads | null = null,
-    private readonly now: () => Date = () => new Date(),
-  ) {}
+    records: {
+      /** The technician's terminal tests (db/terminal-tests.ts); none where not given. */
+      readonly tests?: TerminalTestReads | null;
+      /** Closings of the terminal's day (db/terminal-closings.ts); none where not given. */
+      readonly closings?: TerminalClosingReads | null;
+      /** Refunds after registration (db/refunds.ts); none where not given. */
+      readonly refunds?: RefundReads | null;
+      readonly now?: () => Date;
+    } = {},
+  ) {
+    this.tests = records.tests ?? null;
+    this.closings = records.closings ?? null;
+    this.refunds = records.refunds ?? null;
+    this.now = records.now ?? (() => new Date());
+  }
 
   today(): string {
     return localDate(this.now(), this.timeZone);
@@ -98,6 +114,7 @@ export class Reconciliation {
       };
     });
     const check = this.journal.terminalChecks.get(payment.id);
+    const refund = this.refunds?.forPayment(payment.id) ?? null;
     return {
       id: payment.id,
       createdAt: payment.createdAt,
@@ -109,11 +126,12 @@ export class Reconciliation {
       card: payment.card,
       reason: this.journal.latestReason(payment.id),
       deliveries,
-      actions: actionsFor(payment, deliveries),
+      actions: actionsFor(payment, deliveries, refund),
       terminalCheck: check
         ? { outcome: check.outcome, capturedOre: check.capturedOre, checkedAt: check.checkedAt }
         : null,
       sentToTerminal: payment.terminalRequestRef !== null,
+      refund: refund ? refundEntry(refund, payment, deliveries) : null,
     };
   }
 
@@ -144,7 +162,15 @@ export class Reconciliation {
         detail: c.detail,
       }),
     );
-    const mismatches = [...payments.flatMap(mismatchesOf), ...terminalTests.flatMap(testMismatchesOf)];
+    const refunds = (this.refunds?.requestedBetween(from, to) ?? []).map((refund) => {
+      const payment = this.journal.get(refund.paymentId);
+      return refundEntry(refund, payment, this.entry(payment).deliveries);
+    });
+    const mismatches = [
+      ...payments.flatMap(mismatchesOf),
+      ...terminalTests.flatMap(testMismatchesOf),
+      ...refunds.flatMap(refundMismatchesOf),
+    ];
     return {
       date,
       timeZone: this.timeZone,
@@ -152,14 +178,37 @@ export class Reconciliation {
       payments,
       terminalTests,
       terminalClosings,
-      totals: totalsOf(payments),
+      refunds,
+      totals: totalsOf(payments, refunds),
       mismatches,
       balanced: mismatches.length === 0,
     };
   }
 }
 
-function actionsFor(payment: Payment, deliveries: readonly DeliveryEntry[]): StaffPaymentAction[] {
+function refundEntry(refund: Refund, payment: Payment, deliveries: readonly DeliveryEntry[]): RefundEntry {
+  const registeredIn = [...new Set(deliveries.filter((d) => d.state === 'delivered').map((d) => d.route))];
+  return {
+    paymentId: refund.paymentId,
+    paymentCreatedAt: payment.createdAt,
+    method: payment.method,
+    amountOre: refund.amountOre,
+    state: refund.state,
+    reason: refund.reason,
+    requestedBy: refund.requestedBy,
+    requestedAt: refund.requestedAt,
+    refundedAt: refund.refundedAt,
+    detail: refund.detail,
+    reinstated: refund.reinstated,
+    registeredIn: registeredIn.sort(),
+  };
+}
+
+function actionsFor(
+  payment: Payment,
+  deliveries: readonly DeliveryEntry[],
+  refund: Refund | null,
+): StaffPaymentAction[] {
   const actions: StaffPaymentAction[] = [];
   const charged = payment.terminalTransactionRef !== null;
   const open = ['approved', 'needs_attention'].includes(payment.state);
@@ -171,6 +220,12 @@ function actionsFor(payment: Payment, deliveries: readonly DeliveryEntry[]): Sta
   if (payment.state === 'needs_attention' && charged && deliveries.length === 0) actions.push('resolve-charged');
   if (payment.state === 'needs_attention' && charged) actions.push('resolve-registered');
   if (charged && payment.state !== 'voided') actions.push('reprint');
+  // Registered everywhere it was to be, so a void can no longer take it back: a refund can.
+  // Asked again only after a refusal, or after no answer (the provider is asked what it already
+  // gave back before it is asked to give anything).
+  if (charged && payment.state === 'settled' && (refund === null || ['refused', 'unknown'].includes(refund.state)))
+    actions.push('refund');
+  if (refund?.state === 'refunded' && refund.reinstated === null) actions.push('confirm-reinstated');
   return actions;
 }
 
@@ -193,6 +248,32 @@ function testMismatchesOf(test: TerminalTestEntry): Mismatch[] {
   };
   const text = detail[test.state];
   return text ? [{ paymentId: test.id, kind: 'test-not-reversed', amountOre: test.amountOre, detail: text }] : [];
+}
+
+/** A refund keeps its day from balancing until the money is known back and the claims reopened. */
+function refundMismatchesOf(refund: RefundEntry): Mismatch[] {
+  const where = refund.registeredIn.map((r) => (r === 'fbs' ? 'FBS' : 'the debtor system')).join(' and ');
+  if (refund.state === 'requested' || refund.state === 'unknown')
+    return [
+      {
+        paymentId: refund.paymentId,
+        kind: 'refund-in-doubt',
+        amountOre: refund.amountOre,
+        detail: `refund asked, no answer (${refund.detail ?? 'under way'}): check ${
+          refund.method === 'mobilepay' ? 'the MobilePay portal' : 'the terminal journal'
+        }, then refund again (it is not paid twice)`.slice(0, 2200),
+      },
+    ];
+  if (refund.state === 'refunded' && refund.reinstated === null)
+    return [
+      {
+        paymentId: refund.paymentId,
+        kind: 'refund-not-reinstated',
+        amountOre: refund.amountOre,
+        detail: `money given back; the claims still stand as paid in ${where || 'FBS or the debtor system'}: correct them there (reopen or write off), then confirm`,
+      },
+    ];
+  return [];
 }
 
 function mismatchesOf(p: PaymentEntry): Mismatch[] {
@@ -239,7 +320,7 @@ function mismatchesOf(p: PaymentEntry): Mismatch[] {
   return found;
 }
 
-function totalsOf(payments: readonly PaymentEntry[]): DayTotals {
+function totalsOf(payments: readonly PaymentEntry[], refunds: readonly RefundEntry[]): DayTotals {
   const count = (list: readonly PaymentEntry[]) => ({ count: list.length, ore: sumOre(list.map((p) => p.amountOre)) });
   const charged = payments.filter((p) => p.terminalTransactionRef !== null);
   const voided = payments.filter((p) => p.state === 'voided');
@@ -262,11 +343,19 @@ function totalsOf(payments: readonly PaymentEntry[]): DayTotals {
       checked.map((p) => (p.terminalTransactionRef !== null && p.state !== 'voided' ? p.amountOre : 0)),
     ),
   };
-  const taken = (method: PaymentEntry['method']) => count(live.filter((p) => p.method === method));
+  const refunded = refunds.filter((r) => r.state === 'refunded');
+  const refundedTotal = { count: refunded.length, ore: sumOre(refunded.map((r) => r.amountOre)) };
+  // Money taken this day by method, net of what was reversed or refunded this day.
+  const taken = (method: PaymentEntry['method']) => {
+    const gross = count(live.filter((p) => p.method === method));
+    const back = sumOre(refunded.filter((r) => r.method === method).map((r) => r.amountOre));
+    return { count: gross.count, ore: gross.ore - back };
+  };
   return {
     cardApproved,
     voided: voidedTotal,
-    netCardOre: cardApproved.ore - voidedTotal.ore,
+    refunded: refundedTotal,
+    netCardOre: cardApproved.ore - voidedTotal.ore - refundedTotal.ore,
     byMethod: { card: taken('card'), mobilepay: taken('mobilepay') },
     declined: count(payments.filter((p) => p.state === 'declined')),
     inDoubt: count(payments.filter((p) => p.state === 'authorizing' || p.state === 'unknown')),
@@ -275,6 +364,7 @@ function totalsOf(payments: readonly PaymentEntry[]): DayTotals {
     queuedOre: sum(({ d }) => QUEUED.has(d.state)),
     rejectedOre: sum(({ d, settledByStaff }) => d.state === 'rejected' && !settledByStaff),
     resolvedByStaffOre: sum(({ d, settledByStaff }) => d.state === 'rejected' && settledByStaff),
+    reopenedOre: sumOre(refunded.filter((r) => r.reinstated !== null).map((r) => r.amountOre)),
     terminal,
   };
 }
@@ -350,6 +440,24 @@ export function dayReportCsv(report: DayReport): string {
     test.detail ?? '',
     'kort',
   ]);
+  // Refunds asked this day (of this or an earlier day's payment): money going back, its own rows.
+  const refunds = report.refunds.map((r) => [
+    report.date,
+    time.format(new Date(r.requestedAt)),
+    r.paymentId,
+    'tilbagebetaling',
+    r.reinstated ? 'refunded, genåbnet' : r.state,
+    r.state === 'refunded' ? kr(-r.amountOre) : '0,00',
+    '0,00',
+    '0,00',
+    '0,00',
+    '0,00',
+    '',
+    '',
+    '',
+    `${r.reason} (betalt ${r.paymentCreatedAt.slice(0, 10)}; ${r.requestedBy}${r.detail ? `; ${r.detail}` : ''})`,
+    r.method === 'mobilepay' ? 'MobilePay' : 'kort',
+  ]);
   const t = report.totals;
   const totals = [
     report.date,
@@ -365,10 +473,10 @@ export function dayReportCsv(report: DayReport): string {
     '',
     '',
     `${kr(t.terminal.capturedOre)} (${t.terminal.checked} tjekket, ${t.terminal.unchecked} mangler)`,
-    `godkendt ${kr(t.cardApproved.ore)}, annulleret ${kr(t.voided.ore)}, afklaret af personale ${kr(t.resolvedByStaffOre)}`,
+    `godkendt ${kr(t.cardApproved.ore)}, annulleret ${kr(t.voided.ore)}, tilbagebetalt ${kr(t.refunded.ore)}, afklaret af personale ${kr(t.resolvedByStaffOre)}`,
     `kort ${kr(t.byMethod.card.ore)}, MobilePay ${kr(t.byMethod.mobilepay.ore)}`,
   ];
-  const lines = [CSV_HEADER, ...rows, ...tests, totals].map((cells) => cells.map(csvCell).join(';'));
+  const lines = [CSV_HEADER, ...rows, ...tests, ...refunds, totals].map((cells) => cells.map(csvCell).join(';'));
   return `\uFEFF${lines.join('\r\n')}\r\n`;
 }
 
@@ -381,6 +489,8 @@ function terminalCell(p: PaymentEntry): string {
 }
 
 function csvCell(value: string): string {
-  const safe = /^[=+\-@\t\r]/u.test(value) ? `'${value}` : value;
+  // A negative amount (a refund) is a number, not a formula: it stays one for the spreadsheet.
+  const amount = /^-\d+,\d{2}$/u.test(value);
+  const safe = !amount && /^[=+\-@\t\r]/u.test(value) ? `'${value}` : value;
   return /[;"\r\n]/u.test(safe) ? `"${safe.replace(/"/gu, '""')}"` : safe;
 }

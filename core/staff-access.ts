@@ -17,6 +17,7 @@ export const ROLE_CAPABILITIES = {
     'queue.retry',
     'payment.resolve',
     'payment.void',
+    'payment.refund',
     'receipt.reprint',
     'report.view',
   ],

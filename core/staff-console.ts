@@ -43,6 +43,8 @@ const REQUIRES: Readonly<Record<StaffRequest['op'], Capability>> = {
   retry: 'queue.retry',
   resolve: 'payment.resolve',
   void: 'payment.void',
+  refund: 'payment.refund',
+  'confirm-reinstated': 'payment.resolve',
   reprint: 'receipt.reprint',
   'print-day': 'report.view',
   'day-csv': 'report.view',
@@ -252,6 +254,13 @@ export class StaffConsole {
         return { kind: 'payment', payment: desk.resolve(request.paymentId, request.resolution, actor) };
       case 'void':
         return { kind: 'payment', payment: await desk.void(request.paymentId, request.reason, actor) };
+      case 'refund':
+        return {
+          kind: 'payment',
+          payment: await desk.refund(request.paymentId, request.reason, actor, this.language()),
+        };
+      case 'confirm-reinstated':
+        return { kind: 'payment', payment: desk.confirmReinstated(request.paymentId, request.reason, actor) };
       case 'reprint': {
         const outcome = await desk.reprint(request.paymentId, actor, this.language());
         return { kind: 'printed', printed: outcome.printed, detail: outcome.status.detail };

@@ -15,6 +15,7 @@ import {
 } from '../contract/index.js';
 import type { AuditLog } from './audit.js';
 import type { Db } from './open.js';
+import type { Statement } from 'better-sqlite3';
 import type { OutboxRow, OutboxSpec, OutboxStore, FinalOutcome } from './outbox.js';
 import { TerminalCheckStore, type TerminalCheck } from './terminal-checks.js';
 import { ExpectedError } from '../base/errors.js';
@@ -117,8 +118,20 @@ interface LineRow {
  * also writes the outbox rows that will register the payment, so neither can exist without
  * the other.
  */
+const CHARGES_FOR_FEES_SQL = `SELECT l.fee_id, l.claim_id, p.id AS payment_id, p.state, p.terminal_transaction_ref, p.created_at,
+    (SELECT COUNT(*) FROM outbox o WHERE o.payment_id = p.id AND o.state <> 'delivered') AS undelivered,
+    (SELECT COUNT(*) FROM outbox o WHERE o.payment_id = p.id) AS deliveries
+     FROM payment_lines l JOIN payments p ON p.id = l.payment_id
+    WHERE l.fee_id IN (SELECT value FROM json_each(@fees))
+      AND p.state IN (SELECT value FROM json_each(@states))
+      -- Money given back after registration (migration 015): the claim is the borrower's
+      -- to pay again once staff reopen it in FBS or the debtor system.
+      AND NOT EXISTS (SELECT 1 FROM refunds r WHERE r.payment_id = p.id AND r.state = 'refunded')
+    ORDER BY p.created_at, p.id`;
+
 export class PaymentJournal {
   private readonly stmts;
+  private chargesForFeesStmt: Statement | null = null;
   /** What the terminal itself said about each payment request (the day's terminal reconciliation). */
   readonly terminalChecks: TerminalCheckStore;
 
@@ -177,15 +190,6 @@ export class PaymentJournal {
         `SELECT at FROM payment_transitions WHERE payment_id = ? AND to_state = 'approved' ORDER BY at LIMIT 1`,
       ),
       openDeliveries: db.prepare(`SELECT COUNT(*) AS n FROM outbox WHERE payment_id = ? AND state <> 'delivered'`),
-      chargesForFees: db.prepare(
-        `SELECT l.fee_id, l.claim_id, p.id AS payment_id, p.state, p.terminal_transaction_ref, p.created_at,
-                (SELECT COUNT(*) FROM outbox o WHERE o.payment_id = p.id AND o.state <> 'delivered') AS undelivered,
-                (SELECT COUNT(*) FROM outbox o WHERE o.payment_id = p.id) AS deliveries
-           FROM payment_lines l JOIN payments p ON p.id = l.payment_id
-          WHERE l.fee_id IN (SELECT value FROM json_each(@fees))
-            AND p.state IN (SELECT value FROM json_each(@states))
-          ORDER BY p.created_at, p.id`,
-      ),
     };
     this.terminalChecks = new TerminalCheckStore(db);
     outbox.setOnFinal((row, outcome) => this.onDeliveryFinal(row, outcome));
@@ -508,11 +512,15 @@ export class PaymentJournal {
 
   /**
    * This kiosk's payments that hold any of these fees: paid (registered or not yet) or in doubt.
-   * A fee listed here must never be charged again; a declined or voided payment holds nothing.
+   * A fee listed here must never be charged again; a declined, voided or refunded payment holds
+   * nothing (a refund under way or unanswered still holds: the money may not be back).
    */
   chargesForFees(feeIds: readonly string[]): FeeCharge[] {
     if (feeIds.length === 0) return [];
-    const rows = this.stmts.chargesForFees.all({
+    // Prepared on first use: a report opened read-only on a journal from before migration 015
+    // (the kiosk not yet restarted on this version) never asks, and has no refunds table.
+    this.chargesForFeesStmt ??= this.db.prepare(CHARGES_FOR_FEES_SQL);
+    const rows = this.chargesForFeesStmt.all({
       fees: JSON.stringify(feeIds),
       states: JSON.stringify(CLAIM_HOLDING_STATES),
     }) as {

@@ -12,6 +12,7 @@ import { m011TerminalTests } from './011-terminal-tests.js';
 import { m012TerminalRecord } from './012-terminal-record.js';
 import { m013TerminalClosings } from './013-terminal-closings.js';
 import { m014PaymentMethod } from './014-payment-method.js';
+import { m015Refunds } from './015-refunds.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -32,5 +33,6 @@ export const MIGRATIONS: readonly Migration[] = [
   m012TerminalRecord,
   m013TerminalClosings,
   m014PaymentMethod,
+  m015Refunds,
 ];
 export const LATEST_VERSION = MIGRATIONS.length;

@@ -58,6 +58,34 @@ export function layoutReceipt(receipt: Receipt, options: LayoutOptions): Receipt
   return blocks;
 }
 
+/**
+ * The borrower's slip for money given back after registration: what the payment paid, the
+ * amount returned and how, and the payment's id (the library reopens the claims by it).
+ */
+export function layoutRefundSlip(receipt: Receipt, refundedAt: string, options: LayoutOptions): ReceiptBlock[] {
+  const t = TEXTS[options.language].receipt;
+  const blocks: ReceiptBlock[] = [
+    { kind: 'heading', text: receipt.libraryName },
+    { kind: 'heading', text: t.refundTitle },
+    { kind: 'space' },
+    { kind: 'text', text: `${t.date}: ${formatDateTime(refundedAt, options)}` },
+    { kind: 'text', text: `${t.paidOn}: ${formatDateTime(receipt.paidAt, options)}` },
+    { kind: 'text', text: `${t.payment}:` },
+    { kind: 'text', text: receipt.paymentId },
+    { kind: 'rule' },
+  ];
+  for (const line of receipt.lines)
+    blocks.push({ kind: 'amount', label: line.reason, amount: formatDkk(line.amountOre) });
+  blocks.push({ kind: 'rule' });
+  blocks.push({ kind: 'amount', label: t.refunded, amount: formatDkk(-receipt.totalOre), bold: true });
+  const card = maskedCard(receipt.card);
+  if (card) blocks.push({ kind: 'text', text: `${t.refundedTo}: ${card}` });
+  blocks.push({ kind: 'space' });
+  blocks.push({ kind: 'text', text: t.refundNote });
+  if (options.footer) blocks.push({ kind: 'space' }, { kind: 'text', text: options.footer });
+  return blocks;
+}
+
 /** The terminal's cardholder receipt, below the kiosk's own, as the terminal gave it. */
 function layoutCardholderReceipt(lines: readonly TerminalReceiptLine[], title: string): ReceiptBlock[] {
   const blocks: ReceiptBlock[] = [{ kind: 'space' }, { kind: 'rule' }, { kind: 'heading', text: title }];

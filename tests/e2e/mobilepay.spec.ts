@@ -17,7 +17,7 @@ import {
  * and debtor-route claims alike; declined in the app, cancelled on the screen, and a QR left to
  * expire take nothing.
  */
-test('MobilePay: pay FBS- and debtor-route claims by QR; declined in the app, cancelled on the screen, expired; MobilePay down before and after the approval; staff void refunds; the day by method', async ({
+test('MobilePay: pay FBS- and debtor-route claims by QR; declined in the app, cancelled on the screen, expired; MobilePay down before and after the approval; staff void refunds; a registered payment refunded; the day by method', async ({
   page,
 }) => {
   test.setTimeout(120_000);
@@ -135,9 +135,37 @@ test('MobilePay: pay FBS- and debtor-route claims by QR; declined in the app, ca
     const refunded = [...sandbox.payments.values()].at(-1)!;
     expect(refunded).toMatchObject({ amountOre: 1000, capturedOre: 1000, refundedOre: 1000 });
     kiosk.sandboxes.fbs!.setFaults({});
-    // The day report keeps card and MobilePay apart.
+
+    // Registered already, so no void: the first payment is refunded (the borrower found the
+    // book), once at MobilePay; its claims stay paid in FBS until staff reopen them and say so.
+    const first = page.locator('.desk-payment[data-state="settled"]', { hasText: formatDkk(8550) });
+    await expect(first.getByRole('button', { name: 'Annuller (tilbagefør)' })).toHaveCount(0);
+    await first.getByRole('button', { name: 'Tilbagebetal' }).click();
+    await expect(first.getByText(/ret den dér bagefter/u)).toBeVisible();
+    await first.getByLabel('Begrundelse (hvad har du kontrolleret?)').fill('Låneren fandt bogen');
+    await checkScreen(page, 'da-staff-refund-form');
+    await first.locator('.desk-form').getByRole('button', { name: 'Tilbagebetal' }).click();
+    await expect(first.getByTestId('refund-state')).toContainText('85,50 kr. er betalt tilbage');
+    await expect(first.getByTestId('refund-state')).toContainText('Ret betalingen i FBS');
+    await expect
+      .poll(() => kiosk.printer.simulator!.receipts().at(-1)?.join('\n') ?? '')
+      .toMatch(/Tilbagebetaling[\s\S]*Tilbagebetalt\s+-85,50 kr\./u);
+    const refundedFirst = [...sandbox.payments.values()].find((p) => p.amountOre === 8550)!;
+    expect(refundedFirst).toMatchObject({ capturedOre: 8550, refundedOre: 8550 });
+    await expect(first.getByRole('button', { name: 'Tilbagebetal' })).toHaveCount(0);
+    await checkScreen(page, 'da-staff-refunded');
+    kiosk.sandboxes.fbs!.reopenFee('5001');
+    kiosk.sandboxes.fbs!.reopenFee('5002');
+    await first.getByRole('button', { name: 'Rettet i FBS/ØiR' }).click();
+    await first.getByLabel('Begrundelse (hvad har du kontrolleret?)').fill('FBS: gebyr 5001 og 5002 genåbnet');
+    await first.locator('.desk-form').getByRole('button', { name: 'Rettet i FBS/ØiR' }).click();
+    await expect(first.getByTestId('refund-state')).toContainText('betalingen er rettet i FBS/ØiR');
+
+    // The day report keeps card and MobilePay apart, net of the refund.
     await page.getByRole('button', { name: 'Dagsopgørelse' }).click();
-    await expect(page.getByTestId('by-mobilepay')).toHaveText(formatDkk(8550 + 24995 + last.capturedOre));
+    await expect(page.getByTestId('refunded')).toHaveText(formatDkk(-8550));
+    await expect(page.getByTestId('refunds')).toContainText('MobilePay');
+    await expect(page.getByTestId('by-mobilepay')).toHaveText(formatDkk(24995 + last.capturedOre));
     await expect(page.getByTestId('by-card')).toHaveText(formatDkk(0));
     await checkScreen(page, 'da-mobilepay-report');
   } finally {

@@ -158,6 +158,17 @@ export class FbsSandbox {
     fee.paidByOrderId = `elsewhere-${feeId}`;
   }
 
+  /**
+   * Staff reopened a paid fee in FBS (after the kiosk gave the money back): listed as unpaid
+   * again, and a new payment's order id may register it.
+   */
+  reopenFee(feeId: string): void {
+    const fee = this.fee(feeId);
+    delete fee.paidDate;
+    delete fee.paidByOrderId;
+    delete fee.confirmationId;
+  }
+
   /** More fees for a seeded borrower (tests with many claims); gone again at the next full reset. */
   addFees(patronId: string, fees: readonly SeedFee[]): void {
     const borrower = this.borrowers.find((b) => b.patronId === patronId);

@@ -1,22 +1,36 @@
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { formatDkk, type PaymentEntry, type StaffPaymentAction, type StaffRequest } from '../../../contract/index.js';
 import { type Ask, useOutcome, useStaffData } from './use-staff-data.js';
 
-const TODAY: StaffRequest = { op: 'day' };
-
 export function Queue({ ask }: { ask: Ask }) {
   const { t } = useTranslation();
-  const { data, outcome, reload: load } = useStaffData(ask, TODAY, 'day');
+  // Today's by default; an earlier day to find a payment to refund (the receipt has its date).
+  const [date, setDate] = useState<string | undefined>(undefined);
+  const request = useMemo<StaffRequest>(() => (date ? { op: 'day', date } : { op: 'day' }), [date]);
+  const { data, outcome, reload: load } = useStaffData(ask, request, 'day');
   const report = data?.report ?? null;
   return (
     <>
-      <h1>{t('desk.queue.title')}</h1>
-      <button type="button" className="secondary" onClick={load}>
-        {t('desk.queue.refresh')}
-      </button>
+      <h1>{date ? t('desk.queue.titleOn', { date }) : t('desk.queue.title')}</h1>
+      <div className="desk-actions">
+        <button type="button" className="secondary" onClick={load}>
+          {t('desk.queue.refresh')}
+        </button>
+        <label>
+          {t('desk.queue.day')}{' '}
+          <input
+            type="date"
+            data-testid="queue-date"
+            value={report?.date ?? ''}
+            onChange={(e) => setDate(/^\d{4}-\d{2}-\d{2}$/u.test(e.target.value) ? e.target.value : undefined)}
+          />
+        </label>
+      </div>
       {outcome}
-      {report && report.payments.length === 0 && <p className="lead">{t('desk.queue.empty')}</p>}
+      {report && report.payments.length === 0 && (
+        <p className="lead">{t(date ? 'desk.queue.emptyOn' : 'desk.queue.empty')}</p>
+      )}
       <ul className="desk-list">
         {report?.payments
           .slice()
@@ -34,6 +48,8 @@ const NEEDS_REASON: readonly StaffPaymentAction[] = [
   'resolve-charged',
   'resolve-not-charged',
   'resolve-registered',
+  'refund',
+  'confirm-reinstated',
 ];
 
 function PaymentRow({ payment, ask, onChanged }: { payment: PaymentEntry; ask: Ask; onChanged(): void }) {
@@ -53,8 +69,8 @@ function PaymentRow({ payment, ask, onChanged }: { payment: PaymentEntry; ask: A
         ? { op: 'retry', paymentId }
         : action === 'reprint'
           ? { op: 'reprint', paymentId }
-          : action === 'void'
-            ? { op: 'void', paymentId, reason }
+          : action === 'void' || action === 'refund' || action === 'confirm-reinstated'
+            ? { op: action, paymentId, reason }
             : action === 'resolve-charged'
               ? { op: 'resolve', paymentId, resolution: { kind: 'charged', terminalTransactionRef: ref, reason } }
               : action === 'resolve-not-charged'
@@ -73,7 +89,9 @@ function PaymentRow({ payment, ask, onChanged }: { payment: PaymentEntry; ask: A
     <li className="desk-payment" data-state={payment.state} data-testid={`payment-${payment.id}`}>
       <div className="desk-payment-head">
         <span>{time}</span>
-        <strong>{t(`desk.state.${payment.state}`)}</strong>
+        <strong>
+          {payment.refund?.state === 'refunded' ? t('desk.refund.stateLabel') : t(`desk.state.${payment.state}`)}
+        </strong>
         <span className="amount">{formatDkk(payment.amountOre)}</span>
       </div>
       {payment.deliveries.length > 0 && (
@@ -85,6 +103,16 @@ function PaymentRow({ payment, ask, onChanged }: { payment: PaymentEntry; ask: A
         </p>
       )}
       {payment.reason && <p className="desk-reason">{payment.reason}</p>}
+      {payment.refund && (
+        <p className="desk-refund" data-testid="refund-state">
+          {t(`desk.refund.${payment.refund.reinstated ? 'reinstated' : payment.refund.state}`, {
+            amount: formatDkk(payment.refund.amountOre),
+            by: payment.refund.requestedBy,
+            where: payment.refund.registeredIn.map((r) => (r === 'fbs' ? 'FBS' : t('desk.refund.debtor'))).join(' + '),
+            detail: payment.refund.detail ?? '',
+          })}
+        </p>
+      )}
       <div className="desk-actions">
         {payment.actions.map((action) => (
           <button
@@ -99,6 +127,7 @@ function PaymentRow({ payment, ask, onChanged }: { payment: PaymentEntry; ask: A
       </div>
       {open && (
         <div className="desk-form">
+          {open === 'refund' && <p className="warning">{t('desk.refund.explain')}</p>}
           {open === 'resolve-charged' && (
             <label>
               {t('desk.queue.terminalRef')}

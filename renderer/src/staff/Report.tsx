@@ -37,6 +37,8 @@ export function Report({ ask }: { ask: Ask }) {
         <tbody>
           {row(t('desk.report.cardApproved', { count: x.cardApproved.count }), x.cardApproved.ore, 'card-approved')}
           {row(t('desk.report.voided', { count: x.voided.count }), -x.voided.ore, 'voided')}
+          {x.refunded.count > 0 &&
+            row(t('desk.report.refunded', { count: x.refunded.count }), -x.refunded.ore, 'refunded')}
           {row(t('desk.report.net'), x.netCardOre, 'net-card')}
           {x.byMethod.mobilepay.count > 0 && (
             <>
@@ -53,6 +55,7 @@ export function Report({ ask }: { ask: Ask }) {
           {row(t('desk.report.queued'), x.queuedOre, 'queued')}
           {row(t('desk.report.rejected'), x.rejectedOre, 'rejected')}
           {row(t('desk.report.staff'), x.resolvedByStaffOre, 'resolved-by-staff')}
+          {x.refunded.count > 0 && row(t('desk.report.reopened'), -x.reopenedOre, 'reopened')}
         </tbody>
       </table>
       <p>
@@ -74,6 +77,26 @@ export function Report({ ask }: { ask: Ask }) {
             {report.terminalTests.map((test) => (
               <li key={test.id}>
                 <strong>{formatDkk(test.amountOre)}</strong> {test.state} – {test.actor}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      {report.refunds.length > 0 && (
+        <>
+          <h2>{t('desk.report.refunds', { count: report.refunds.length })}</h2>
+          <ul className="desk-list" data-testid="refunds">
+            {report.refunds.map((r) => (
+              <li key={r.paymentId}>
+                <strong>{formatDkk(r.amountOre)}</strong>{' '}
+                {r.method === 'mobilepay' ? 'MobilePay' : t('desk.report.card')} –{' '}
+                {t(`desk.refund.${r.reinstated ? 'reinstated' : r.state}`, {
+                  amount: formatDkk(r.amountOre),
+                  by: r.requestedBy,
+                  where: r.registeredIn.map((x) => (x === 'fbs' ? 'FBS' : t('desk.refund.debtor'))).join(' + '),
+                  detail: r.detail ?? '',
+                })}{' '}
+                ({t('desk.report.paidOn', { date: r.paymentCreatedAt.slice(0, 10) })})
               </li>
             ))}
           </ul>
