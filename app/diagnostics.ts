@@ -188,15 +188,32 @@ async function checkFbs(fbs: DiagnosticParts['fbs']): Promise<Omit<DiagnosticChe
 async function checkOeir(oeir: OeirSetup): Promise<Omit<DiagnosticCheck, 'part'>> {
   if (!oeir.link) return { level: 'broken', summary: 'ØiR is not set up', details: [...oeir.problems] };
   try {
-    // A read: the sub-claim search for a fee that does not exist changes nothing anywhere.
+    // A read: the sub-claim search for a fee that does not exist changes nothing anywhere. In the
+    // token model it also proves the token: the STS is asked only if none is cached.
     await oeir.link.search(['0']);
     return {
       level: 'ok',
       summary: 'test call answered (SøgDelfordring)',
-      details: oeir.sandbox ? ['demo: the built-in ØiR sandbox'] : [],
+      details: [...(oeir.sandbox ? ['demo: the built-in ØiR sandbox'] : []), ...tokenLines(oeir)],
     };
   } catch (error) {
-    return { level: 'broken', summary: `test call failed: ${oneLine(messageOf(error))}`, details: [] };
+    return { level: 'broken', summary: `test call failed: ${oneLine(messageOf(error))}`, details: tokenLines(oeir) };
+  }
+}
+
+/** The token model's token, as the provider knows it (nothing in the certificate model). */
+function tokenLines(oeir: OeirSetup): string[] {
+  const status = oeir.tokenStatus();
+  if (!status) return [];
+  switch (status.state) {
+    case 'valid':
+      return [`token model: STS token valid until ${status.until} (for ${status.audience})`];
+    case 'refused':
+      return [`token model: KOMBIT's STS refused the token since ${status.since}: ${oneLine(status.detail)}`];
+    case 'failing':
+      return [`token model: KOMBIT's STS not reached since ${status.since}: ${oneLine(status.detail)}`];
+    default:
+      return ['token model: no token yet'];
   }
 }
 

@@ -57,6 +57,12 @@ export function markdown(r: Json, longSoak: Json | null = null): string {
       `${n('oeir.outboxOverBareRatio', '×')} time`,
     ],
     [
+      `ØiR ×${n('oeir.calls')} through the outbox, token model (STS token, WS-Security signed)`,
+      n('oeir.tokenModelDrain.callsPerSecond', ' calls/s'),
+      `certificate model ${n('oeir.outboxDrain.callsPerSecond', ' calls/s')}; signing one call p50 ${n('oeir.tokenModelDrain.signOneCallMs.p50', ' ms')}; ${n('oeir.tokenModelDrain.stsTokensIssued')} STS token`,
+      `${n('oeir.tokenModelDrain.overCertificateModelRatio', '×')} time`,
+    ],
+    [
       "ØiR sandbox's schema check of one request, p50",
       n('oeirSchemaCheck.p50', ' ms'),
       `p99 ${n('oeirSchemaCheck.p99', ' ms')}`,

@@ -38,6 +38,8 @@ import { foretagIndbetalingArgs } from '../integrations/oeir/mapping.js';
 import { oeirPaymentTarget } from '../integrations/oeir/payment-target.js';
 import { OEIR_PAYMENT_TARGET } from '../ports/outbox-target.js';
 import { DEFAULT_WSDL, DEMO_MUNICIPALITY_CVR } from '../integrations/oeir/sandbox/server.js';
+import { StsTokenProvider } from '../integrations/oeir/sts/token-provider.js';
+import { signCall } from '../integrations/oeir/sts/call-signing.js';
 import { openDatabase } from '../db/open.js';
 import { FbsClient } from '../integrations/fbs/client.js';
 import { SANDBOX_CLIENT } from '../integrations/fbs/sandbox/seed.js';
@@ -79,6 +81,9 @@ function timeMs(fn: () => void): number {
   fn();
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
+
+/** The service the token model's benchmark asks the STS for (bench/oeir-sandbox-server.ts serves it). */
+const BENCH_AUDIENCE = 'http://entityid.kombit.dk/service/oir/debitorindbetaling/1';
 
 async function timeAsync(fn: () => Promise<void>): Promise<number> {
   const start = process.hrtime.bigint();
@@ -270,7 +275,7 @@ async function benchOeir(): Promise<Record<string, unknown>> {
   });
   const info = JSON.parse(
     await new Promise<string>((resolve) => server.stdout!.once('data', (c: Buffer) => resolve(c.toString()))),
-  ) as { url: string; caPem: string; p12: string; password: string };
+  ) as { url: string; stsUrl: string; caPem: string; p12: string; password: string };
   const certificate = readPkcs12(Buffer.from(info.p12, 'base64'), info.password);
   const concurrency = 16;
   const context = { kind: 'authority', municipalityCvr: DEMO_MUNICIPALITY_CVR } as const;
@@ -308,21 +313,35 @@ async function benchOeir(): Promise<Record<string, unknown>> {
     return Number(process.hrtime.bigint() - start) / 1e9;
   };
 
-  // Ours: rows in the outbox, drained by the worker through the oeir.indbetaling target.
-  const link = new OeirLink(
-    await OeirClient.create({
-      wsdlPath: DEFAULT_WSDL,
-      endpoint: info.url,
-      timeoutMs: 10_000,
-      context,
-      certificate,
-      caPem: info.caPem,
-      log: createLogger({ level: 'silent' }),
-    }),
-    { failuresToOpen: 5, halfOpenAfterMs: 1000 },
-    createLogger({ level: 'silent' }),
-  );
-  const ourDrain = async (n: number): Promise<number> => {
+  // Ours: rows in the outbox, drained by the worker through the oeir.indbetaling target; in the
+  // token model the same, each call carrying the STS's token and signed (WS-Security).
+  const tokens = new StsTokenProvider({
+    endpoint: info.stsUrl,
+    appliesTo: BENCH_AUDIENCE,
+    cvr: DEMO_MUNICIPALITY_CVR,
+    certificate,
+    caPem: info.caPem,
+    timeoutMs: 10_000,
+    log: createLogger({ level: 'silent' }),
+  });
+  const linkFor = async (model: 'certificate' | 'token') =>
+    new OeirLink(
+      await OeirClient.create({
+        wsdlPath: DEFAULT_WSDL,
+        endpoint: info.url,
+        timeoutMs: 10_000,
+        context,
+        certificate,
+        caPem: info.caPem,
+        ...(model === 'token' ? { tokens } : {}),
+        log: createLogger({ level: 'silent' }),
+      }),
+      { failuresToOpen: 5, halfOpenAfterMs: 1000 },
+      createLogger({ level: 'silent' }),
+    );
+  const link = await linkFor('certificate');
+  const tokenLink = await linkFor('token');
+  const ourDrain = async (n: number, through = link): Promise<number> => {
     const stores = openStores();
     try {
       stores.db.transaction(() => {
@@ -350,7 +369,7 @@ async function benchOeir(): Promise<Record<string, unknown>> {
         },
         createLogger({ level: 'silent' }),
       );
-      worker.register(OEIR_PAYMENT_TARGET, oeirPaymentTarget(link));
+      worker.register(OEIR_PAYMENT_TARGET, oeirPaymentTarget(through));
       const start = process.hrtime.bigint();
       worker.start();
       while (stores.outbox.counts().delivered < n) {
@@ -368,12 +387,22 @@ async function benchOeir(): Promise<Record<string, unknown>> {
   try {
     await bareLoop(200);
     await ourDrain(200);
+    await ourDrain(200, tokenLink);
     const bareSeconds = await bareLoop(OEIR_CALLS);
     const ourSeconds = await ourDrain(OEIR_CALLS);
-    const ledger = await new Promise<number>((resolve) => {
-      server.once('message', (m: { ledger: number }) => resolve(m.ledger));
+    const tokenSeconds = await ourDrain(OEIR_CALLS, tokenLink);
+    const { ledger, tokens: issued } = await new Promise<{ ledger: number; tokens: number }>((resolve) => {
+      server.once('message', (m: { ledger: number; tokens: number }) => resolve(m));
       server.send('ledger');
     });
+    // One call's signing alone (header, references, STR-Transform, RSA-SHA256).
+    const token = await tokens.token();
+    const envelope = `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Header/><soap:Body>${'<x>1</x>'.repeat(20)}</soap:Body></soap:Envelope>`;
+    const signing: number[] = [];
+    for (let i = 0; i < 500; i++)
+      signing.push(
+        timeMs(() => void signCall(envelope, { token, keyPem: certificate.keyPem, action: 'a', to: info.url })),
+      );
     const round = (x: number): number => Math.round(x * 1000) / 1000;
     return {
       calls: OEIR_CALLS,
@@ -382,10 +411,19 @@ async function benchOeir(): Promise<Record<string, unknown>> {
       bareSoapClient: { seconds: round(bareSeconds), callsPerSecond: Math.round(OEIR_CALLS / bareSeconds) },
       outboxDrain: { seconds: round(ourSeconds), callsPerSecond: Math.round(OEIR_CALLS / ourSeconds) },
       outboxOverBareRatio: round(ourSeconds / bareSeconds),
+      tokenModelDrain: {
+        seconds: round(tokenSeconds),
+        callsPerSecond: Math.round(OEIR_CALLS / tokenSeconds),
+        overCertificateModelRatio: round(tokenSeconds / ourSeconds),
+        stsTokensIssued: issued,
+        signOneCallMs: stats(signing),
+      },
       sandboxLedgerEntries: ledger,
     };
   } finally {
     link.close();
+    tokenLink.close();
+    tokens.close();
     agent.destroy();
     server.stdin!.end();
   }
@@ -412,6 +450,14 @@ if (process.env.BENCH_ONLY === 'nets') {
   const netsRoundTrip = { measuredAt: new Date().toISOString(), ...(await benchNetsTerminal()) };
   writeReport({ ...last, netsRoundTrip }, join(root, 'bench'));
   process.stdout.write(`${JSON.stringify(netsRoundTrip, null, 2)}\n`);
+  process.exit(0);
+}
+
+if (process.env.BENCH_ONLY === 'oeir') {
+  const last = JSON.parse(readFileSync(join(root, 'bench', 'results.json'), 'utf8')) as Record<string, unknown>;
+  const oeir = { measuredAt: new Date().toISOString(), ...(await benchOeir()) };
+  writeReport({ ...last, oeir }, join(root, 'bench'));
+  process.stdout.write(`${JSON.stringify(oeir, null, 2)}\n`);
   process.exit(0);
 }
 

@@ -15,6 +15,8 @@ import {
   type SubClaimStatus,
 } from './mapping.js';
 import { createSoapTransport, type SoapTransport } from './transport.js';
+import { signCall } from './sts/call-signing.js';
+import type { StsToken } from './sts/wire.js';
 import { messageOf } from '../../base/errors.js';
 
 export interface OeirClientOptions {
@@ -25,8 +27,30 @@ export interface OeirClientOptions {
   /** The organisation certificate for mutual TLS (none only for a plain-HTTP test endpoint). */
   readonly certificate?: OrganisationCertificate;
   readonly caPem?: string;
+  /**
+   * The token-based security model: each call carries a SAML token from KOMBIT's STS and is
+   * signed with the certificate's key (integrations/oeir/sts/). Absent: the certificate model.
+   */
+  readonly tokens?: TokenSource;
+  /** The clock a signed call's Timestamp is taken from. */
+  readonly now?: () => number;
   readonly log: Logger;
 }
+
+/** Where calls in the token model get their token (StsTokenProvider). */
+export interface TokenSource {
+  token(): Promise<StsToken>;
+  invalidate(token: StsToken): void;
+}
+
+/** The service's SOAP actions (the WSDL's soapAction), the token model's wsa:Action. */
+const ACTIONS: Readonly<Record<string, string>> = {
+  [OPERATION.pay]: 'http://kombit.dk/xml/wsdl/oir/DebitorIndbetalingAfsend/1/ForetagIndbetaling',
+  [OPERATION.search]: 'http://kombit.dk/xml/wsdl/oir/DebitorIndbetalingAfsend/1/SoegDelfordringTilIndbetaling',
+};
+
+/** WS-Security faults (WSS 1.0 §12) that say the token is no good: a new one is asked for. */
+const TOKEN_FAULT = /InvalidSecurityToken|SecurityTokenUnavailable|UnsupportedSecurityToken/u;
 
 // `soap` would turn xsd:decimal into a JS number and xsd:long into parseInt: keep the text.
 const KEEP_TEXT = { decimal: (text: string) => text, long: (text: string) => text };
@@ -43,7 +67,11 @@ const NETWORK_CODES = new Set([
 ]);
 const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ECONNABORTED']);
 
-type SoapMethod = (args: unknown, callback: (error: unknown, result: unknown) => void) => void;
+type SoapMethod = (
+  args: unknown,
+  callback: (error: unknown, result: unknown) => void,
+  options?: { postProcess?: (xml: string) => string },
+) => void;
 
 /**
  * ØiR DebitorIndbetalingAfsend over Serviceplatformen: a `soap` client built from the WSDL file,
@@ -93,7 +121,30 @@ export class OeirClient {
     this.transport.close();
   }
 
-  private invoke(operation: string, args: unknown): Promise<unknown> {
+  private async invoke(operation: string, args: unknown): Promise<unknown> {
+    const tokens = this.options.tokens;
+    if (!tokens) return this.call(operation, args);
+    // The token model: the STS is asked only when the cached token is near its end.
+    const token = await tokens.token();
+    const { certificate, endpoint } = this.options;
+    if (!certificate) throw new OeirError('certificate', 'the token model needs the organisation certificate');
+    try {
+      return await this.call(operation, args, (xml) =>
+        signCall(xml, {
+          token,
+          keyPem: certificate.keyPem,
+          action: ACTIONS[operation] ?? operation,
+          to: endpoint,
+          now: new Date((this.options.now ?? Date.now)()),
+        }),
+      );
+    } catch (error) {
+      if (error instanceof OeirError && TOKEN_FAULT.test(error.details.code ?? '')) tokens.invalidate(token);
+      throw error;
+    }
+  }
+
+  private call(operation: string, args: unknown, postProcess?: (xml: string) => string): Promise<unknown> {
     const method = (this.client as unknown as Record<string, SoapMethod | undefined>)[operation];
     if (typeof method !== 'function')
       return Promise.reject(new OeirError('bad-response', `the WSDL has no operation ${operation}`));
@@ -106,7 +157,7 @@ export class OeirClient {
     if (dated) return Promise.reject(new OeirError('certificate', `the organisation certificate: ${dated.message}`));
     const started = performance.now();
     return new Promise<unknown>((resolve, reject) => {
-      method.call(this.client, args, (error, result) => {
+      const callback = (error: unknown, result: unknown) => {
         const ms = Math.round(performance.now() - started);
         if (!error) {
           this.options.log.debug({ operation, ms }, 'oeir call');
@@ -119,7 +170,8 @@ export class OeirClient {
           'oeir call failed',
         );
         reject(classified);
-      });
+      };
+      method.call(this.client, args, callback, postProcess ? { postProcess } : undefined);
     });
   }
 }

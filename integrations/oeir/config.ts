@@ -31,6 +31,30 @@ export const OeirConfig = z
       .string()
       .default('')
       .describe("Extra CA (PEM) to trust for Serviceplatformen's server certificate; empty: the system's."),
+    security: z
+      .enum(['certificate', 'token'])
+      .default('certificate')
+      .describe(
+        "How calls are secured, as the municipality's service agreement says: `certificate` — mutual TLS with the organisation certificate and the context (`context`) in each call; `token` — a SAML token from KOMBIT's STS (asked for with the certificate, reused for 8 hours) in each call, which is signed with the certificate's key (WS-Security).",
+      ),
+    sts: z
+      .object({
+        endpoint: z
+          .union([z.literal(''), z.url({ protocol: /^https$/ })])
+          .default('')
+          .describe("Overrides the address of KOMBIT's STS for the environment (token model)."),
+        appliesTo: z
+          .string()
+          .min(1)
+          .max(300)
+          .default('http://entityid.kombit.dk/service/oir/debitorindbetaling/1')
+          .describe(
+            "The service's entity id the token is asked for (AppliesTo; from the service's integration package — the default is modelled).",
+          ),
+      })
+      .strict()
+      .prefault({})
+      .describe('The token model: where the kiosk gets its token.'),
     context: z
       .enum(['authority', 'invocation'])
       .default('authority')
@@ -94,6 +118,10 @@ export const OeirConfig = z
       .describe('Where payments are taken, sent with each payment (e.g. "Hovedbiblioteket, kiosk 1").'),
   })
   .strict()
+  .refine((o) => o.security !== 'token' || o.environment === 'sandbox' || o.municipalityCvr !== '', {
+    message: "the token model needs oeir.municipalityCvr: the token is asked for on the municipality's behalf",
+    path: ['municipalityCvr'],
+  })
   .refine((o) => o.offlinePolicy !== 'accept-and-queue' || o.cutOffDate !== '', {
     message:
       'accept-and-queue needs oeir.cutOffDate: only claims created on or after the cut-off date are known to live in the debtor system',

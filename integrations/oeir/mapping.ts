@@ -191,7 +191,10 @@ export function errorFromFault(fault: { faultcode?: unknown; faultstring?: unkno
       errors[0]?.ErrorCode ? { code: errors[0].ErrorCode } : {},
     );
   }
-  return new OeirError('platform', `SOAP fault ${String(fault.faultcode ?? '')}: ${String(fault.faultstring ?? '')}`);
+  // Anything else, e.g. WS-Security's faults in the token model (`wsse:InvalidSecurityToken`,
+  // `wsse:FailedCheck`, WSS 1.0 §12): the code is kept, so the caller can renew its token.
+  const code = String(fault.faultcode ?? '');
+  return new OeirError('platform', `SOAP fault ${code}: ${String(fault.faultstring ?? '')}`, code ? { code } : {});
 }
 
 /** Finds an element by local name in a parsed fault detail, whatever prefix it carried. */

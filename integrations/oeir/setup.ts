@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { OeirConfig } from './config.js';
 import type { Logger } from '../../base/log.js';
@@ -15,6 +16,9 @@ import {
 } from './precharge.js';
 import { createCertificateAuthority, keptCertificateAuthority, toPkcs12 } from '../../base/sandbox-pki.js';
 import { DEFAULT_WSDL, DEMO_DEBTOR_CLAIMS, DEMO_MUNICIPALITY_CVR, OeirSandbox } from './sandbox/server.js';
+import { StsSandbox } from './sandbox/sts.js';
+import { StsTokenProvider, type TokenStatus } from './sts/token-provider.js';
+import { STS_ENDPOINTS } from './sts/wire.js';
 import { messageOf } from '../../base/errors.js';
 
 /** Serviceplatformen endpoints (modelled: the exact path comes with the integration package). */
@@ -30,6 +34,10 @@ export interface OeirSetup {
   readonly problems: readonly string[];
   readonly certificate: Pick<OrganisationCertificate, 'subject' | 'notBefore' | 'notAfter'> | null;
   readonly sandbox: OeirSandbox | null;
+  /** The demo's STS (token model), to look at what it issued. */
+  readonly stsSandbox: StsSandbox | null;
+  /** The token model's token: what `kiosk doctor` and the technician's screen show. Null in the certificate model. */
+  tokenStatus(): TokenStatus | null;
   readonly target: TargetHandler;
   status(): LinkStatus;
   /** The debtor system's view of debtor-route claims; DebtorSystemUnreachableError when it cannot be asked. */
@@ -44,6 +52,8 @@ export async function setUpOeir(
 ): Promise<OeirSetup> {
   const problems: string[] = [];
   let sandbox: OeirSandbox | null = null;
+  let stsSandbox: StsSandbox | null = null;
+  let stsEndpoint = '';
   let certificate: OrganisationCertificate | null = null;
   let caPem: string | undefined;
   let endpoint: string;
@@ -55,25 +65,40 @@ export async function setUpOeir(
     const ca = demo.keepKeysIn
       ? keptCertificateAuthority('Kiosk demo CA', demo.keepKeysIn)
       : createCertificateAuthority('Kiosk demo CA');
+    const issued = ca.issue({
+      commonName: 'Demo kommune',
+      serialNumberAttribute: `CVR:${DEMO_MUNICIPALITY_CVR}-FID:1`,
+    });
+    certificate = readPkcs12(toPkcs12(issued, 'demo', ca.certPem), 'demo');
+    const serverTls = ca.issue({ commonName: 'localhost', serverNames: ['127.0.0.1', 'localhost'] });
+    let token: { stsCertPem: string; audience: string } | undefined;
+    if (config.security === 'token') {
+      // The demo's STS: it knows the demo certificate (its service agreement) and this service.
+      const signing = ca.issue({ commonName: 'Demo STS' });
+      stsSandbox = new StsSandbox({
+        signing,
+        trustedCaPem: ca.certPem,
+        services: [config.sts.appliesTo],
+        agreements: new Map([[new X509Certificate(issued.certPem).serialNumber.toUpperCase(), DEMO_MUNICIPALITY_CVR]]),
+        tls: serverTls,
+      });
+      stsEndpoint = await stsSandbox.start();
+      token = { stsCertPem: signing.certPem, audience: config.sts.appliesTo };
+      log.info({ sts: stsEndpoint }, 'demo mode: STS sandbox started (token model)');
+    }
     sandbox = new OeirSandbox({
-      tls: { ...ca.issue({ commonName: 'localhost', serverNames: ['127.0.0.1', 'localhost'] }), caPem: ca.certPem },
+      tls: { ...serverTls, caPem: ca.certPem },
       municipalityCvr: DEMO_MUNICIPALITY_CVR,
       claims: DEMO_DEBTOR_CLAIMS,
+      ...(token ? { token } : {}),
     });
     endpoint = await sandbox.start();
-    certificate = readPkcs12(
-      toPkcs12(
-        ca.issue({ commonName: 'Demo kommune', serialNumberAttribute: `CVR:${DEMO_MUNICIPALITY_CVR}-FID:1` }),
-        'demo',
-        ca.certPem,
-      ),
-      'demo',
-    );
     caPem = ca.certPem;
     context = { kind: 'authority', municipalityCvr: DEMO_MUNICIPALITY_CVR };
     log.info({ oeir: endpoint }, 'demo mode: ØiR sandbox started');
   } else {
     endpoint = config.endpoint || ENDPOINTS[config.environment];
+    stsEndpoint = config.sts.endpoint || STS_ENDPOINTS[config.environment === 'exttest' ? 'exttest' : 'prod'];
     context =
       config.context === 'authority'
         ? { kind: 'authority', municipalityCvr: config.municipalityCvr }
@@ -94,6 +119,17 @@ export async function setUpOeir(
   if (certificate) problems.push(...certificateProblems(certificate).map((p) => `ØiR certificate: ${p.message}`));
 
   let link: OeirLink | null = null;
+  let tokens: StsTokenProvider | null = null;
+  if (certificate && config.security === 'token')
+    tokens = new StsTokenProvider({
+      endpoint: stsEndpoint,
+      appliesTo: config.sts.appliesTo,
+      cvr: context.kind === 'authority' ? context.municipalityCvr : config.municipalityCvr,
+      certificate,
+      ...(caPem ? { caPem } : {}),
+      timeoutMs: config.timeoutMs,
+      log: log.child({ integration: 'sts' }),
+    });
   if (certificate) {
     try {
       const client = await OeirClient.create({
@@ -103,6 +139,7 @@ export async function setUpOeir(
         context,
         certificate,
         ...(caPem ? { caPem } : {}),
+        ...(tokens ? { tokens } : {}),
         log: log.child({ integration: 'oeir' }),
       });
       link = new OeirLink(client, config.breaker, log);
@@ -123,6 +160,8 @@ export async function setUpOeir(
       notAfter: certificate.notAfter,
     },
     sandbox,
+    stsSandbox,
+    tokenStatus: () => tokens?.status() ?? null,
     // Without a link, payments wait in the outbox with the reason as their last error.
     target: link
       ? oeirPaymentTarget(link, config.place || undefined)
@@ -135,7 +174,9 @@ export async function setUpOeir(
     },
     async close() {
       link?.close();
+      tokens?.close();
       await sandbox?.close();
+      await stsSandbox?.close();
     },
   };
 }

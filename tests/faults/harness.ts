@@ -5,6 +5,7 @@
  */
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +14,9 @@ import { TerminalSimulator } from '../../devices/terminal/simulator/server.js';
 import { NetsCloudSimulator } from '../../devices/terminal/nets-cloud/simulator.js';
 import { MobilePaySandbox } from '../../integrations/mobilepay/sandbox/server.js';
 import { FbsSandbox } from '../../integrations/fbs/sandbox/server.js';
+import { readPkcs12 } from '../../integrations/oeir/certificates.js';
+import { DEMO_MUNICIPALITY_CVR } from '../../integrations/oeir/sandbox/server.js';
+import { StsSandbox } from '../../integrations/oeir/sandbox/sts.js';
 import { DATABASE_FILE } from '../../core/core.js';
 import { tempDir } from '../support/fixtures.js';
 import { startOeirFixture, type OeirFixture } from '../support/oeir-fixture.js';
@@ -60,13 +64,20 @@ export interface Sandboxes {
   /** The MobilePay sandbox, its phone approving each payment shortly after it is made (`driver: 'mobilepay'`). */
   readonly mobilepay: MobilePaySandbox;
   readonly oeir: OeirFixture;
+  /** KOMBIT's STS for runs in the token model (env's `security: 'token'`); it knows the fixture's kiosk certificate. */
+  readonly sts: StsSandbox;
   readonly fbs: FbsSandbox;
   /** A stalled link to the terminal, when a run asks for it (env's `viaProxy`). */
   readonly proxy: StallingProxy;
-  /** Everything back to its seeded state before a run. */
+  /** Everything back to its seeded state before a run (ØiR in the certificate model). */
   reset(): void;
+  /** This run's ØiR calls under the token model: the ØiR sandbox checks each token and signature. */
+  useTokenModel(): void;
   /** The environment the core child needs to reach the sandboxes, with its data folder. */
-  env(dataDir: string, options?: { viaProxy?: boolean; driver?: TerminalDriver }): Record<string, string>;
+  env(
+    dataDir: string,
+    options?: { viaProxy?: boolean; driver?: TerminalDriver; security?: OeirSecurity },
+  ): Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -78,6 +89,12 @@ export const SIMULATOR_TIMING = { stepMs: 30, terminalTimeoutMs: 800, slowMs: 50
  * MobilePay against the ePayment sandbox (the card terminal nexo beside it, unused).
  */
 export type TerminalDriver = 'nexo' | 'nets' | 'mobilepay';
+
+/** How the run's core secures its ØiR calls (integrations/oeir/config.ts `security`). */
+export type OeirSecurity = 'certificate' | 'token';
+
+/** The service entity id the token model's runs ask the STS for. */
+export const STS_AUDIENCE = 'http://entityid.kombit.dk/service/oir/debitorindbetaling/1';
 
 /** How soon the MobilePay sandbox's phone approves: within the time a payment takes in these runs. */
 export const MOBILEPAY_APPROVE_AFTER_MS = 60;
@@ -95,6 +112,16 @@ export async function startSandboxes(): Promise<Sandboxes> {
   const pki = tempDir('kiosk-crash-pki-');
   await terminal.start();
   const oeir = await startOeirFixture();
+  const kioskCert = readPkcs12(oeir.p12, oeir.password).certPem;
+  const stsKey = oeir.ca.issue({ commonName: 'Crash test STS' });
+  const sts = new StsSandbox({
+    signing: stsKey,
+    trustedCaPem: oeir.ca.certPem,
+    services: [STS_AUDIENCE],
+    agreements: new Map([[new X509Certificate(kioskCert).serialNumber.toUpperCase(), DEMO_MUNICIPALITY_CVR]]),
+    tls: oeir.ca.issue({ commonName: 'localhost', serverNames: ['127.0.0.1', 'localhost'] }),
+  });
+  await sts.start();
   writeFileSync(join(pki.path, 'kiosk.p12'), oeir.p12);
   writeFileSync(join(pki.path, 'ca.pem'), oeir.ca.certPem);
   writeFileSync(join(pki.path, 'terminal-ca.pem'), terminal.caPem);
@@ -108,9 +135,15 @@ export async function startSandboxes(): Promise<Sandboxes> {
     nets,
     mobilepay,
     oeir,
+    sts,
     fbs,
     proxy,
+    useTokenModel() {
+      oeir.sandbox.setTokenTrust({ stsCertPem: stsKey.certPem, audience: STS_AUDIENCE });
+    },
     reset() {
+      sts.reset();
+      oeir.sandbox.setTokenTrust(null);
       terminal.reset();
       nets.reset();
       mobilepay.reset();
@@ -128,6 +161,7 @@ export async function startSandboxes(): Promise<Sandboxes> {
       OEIR_P12: join(pki.path, 'kiosk.p12'),
       OEIR_PASSWORD: oeir.password,
       OEIR_CA: join(pki.path, 'ca.pem'),
+      ...(options.security === 'token' ? { OEIR_SECURITY: 'token', STS_URL: sts.url, STS_AUDIENCE: STS_AUDIENCE } : {}),
       ...(options.driver === 'nets'
         ? {
             TERMINAL_DRIVER: 'nets',
@@ -156,6 +190,7 @@ export async function startSandboxes(): Promise<Sandboxes> {
       await nets.close();
       await mobilepay.close();
       await oeir.close();
+      await sts.close();
       await fbs.close();
       pki.remove();
     },
@@ -277,10 +312,23 @@ export function oeirRequestIds(oeir: OeirFixture): string[] {
  *   - each claim is registered exactly once: in the FBS sandbox under the order id the outbox
  *     fixed, in the ØiR sandbox under the payment's identifier, for its amount.
  */
-export function checkInvariants(dataDir: string, sandboxes: Sandboxes, driver: TerminalDriver = 'nexo'): string[] {
+export function checkInvariants(
+  dataDir: string,
+  sandboxes: Sandboxes,
+  driver: TerminalDriver = 'nexo',
+  security: OeirSecurity = 'certificate',
+): string[] {
   const { oeir, fbs } = sandboxes;
   const violations: string[] = [];
   const fail = (message: string): void => void violations.push(message);
+  if (security === 'token') {
+    // Every ØiR call carried a token the platform took, and the STS was asked once per start of
+    // the core at most (the crashed run and its restart), never once per payment.
+    for (const refusal of oeir.sandbox.tokenRefusals) fail(`ØiR refused a token-model call: ${refusal}`);
+    if (sandboxes.sts.issued.length > 2) fail(`the STS issued ${sandboxes.sts.issued.length} tokens for two starts`);
+    if (oeir.sandbox.ledger.size > 0 && oeir.sandbox.tokenCalls.length === 0)
+      fail('ØiR registered payments without a token-model call');
+  }
   const db = new Database(join(dataDir, DATABASE_FILE), { readonly: true });
   try {
     const integrity = db.pragma('integrity_check', { simple: true });

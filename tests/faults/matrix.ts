@@ -33,6 +33,7 @@ import {
   SIMULATOR_TIMING,
   startSandboxes,
   type ChildPayment,
+  type OeirSecurity,
   type Sandboxes,
   type TerminalDriver,
 } from './harness.js';
@@ -92,9 +93,13 @@ const routesOf = (payments: readonly ChildPayment[], route?: 'fbs' | 'debtor'): 
  * The core killed at a named point, restarted until drained, invariants checked. `nets`: the
  * core pays through the Nets Connect@Cloud driver and simulator instead of nexo.
  */
-function faultPointRow(point: FaultPoint, driver: TerminalDriver = 'nexo'): Row {
+function faultPointRow(
+  point: FaultPoint,
+  driver: TerminalDriver = 'nexo',
+  security: OeirSecurity = 'certificate',
+): Row {
   return {
-    name: driver === 'nexo' ? point : `${driver}: ${point}`,
+    name: security === 'token' ? `oeir-token: ${point}` : driver === 'nexo' ? point : `${driver}: ${point}`,
     plan() {
       const needs = point.startsWith('fbs.') ? 'fbs' : point.startsWith('oeir.') ? 'debtor' : null;
       const payments = choosePayments(needs);
@@ -112,6 +117,7 @@ function faultPointRow(point: FaultPoint, driver: TerminalDriver = 'nexo'): Row 
       const detail = `payments ${payments.map((p) => p.patronId).join('+')}, hit ${hit}, +${delayMs} ms`;
       return (sandboxes) => {
         sandboxes.reset();
+        if (security === 'token') sandboxes.useTokenModel();
         if (point === 'checkout.after-unknown-persisted') {
           if (driver === 'nets') sandboxes.nets.queueScenario('drop');
           else if (driver === 'mobilepay') sandboxes.mobilepay.loseNextCreateAnswer();
@@ -128,6 +134,7 @@ function faultPointRow(point: FaultPoint, driver: TerminalDriver = 'nexo'): Row 
           },
           undefined,
           driver,
+          security,
         );
       };
     },
@@ -272,10 +279,11 @@ async function crashThenRecover(
   crashEnv: Record<string, string>,
   killAfterMs?: number,
   driver: TerminalDriver = 'nexo',
+  security: OeirSecurity = 'certificate',
 ): Promise<Omit<Outcome, 'ms'>> {
   const dir = tempDir('kiosk-faults-');
   try {
-    const env = sandboxes.env(dir.path, { driver });
+    const env = sandboxes.env(dir.path, { driver, security });
     const crashed = await runChild({ ...env, ...crashEnv }, killAfterMs === undefined ? {} : { killAfterMs });
     const killed = crashed.signal === 'SIGKILL';
     const restarted = await runChild({ ...env, PAYMENTS: '[]' });
@@ -284,8 +292,18 @@ async function crashThenRecover(
     const started = restarted.events.find((e) => e.event === 'started');
     if (started?.auditOk !== true) violations.push('audit chain not intact at start-up');
     if (!restarted.events.some((e) => e.event === 'drained')) violations.push('the restart did not drain the outbox');
-    violations.push(...checkInvariants(dir.path, sandboxes, driver));
-    return { killed, violations, detail };
+    violations.push(...checkInvariants(dir.path, sandboxes, driver, security));
+    // A run that lived: what its core did instead of reaching the point, for the report.
+    const lived = killed
+      ? ''
+      : `; it did: ${crashed.events
+          .map(
+            (e) =>
+              `${String(e.event)}${e.state ? `:${String(e.state)}` : ''}${e.counts ? ` ${JSON.stringify(e.counts)}` : ''}`,
+          )
+          .join(', ')
+          .slice(0, 600)}`;
+    return { killed, violations, detail: `${detail}${lived}` };
   } finally {
     dir.remove();
   }
@@ -382,6 +400,9 @@ const rows: Row[] = [
   ...FAULT_POINTS.filter((point) => !point.startsWith('mobilepay.')).map((point) => faultPointRow(point)),
   ...NETS_POINTS.map((point) => faultPointRow(point, 'nets')),
   ...MOBILEPAY_POINTS.map((point) => faultPointRow(point, 'mobilepay')),
+  // ØiR under the token model (a SAML token from the STS, each call signed): killed after the
+  // debtor system registered the payment, before the outbox wrote it down.
+  faultPointRow('oeir.after-registered', 'nexo', 'token'),
   randomMomentRow(),
   randomMomentRow('nets'),
   randomMomentRow('mobilepay'),

@@ -20,6 +20,7 @@ import { SANDBOX_CLIENT } from '../../integrations/fbs/sandbox/seed.js';
 import { readPkcs12 } from '../../integrations/oeir/certificates.js';
 import { OeirClient } from '../../integrations/oeir/client.js';
 import { OeirLink } from '../../integrations/oeir/link.js';
+import { StsTokenProvider } from '../../integrations/oeir/sts/token-provider.js';
 import { oeirPaymentTarget } from '../../integrations/oeir/payment-target.js';
 import { lookUpDebtorClaims } from '../../integrations/oeir/precharge.js';
 import { UnconfirmedDebtorPolicy } from '../../contract/index.js';
@@ -51,14 +52,31 @@ export async function startTestCore(
   options: { outbox?: Partial<KioskConfig['outbox']>; now?: () => number; env?: NodeJS.ProcessEnv } = {},
 ): Promise<TestCore> {
   const fbs = new FbsClient({ baseUrl: env.FBS_URL!, ...SANDBOX_CLIENT, timeoutMs: 400, log });
+  const certificate = readPkcs12(readFileSync(env.OEIR_P12!), env.OEIR_PASSWORD!);
+  const oeirCa = readFileSync(env.OEIR_CA!, 'utf8');
+  // The token model (OEIR_SECURITY=token): a token from the STS sandbox, every call signed.
+  const tokens =
+    env.OEIR_SECURITY === 'token'
+      ? new StsTokenProvider({
+          endpoint: env.STS_URL!,
+          appliesTo: env.STS_AUDIENCE!,
+          cvr: DEMO_MUNICIPALITY_CVR,
+          certificate,
+          caPem: oeirCa,
+          timeoutMs: 2_000,
+          log,
+        })
+      : undefined;
   const oeir = new OeirLink(
     await OeirClient.create({
       wsdlPath: DEFAULT_WSDL,
       endpoint: env.OEIR_URL!,
-      timeoutMs: 400,
+      // A signed call costs the sandbox two signature checks: more time on a busy machine.
+      timeoutMs: tokens ? 1_500 : 400,
       context: { kind: 'authority', municipalityCvr: DEMO_MUNICIPALITY_CVR },
-      certificate: readPkcs12(readFileSync(env.OEIR_P12!), env.OEIR_PASSWORD!),
-      caPem: readFileSync(env.OEIR_CA!, 'utf8'),
+      certificate,
+      caPem: oeirCa,
+      ...(tokens ? { tokens } : {}),
       log,
     }),
     { failuresToOpen: 5, halfOpenAfterMs: 100 },
@@ -107,6 +125,7 @@ export async function startTestCore(
       await core.stop();
       await fbs.close();
       oeir.close();
+      tokens?.close();
       await terminal.close();
       await mobilepay?.close();
       await listener.close();

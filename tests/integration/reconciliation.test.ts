@@ -1,37 +1,14 @@
-import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { sumOre, type Claim, type Payment, type PaymentLine } from '../../contract/index.js';
-import { bootKiosk, type Kiosk } from '../../app/boot.js';
-import { parseConfig } from '../../config/config.js';
+import { describe, expect, it } from 'vitest';
+import { sumOre, type Payment } from '../../contract/index.js';
+import type { Kiosk } from '../../app/boot.js';
 import { StaffActionRefusedError } from '../../core/payment-desk.js';
 import { dayBounds, dayReportCsv, localDate } from '../../core/reconciliation.js';
-import { memoryLogger, tempDir } from '../support/fixtures.js';
+import { kioskPerTest, lineFor } from '../support/kiosk-per-test.js';
 
-let kiosk: Kiosk | null = null;
-const dir = tempDir();
-afterEach(async () => {
-  await kiosk?.stop();
-  kiosk = null;
-});
-afterAll(() => dir.remove());
-
-async function boot(dataDir = join(dir.path, randomUUID())): Promise<Kiosk> {
-  const config = parseConfig({
-    terminal: { simulatorStepMs: 5 },
-    outbox: { baseBackoffMs: 20, maxBackoffMs: 200, pollIntervalMs: 50, callTimeoutMs: 2_000, leaseMs: 5_000 },
-    oeir: { breaker: { failuresToOpen: 100 } },
-  });
-  // A fresh journal per test: the day's report must hold only this test's payments.
-  kiosk = await bootKiosk({ ...config, dataDir }, { packaged: false, log: memoryLogger().log });
-  return kiosk;
-}
-
-function lineFor(claim: Claim): PaymentLine {
-  if (claim.route === 'not-payable') throw new Error('not payable');
-  const { id, feeId, route, type, reason, materials, amountOre } = claim;
-  return { claimId: id, feeId, route, type, reason, materials, amountOre };
-}
+const kiosks = kioskPerTest();
+// A fresh journal per test: the day's report must hold only this test's payments.
+const boot = (dataDir?: string): Promise<Kiosk> =>
+  kiosks.boot({ oeir: { breaker: { failuresToOpen: 100 } } }, ...(dataDir ? [dataDir] : []));
 
 async function pay(k: Kiosk, patronId: string, feeIds: readonly string[]): Promise<Payment> {
   const claims = (await k.fbs.claims(patronId)).filter((c) => c.route !== 'not-payable' && feeIds.includes(c.feeId));
@@ -195,15 +172,14 @@ describe('day reconciliation against the sandboxes', () => {
 
 describe('a void interrupted by a restart', () => {
   it('keeps the registrations held and hands the payment to staff', async () => {
-    const dataDir = join(dir.path, randomUUID());
+    const dataDir = kiosks.dataDir();
     const k = await boot(dataDir);
     k.sandboxes.fbs!.setFaults({ status: { code: 503, times: 100_000 }, pathIncludes: '/payment/v2' });
     const payment = await pay(k, '100002', ['5001']);
     await expect.poll(() => k.desk.payment(payment.id).actions).toContain('void');
     // The kiosk stops after holding the registrations, before the terminal answered.
     k.core.journal.holdForVoid(payment.id, 'staff:personale');
-    await k.stop();
-    kiosk = null;
+    await kiosks.stop();
     const again = await boot(dataDir);
     expect(again.desk.payment(payment.id)).toMatchObject({
       state: 'needs_attention',

@@ -1,13 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { Claim, Payment, PaymentLine, PaymentMethod } from '../../contract/index.js';
-import { bootKiosk, type Kiosk } from '../../app/boot.js';
-import { parseConfig } from '../../config/config.js';
+import { describe, expect, it } from 'vitest';
+import type { Payment, PaymentMethod } from '../../contract/index.js';
+import type { Kiosk } from '../../app/boot.js';
 import { StaffActionRefusedError } from '../../core/payment-desk.js';
 import { dayReportCsv } from '../../core/reconciliation.js';
 import { RefundStore } from '../../db/refunds.js';
-import { memoryLogger, tempDir } from '../support/fixtures.js';
+import { kioskPerTest, lineFor } from '../support/kiosk-per-test.js';
 
 /**
  * Refunds after registration, against the sandboxes over real sockets: the money goes back once
@@ -16,29 +13,9 @@ import { memoryLogger, tempDir } from '../support/fixtures.js';
  * unanswered refund asked again pays back once, and a refund cut short by a restart is handed to
  * staff. The reopened claim can then be paid again at the kiosk.
  */
-let kiosk: Kiosk | null = null;
-const dir = tempDir();
-afterEach(async () => {
-  await kiosk?.stop();
-  kiosk = null;
-});
-afterAll(() => dir.remove());
-
-async function boot(dataDir = join(dir.path, randomUUID())): Promise<Kiosk> {
-  const config = parseConfig({
-    terminal: { simulatorStepMs: 5 },
-    outbox: { baseBackoffMs: 20, maxBackoffMs: 200, pollIntervalMs: 50, callTimeoutMs: 2_000, leaseMs: 5_000 },
-    mobilepay: { enabled: true, requestTimeoutMs: 1_500 },
-  });
-  kiosk = await bootKiosk({ ...config, dataDir }, { packaged: false, log: memoryLogger().log });
-  return kiosk;
-}
-
-function lineFor(claim: Claim): PaymentLine {
-  if (claim.route === 'not-payable') throw new Error('not payable');
-  const { id, feeId, route, type, reason, materials, amountOre } = claim;
-  return { claimId: id, feeId, route, type, reason, materials, amountOre };
-}
+const kiosks = kioskPerTest();
+const boot = (dataDir?: string) =>
+  kiosks.boot({ mobilepay: { enabled: true, requestTimeoutMs: 1_500 } }, ...(dataDir ? [dataDir] : []));
 
 async function paySettled(k: Kiosk, patronId: string, feeId: string, method: PaymentMethod = 'card'): Promise<Payment> {
   const claims = (await k.fbs.claims(patronId)).filter((c) => c.route !== 'not-payable' && c.feeId === feeId);
@@ -184,7 +161,7 @@ describe('a refund after registration', () => {
   });
 
   it('a refund cut short by a restart is in doubt for staff, never lost and never repeated by itself', async () => {
-    const dataDir = join(dir.path, randomUUID());
+    const dataDir = kiosks.dataDir();
     let k = await boot(dataDir);
     const paid = await paySettled(k, '100002', '5001');
     // The attempt is on disk, the terminal not yet asked: the kiosk stops here.
@@ -194,8 +171,7 @@ describe('a refund after registration', () => {
       reason: 'borrower found the book',
       actor: STAFF,
     });
-    await k.stop();
-    kiosk = null;
+    await kiosks.stop();
     k = await boot(dataDir);
     expect(k.terminal.simulator!.entries('Reversal')).toHaveLength(0);
     expect(k.desk.payment(paid.id)).toMatchObject({

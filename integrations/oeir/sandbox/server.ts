@@ -7,6 +7,7 @@ import * as soap from 'soap';
 import { closeNow } from '../../../base/loopback-server.js';
 import { kronerTextToOre, oreToKronerText } from '../../../contract/index.js';
 import { schemaErrors } from './schema-check.js';
+import { checkTokenCall } from './token-check.js';
 
 /**
  * The ØiR sandbox: DebitorIndbetalingAfsend served by `soap` from the kiosk's modelled WSDL
@@ -61,6 +62,12 @@ export interface OeirSandboxOptions {
    * the client's throughput, and the check (about 10 ms, one at a time) would measure the sandbox.
    */
   readonly checkSchema?: boolean;
+  /**
+   * The token-based security model: every call must carry a token from this STS for this
+   * audience and be signed by its holder (sandbox/token-check.ts); anything else gets a
+   * WS-Security fault. Absent: the certificate model (mutual TLS and the context in the body).
+   */
+  readonly token?: { readonly stsCertPem: string; readonly audience: string; readonly now?: () => number };
 }
 
 /** The debtor-route claims of the FBS sandbox's demo borrowers. */
@@ -79,13 +86,18 @@ export class OeirSandbox {
   private readonly registeredListeners = new Set<(entry: OeirLedgerEntry) => void>();
   /** Raw request bodies, newest last (for schema validation in tests). */
   readonly requests: string[] = [];
+  /** Token model: calls whose token and signature verified, and the refusals (newest last). */
+  readonly tokenCalls: { readonly assertionId: string; readonly cvr: string }[] = [];
+  readonly tokenRefusals: string[] = [];
   private remaining = new Map<string, number>();
   private faults: OeirFaults = {};
+  private token: OeirSandboxOptions['token'] | null;
   private server: Server | null = null;
   private receipts = 0;
   url = '';
 
   constructor(private readonly options: OeirSandboxOptions) {
+    this.token = options.token ?? null;
     this.reset();
   }
 
@@ -98,6 +110,8 @@ export class OeirSandbox {
     this.remaining = new Map(Object.entries(this.options.claims));
     this.ledger.clear();
     this.requests.length = 0;
+    this.tokenCalls.length = 0;
+    this.tokenRefusals.length = 0;
     this.faults = {};
     this.receipts = 0;
   }
@@ -116,6 +130,11 @@ export class OeirSandbox {
   onRegistered(listener: (entry: OeirLedgerEntry) => void): () => void {
     this.registeredListeners.add(listener);
     return () => this.registeredListeners.delete(listener);
+  }
+
+  /** Switches the security model between runs (the fault matrix runs both on one sandbox). */
+  setTokenTrust(token: OeirSandboxOptions['token'] | null): void {
+    this.token = token;
   }
 
   setFaults(faults: OeirFaults): void {
@@ -194,6 +213,26 @@ export class OeirSandbox {
           '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><Kvittering>',
         );
       if (this.take('xxe')) return void sendXml(res, 200, XXE_ANSWER);
+      const token = this.token;
+      if (token) {
+        const verdict = checkTokenCall(body.toString('utf8'), {
+          stsCertPem: token.stsCertPem,
+          audience: token.audience,
+          now: token.now ?? Date.now,
+        });
+        if (!verdict.ok) {
+          this.tokenRefusals.push(`${verdict.code}: ${verdict.reason}`);
+          return void sendXml(res, 500, securityFaultXml(verdict.code, verdict.reason));
+        }
+        // The token says whom the system acts for: the municipality this debtor system serves.
+        if (verdict.cvr !== this.options.municipalityCvr)
+          return void sendXml(
+            res,
+            500,
+            platformFaultXml('SP-AUTORISATION', 'Ingen gyldig serviceaftale for den angivne myndighed'),
+          );
+        this.tokenCalls.push({ assertionId: verdict.assertionId, cvr: verdict.cvr });
+      }
       const invalid = this.options.checkSchema === false ? [] : await schemaErrors(body.toString('utf8'));
       if (invalid.length > 0) return void sendXml(res, 500, invalidRequestFaultXml(invalid));
       // soap's listener takes a body that was already read, as from a body parser.
@@ -362,6 +401,11 @@ function invalidRequestFaultXml(errors: readonly string[]): string {
 
 function escapeXml(text: string): string {
   return text.replace(/&/gu, '&amp;').replace(/</gu, '&lt;').replace(/>/gu, '&gt;');
+}
+
+/** A WS-Security fault (WSS 1.0 §12): the token or the message's security was refused. */
+function securityFaultXml(code: string, reason: string): string {
+  return `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><soap:Fault><faultcode xmlns:wsse="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd">${code}</faultcode><faultstring>${escapeXml(reason)}</faultstring></soap:Fault></soap:Body></soap:Envelope>`;
 }
 
 function platformFaultXml(code: string, text: string): string {
