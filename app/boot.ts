@@ -1,4 +1,8 @@
+import { readFileSync, statfsSync } from 'node:fs';
 import { listDevices, type DeviceListing } from '../devices/listing.js';
+import { OpsReads } from '../db/ops-reads.js';
+import { opsRegistry } from './ops-metrics.js';
+import { startOpsServer, type OpsServer, type ReadinessCheck } from './ops-server.js';
 import type { ScanHub } from '../devices/scanner/scan-hub.js';
 import type { FbsClient } from '../integrations/fbs/client.js';
 import type { PrinterSetup } from '../devices/printer/setup.js';
@@ -12,6 +16,7 @@ import type { KioskConfig } from '../config/config.js';
 import { Core, type StartupReport } from '../core/core.js';
 import { createLogger, fileAndStdout, logFile, type Logger } from '../base/log.js';
 import { shutdownStep } from '../base/shutdown.js';
+import { messageOf } from '../base/errors.js';
 import { Receipts } from '../core/receipts.js';
 import { KioskSession } from '../core/session.js';
 import { StaffAccountStore } from '../db/staff-accounts.js';
@@ -35,6 +40,8 @@ import { claimSourcesFor } from '../core/claim-sources.js';
 
 export interface Kiosk {
   readonly core: Core;
+  /** The operations listener (metrics, health), when `ops.listen` is set. */
+  readonly ops: OpsServer | null;
   readonly fbs: FbsClient;
   /** The ØiR link, its status and problems (for diagnostics). */
   readonly oeir: OeirSetup;
@@ -224,8 +231,34 @@ export async function bootKiosk(
       log: log.child({ part: 'staff' }),
     });
 
+    const ops = config.ops.listen
+      ? await startOpsServer({
+          listen: config.ops.listen,
+          bearerToken: config.ops.bearerToken,
+          registry: opsRegistry({
+            reads: new OpsReads(core.db),
+            mode: config.mode,
+            version: appVersion(),
+            links: () => ({
+              ...(fbs.reachable === null ? {} : { fbs: fbs.reachable }),
+              oeir: oeir.status().online,
+              terminal: core.monitor.current.available,
+              ...(oeir.tokenStatus() ? { sts: oeir.tokenStatus()?.state === 'valid' } : {}),
+            }),
+            certificates: () => ({ oeir: oeir.certificate?.notAfter ?? null }),
+            printer: () => printer.printer.status(),
+            scanners: () => scanners.status(),
+            dayMismatches: () => desk.day().mismatches.length,
+            dataDir: config.dataDir,
+          }),
+          readiness: () => readiness(config, core),
+          log: log.child({ part: 'ops' }),
+        })
+      : null;
+
     return {
       core,
+      ops,
       fbs,
       oeir,
       terminal,
@@ -247,6 +280,7 @@ export async function bootKiosk(
       },
       mobilepay,
       async stop() {
+        await shutdownStep(log, 'operations listener', () => ops?.close() ?? Promise.resolve());
         await shutdownStep(log, 'session (a payment in progress ends first)', () => session.settled());
         staffConsole.stop();
         await shutdownStep(log, 'closing the terminal’s day, if under way', () => closings.stop());
@@ -262,4 +296,47 @@ export async function bootKiosk(
     await parts.close();
     throw error;
   }
+}
+
+/**
+ * Can the kiosk take a card payment now: the terminal answers, the journal is readable and the
+ * disk has the room the checkout asks for. Local facts only (no call to FBS or ØiR): asked by
+ * load balancers and uptime checks, often.
+ */
+function readiness(config: KioskConfig & { dataDir: string }, core: Core): ReadinessCheck[] {
+  const terminal = core.monitor.current;
+  const checks: ReadinessCheck[] = [
+    {
+      part: 'terminal',
+      ok: terminal.available,
+      detail: terminal.available ? 'answers' : `${terminal.reason}: ${terminal.detail}`,
+    },
+  ];
+  try {
+    core.db.prepare('SELECT 1').get();
+    checks.push({ part: 'journal', ok: true, detail: 'readable' });
+  } catch (error) {
+    checks.push({ part: 'journal', ok: false, detail: messageOf(error) });
+  }
+  const free = statfsSync(config.dataDir);
+  const freeMb = (free.bavail * free.bsize) / 1024 / 1024;
+  checks.push({
+    part: 'disk',
+    ok: freeMb >= config.storage.minFreeMbToPay,
+    detail: `${Math.floor(freeMb)} MB free (payments need ${config.storage.minFreeMbToPay} MB)`,
+  });
+  return checks;
+}
+
+/** The app's version, from its package.json (next to the sources, or above the build). */
+function appVersion(): string {
+  for (const path of ['../package.json', '../../package.json'])
+    try {
+      return (
+        (JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as { version?: string }).version ?? 'unknown'
+      );
+    } catch {
+      // not there: the other place
+    }
+  return 'unknown';
 }

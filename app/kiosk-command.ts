@@ -7,11 +7,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
+import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { formatDkk, type DayReport, type PaymentEntry } from '../contract/index.js';
+import { formatDkk, type DayReport, type FleetFigures, type PaymentEntry } from '../contract/index.js';
 import { AuditLog } from '../db/audit.js';
 import { PaymentJournal, StaffActionRefusedError } from '../db/journal.js';
 import { JournalReader } from '../db/readable.js';
@@ -30,6 +30,7 @@ import { formatDiagnostics } from './diagnostics.js';
 import { standaloneDiagnostics } from './doctor.js';
 import { createLogger } from '../base/log.js';
 import { Reconciliation, dayReportCsv } from '../core/reconciliation.js';
+import { exportDay, fleetDayCsv, FleetReportError, mergeDays, readDayExport } from '../core/fleet-report.js';
 import { maskSensitiveText } from '../base/redact.js';
 import { getPath, SECRET_PATHS } from '../config/secrets.js';
 import { ExpectedError, messageOf } from '../base/errors.js';
@@ -47,7 +48,8 @@ const USAGE = `usage:
   kiosk config validate                 check the config file
   kiosk queue list [--date YYYY-MM-DD]  payments of the day and their registrations
   kiosk queue retry <payment-id>        send a payment's waiting or rejected registrations now
-  kiosk report [--date YYYY-MM-DD] [--csv file] [--json]
+  kiosk report [--date YYYY-MM-DD] [--csv file] [--json] [--export kiosk-day.json]
+  kiosk report merge <kiosk-day.json …> [--csv file] [--json]
                                         day reconciliation
   kiosk terminal reconcile [--wait-s N] [--json]
                                         close the card terminal's day (Nets) through the
@@ -232,9 +234,15 @@ function paymentLine(p: PaymentEntry): string {
 }
 
 function report(args: readonly string[]): number {
+  if (args[0] === 'merge') return mergeReports(args.slice(1));
   const { values } = parseArgs({
     args: [...args],
-    options: { date: { type: 'string' }, csv: { type: 'string' }, json: { type: 'boolean' } },
+    options: {
+      date: { type: 'string' },
+      csv: { type: 'string' },
+      json: { type: 'boolean' },
+      export: { type: 'string' },
+    },
   });
   const j = readJournal();
   try {
@@ -243,11 +251,71 @@ function report(args: readonly string[]): number {
       writeFileSync(values.csv, dayReportCsv(day), { mode: 0o600 });
       out(`written: ${values.csv}`);
     }
+    if (values.export) {
+      // The municipality's format, with this kiosk's id: `kiosk report merge` reads it.
+      const loaded = loadConfig();
+      const id =
+        loaded.library.kioskId ||
+        hostname()
+          .replace(/[^A-Za-z0-9._-]/gu, '-')
+          .slice(0, 64);
+      writeFileSync(
+        values.export,
+        `${JSON.stringify(exportDay(day, { id, library: loaded.library.name }), null, 2)}\n`,
+        {
+          mode: 0o600,
+        },
+      );
+      out(`written: ${values.export}`);
+    }
     out(values.json ? JSON.stringify(day, null, 2) : formatReport(day));
     return day.balanced ? 0 : 1;
   } finally {
     j.reader.close();
   }
+}
+
+/**
+ * The municipality's day from the kiosks' exported days (`kiosk report --export`), collected by
+ * a log shipper or a scheduled copy: one line per kiosk and the total, and every mismatch with
+ * its kiosk. Exit 1 when the day does not balance anywhere, 2 when the files do not belong
+ * together (different days, a kiosk twice) or are not kiosk days.
+ */
+function mergeReports(args: readonly string[]): number {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    options: { csv: { type: 'string' }, json: { type: 'boolean' } },
+    allowPositionals: true,
+  });
+  if (positionals.length === 0) throw new UsageError('kiosk report merge <kiosk-day.json …> [--csv file] [--json]');
+  let day;
+  try {
+    day = mergeDays(positionals.map((file) => readDayExport(file, readFileSync(file, 'utf8'))));
+  } catch (error) {
+    if (!(error instanceof FleetReportError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    return 2;
+  }
+  if (values.csv) {
+    writeFileSync(values.csv, fleetDayCsv(day), { mode: 0o600 });
+    out(`written: ${values.csv}`);
+  }
+  if (values.json) out(JSON.stringify(day, null, 2));
+  else {
+    const row = (label: string, f: FleetFigures, balanced: boolean) =>
+      `${label.padEnd(24)}${formatDkk(f.netOre).padStart(16)}  card ${formatDkk(f.cardOre)}, MobilePay ${formatDkk(f.mobilePayOre)}, ` +
+      `FBS ${formatDkk(f.fbsOre)}, ØiR ${formatDkk(f.oeirOre)}, queued ${formatDkk(f.queuedOre)}${balanced ? '' : '  NOT BALANCED'}`;
+    out(
+      [
+        `Day ${day.date}, ${day.kiosks.length} kiosk(s)`,
+        ...day.kiosks.map((k) => row(k.kioskId, k, k.balanced)),
+        row('total', day.total, day.balanced),
+        day.balanced ? 'Every kiosk balances.' : `Mismatches (${day.mismatches.length}):`,
+        ...day.mismatches.map((m) => `  ${m.kioskId} ${m.kind} ${m.paymentId} ${formatDkk(m.amountOre)}  ${m.detail}`),
+      ].join('\n'),
+    );
+  }
+  return day.balanced ? 0 : 1;
 }
 
 /**

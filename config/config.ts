@@ -47,6 +47,24 @@ export const KioskConfig = z
       .strict()
       .prefault({})
       .describe('Free disk space the kiosk needs to take payments.'),
+    ops: z
+      .object({
+        listen: z
+          .union([z.literal(''), z.string().regex(/^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]|localhost):\d{1,5}$/u)])
+          .default('')
+          .describe(
+            "The operations listener for a municipality's monitoring (Prometheus `/metrics`, `/health`, `/ready`), as `address:port`, e.g. `0.0.0.0:9464`. Empty (default): off. Never the browser-mode port.",
+          ),
+        bearerToken: z
+          .string()
+          .default('')
+          .describe(
+            'What scrapers send as `Authorization: Bearer …` (set with `kiosk config set ops.bearerToken`, stored encrypted; never logged). Required when `listen` is set.',
+          ),
+      })
+      .strict()
+      .prefault({})
+      .describe('Operations: metrics and health for the fleet.'),
     log: z
       .object({
         level: z
@@ -179,6 +197,12 @@ export const KioskConfig = z
     library: z
       .object({
         name: z.string().min(1).max(200).default('Demobiblioteket').describe('Printed at the top of every receipt.'),
+        kioskId: z
+          .union([z.literal(''), z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/u)])
+          .default('')
+          .describe(
+            "This kiosk's name in the municipality's day reports (`kiosk report --export`), e.g. `hovedbibliotek-1`. Empty: the machine's host name.",
+          ),
         receiptText: z
           .string()
           .max(300)
@@ -246,6 +270,8 @@ export const KioskConfig = z
         }
       }
     }
+    // The operations listener is never open without a token.
+    if (config.ops.listen) required(['ops', 'bearerToken'], !!config.ops.bearerToken, 'when ops.listen is set');
     const printer = config.printer;
     if (printer.type === 'tcp') required(['printer', 'host'], !!printer.host, 'for a network printer');
     if (printer.type === 'serial' || printer.type === 'usb')

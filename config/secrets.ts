@@ -21,6 +21,7 @@ export const SECRET_PATHS = [
   'terminal.netsCloud.password',
   'mobilepay.clientSecret',
   'mobilepay.subscriptionKey',
+  'ops.bearerToken',
 ] as const;
 export type SecretPath = (typeof SECRET_PATHS)[number];
 

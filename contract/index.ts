@@ -8,3 +8,4 @@ export * from './commands.js';
 export * from './receipt.js';
 export * from './session.js';
 export * from './staff.js';
+export * from './fleet.js';

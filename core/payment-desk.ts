@@ -218,8 +218,16 @@ export class PaymentDesk {
 
   private require(id: string, action: PaymentEntry['actions'][number]): Payment {
     const payment = this.parts.journal.get(id);
-    if (!this.parts.reconciliation.entry(payment).actions.includes(action))
+    const entry = this.parts.reconciliation.entry(payment);
+    if (!entry.actions.includes(action)) {
+      // The outbox is sending a registration this moment: it may land, so nothing that would
+      // give the money back can start now — but in a moment it can.
+      if (entry.deliveries.some((d) => d.state === 'sending'))
+        throw new StaffActionRefusedError(
+          `a registration of payment ${id} is being sent right now: press again in a moment`,
+        );
       throw new StaffActionRefusedError(`payment ${id} is ${payment.state}: "${action}" is not possible`);
+    }
     return payment;
   }
 }

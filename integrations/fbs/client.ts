@@ -277,6 +277,16 @@ export class FbsClient {
     return sessionKey;
   }
 
+  private lastAnswer: boolean | null = null;
+
+  /**
+   * Whether FBS answered its latest call (any HTTP answer counts: the network and FBS are up);
+   * null before the first call. For the operations metrics.
+   */
+  get reachable(): boolean | null {
+    return this.lastAnswer;
+  }
+
   private async send(
     method: 'GET' | 'POST',
     path: string,
@@ -292,6 +302,7 @@ export class FbsClient {
         body,
         timeoutMs: this.options.timeoutMs,
       });
+      this.lastAnswer = response.status < 500;
       // Paths carry patron ids, never card numbers or CPR (those travel in bodies, never logged).
       this.options.log.debug(
         { method, path, status: response.status, ms: Math.round(performance.now() - started) },
@@ -300,6 +311,7 @@ export class FbsClient {
       return response;
     } catch (error) {
       if (error instanceof HttpFailure) {
+        this.lastAnswer = false;
         this.options.log.warn(
           { method, path, failure: error.kind, ms: Math.round(performance.now() - started) },
           'fbs call failed',

@@ -212,6 +212,12 @@ export async function voidQueuedPayment(page: Page, reason: string, screen?: str
   await queued.getByRole('button', { name: 'Annuller (tilbagefør)' }).click();
   await queued.getByLabel('Begrundelse (hvad har du kontrolleret?)').fill(reason);
   if (screen) await checkScreen(page, screen);
-  await queued.locator('.desk-form').getByRole('button', { name: 'Annuller (tilbagefør)' }).click();
-  await expect(page.locator('.desk-payment[data-state="voided"]')).toContainText('FBS annulleret');
+  // While the outbox is sending the registration that very moment the desk says "press again in
+  // a moment" (FBS is down here: the attempt ends at once), and staff press again.
+  const voided = page.locator('.desk-payment[data-state="voided"]');
+  await expect(async () => {
+    if ((await voided.count()) === 0)
+      await queued.locator('.desk-form').getByRole('button', { name: 'Annuller (tilbagefør)' }).click();
+    await expect(voided).toContainText('FBS annulleret', { timeout: 3_000 });
+  }).toPass({ timeout: 30_000 });
 }
