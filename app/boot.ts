@@ -14,7 +14,7 @@ import type { FbsSandbox } from '../integrations/fbs/sandbox/server.js';
 import { FBS_PAYMENT_TARGET, OEIR_PAYMENT_TARGET } from '../ports/outbox-target.js';
 import type { KioskConfig } from '../config/config.js';
 import { Core, type StartupReport } from '../core/core.js';
-import { createLogger, fileAndStdout, logFile, type Logger } from '../base/log.js';
+import { createLogger, logDir, rollingFileAndStdout, type Logger } from '../base/log.js';
 import { shutdownStep } from '../base/shutdown.js';
 import { messageOf } from '../base/errors.js';
 import { Receipts } from '../core/receipts.js';
@@ -89,7 +89,8 @@ export async function bootKiosk(
   },
 ): Promise<Kiosk> {
   const log =
-    options.log ?? createLogger({ level: config.log.level, destination: fileAndStdout(logFile(config.dataDir)) });
+    options.log ??
+    createLogger({ level: config.log.level, destination: await rollingFileAndStdout(logDir(config.dataDir)) });
 
   const parts = await openParts(config, log);
   const { fbs, oeir, terminal, mobilepay, printer, scanners } = parts;
@@ -249,6 +250,7 @@ export async function bootKiosk(
             printer: () => printer.printer.status(),
             scanners: () => scanners.status(),
             dayMismatches: () => desk.day().mismatches.length,
+            sessionEndings: () => session.endings(),
             dataDir: config.dataDir,
           }),
           readiness: () => readiness(config, core),
@@ -287,6 +289,8 @@ export async function bootKiosk(
         session.stop();
         await shutdownStep(log, 'core (recovery, outbox calls in flight, journal)', () => core.stop());
         await parts.close();
+        // The log's last lines reach its files before the process may end.
+        await new Promise<void>((resolve) => log.flush(() => resolve()));
       },
     };
   } catch (error) {

@@ -458,8 +458,10 @@ async function exportLogs(args: readonly string[]): Promise<number> {
   const logs = join(loaded.dataDir, 'logs');
   let names: string[] = [];
   try {
+    // The rotated files (kiosk.<date>.<n>.log) and an older kiosk's kiosk.log; not the
+    // current.log link, which names one of them.
     names = readdirSync(logs)
-      .filter((n) => n.startsWith('kiosk.log'))
+      .filter((n) => /^kiosk\..*log$/u.test(n))
       .sort();
   } catch {
     sections.push(['logs', `no log folder at ${logs}`]);

@@ -14,6 +14,8 @@ export interface OpsSources {
   readonly certificates: () => Readonly<Record<string, Date | null>>;
   readonly printer: () => Promise<PrinterStatus>;
   readonly scanners: () => readonly { readonly id: string; readonly state: string }[];
+  /** Borrower sessions ended since start, by the screen they ended on (core/session.ts). */
+  readonly sessionEndings: () => ReadonlyMap<string, number>;
   /** How many mismatches keep today's report from balancing (core/reconciliation.ts). */
   readonly dayMismatches: () => number;
   /** The journal's folder: the disk it needs free. */
@@ -77,6 +79,29 @@ export function opsRegistry(sources: OpsSources): Registry {
     registers,
     collect() {
       this.set(sources.reads.needsAttention());
+    },
+  });
+  new Counter({
+    name: 'kiosk_sessions_ended_total',
+    help: 'Borrower sessions ended since the kiosk started, by the screen they ended on (approved: paid; any other: given up or timed out there).',
+    labelNames: ['screen'],
+    registers,
+    collect() {
+      this.reset();
+      for (const [screen, n] of sources.sessionEndings()) this.inc({ screen }, n);
+    },
+  });
+  new Counter({
+    name: 'kiosk_delivery_attempts_total',
+    help: 'Calls made to deliver registrations, by target (attempts minus deliveries: the failures).',
+    labelNames: ['target'],
+    registers,
+    collect() {
+      this.reset();
+      const attempts = new Map<string, number>();
+      for (const row of sources.reads.outbox())
+        attempts.set(row.target, (attempts.get(row.target) ?? 0) + row.attempts);
+      for (const [target, n] of attempts) this.inc({ target }, n);
     },
   });
   new Gauge({

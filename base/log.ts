@@ -1,6 +1,7 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
-import { mkdirSync, renameSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import pinoRoll from 'pino-roll';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { maskIdentifier, maskSensitiveText } from './redact.js';
 
 export type { Logger } from 'pino';
@@ -38,24 +39,40 @@ function scrub(value: unknown, depth = 0): unknown {
   return out;
 }
 
-/** The kiosk's log file: kept next to the journal, started afresh past this size (one old file kept). */
-const MAX_LOG_BYTES = 20 * 1024 * 1024;
-
-export function logFile(dataDir: string): string {
-  return join(dataDir, 'logs', 'kiosk.log');
+/** The kiosk's log folder, next to the journal. */
+export function logDir(dataDir: string): string {
+  return join(dataDir, 'logs');
 }
 
-/** Standard output and a log file in the data folder, for `kiosk export-logs`. */
-export function fileAndStdout(file: string): DestinationStream {
-  mkdirSync(dirname(file), { recursive: true });
-  try {
-    if (statSync(file).size > MAX_LOG_BYTES) renameSync(file, `${file}.1`);
-  } catch {
-    // no file yet
-  }
+/** How many days of log files are kept (a new file each day, and past 20 MB within a day). */
+export const LOG_FILES_KEPT = 14;
+
+/**
+ * Standard output and JSON-lines files in the data folder, rotated by pino-roll: a new file each
+ * day and past 20 MB (`kiosk.2026-12-03.1.log`), the last 14 kept, `current.log` pointing at the
+ * one being written — what a log shipper follows. Lines are already scrubbed when they get here
+ * (createLogger): no PIN, password or key; CPR and card numbers masked.
+ */
+export async function rollingFileAndStdout(dir: string): Promise<DestinationStream> {
+  // pino-roll links current.log before its stream has made the folder.
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const files = await pinoRoll({
+    file: join(dir, 'kiosk'),
+    extension: '.log',
+    frequency: 'daily',
+    dateFormat: 'yyyy-MM-dd',
+    size: '20m',
+    limit: { count: LOG_FILES_KEPT },
+    symlink: true,
+    mkdir: true,
+    mode: 0o600,
+    sync: false,
+  });
+  // Each stream takes every level: the logger's own level (log.level) decides (multistream's
+  // default, info, would drop debug lines even with log.level debug).
   return pino.multistream([
-    { stream: pino.destination({ fd: 1, sync: false }) },
-    { stream: pino.destination({ dest: file, sync: false, mode: 0o600 }) },
+    { level: 'trace', stream: pino.destination({ fd: 1, sync: false }) },
+    { level: 'trace', stream: files },
   ]);
 }
 

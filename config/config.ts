@@ -71,7 +71,7 @@ export const KioskConfig = z
           .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace'])
           .default('info')
           .describe(
-            'How much the log (logs/kiosk.log in the data folder) records. PINs, passwords and keys are never logged; CPR and card numbers are masked.',
+            'How much the log records (JSON lines in logs/ in the data folder: a file a day, 14 kept, logs/current.log the one being written). PINs, passwords and keys are never logged; CPR and card numbers are masked.',
           ),
       })
       .strict()

@@ -65,6 +65,7 @@ export interface SessionParts {
  * so an answer that arrives for an abandoned session is dropped instead of drawn.
  */
 export class KioskSession {
+  private readonly ended = new Map<string, number>();
   private view: SessionView = { screen: 'attract' };
   private language: Language;
   private identifier: { kind: 'library-card' | 'cpr'; value: string } | null = null;
@@ -434,7 +435,17 @@ export class KioskSession {
     await this.parts.checkout.abort();
   }
 
+  /**
+   * Borrower sessions ended since start, by the screen they ended on: `approved` is a payment
+   * made; any other screen is where a borrower gave up (or the idle timer ended it). For the
+   * operations metrics; no borrower in it.
+   */
+  endings(): ReadonlyMap<string, number> {
+    return this.ended;
+  }
+
   private async reset(): Promise<void> {
+    if (this.view.screen !== 'attract') this.ended.set(this.view.screen, (this.ended.get(this.view.screen) ?? 0) + 1);
     if (this.view.screen === 'paying') {
       // Never walk away from money: stop the payment and let its outcome be recorded first.
       this.show({ ...this.view, cancelling: true });

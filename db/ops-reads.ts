@@ -16,6 +16,8 @@ export interface OutboxTargetState {
   readonly target: string;
   readonly state: string;
   readonly rows: number;
+  /** Delivery attempts made for these rows. */
+  readonly attempts: number;
   /** The oldest waiting row's creation (ms since the epoch), for pending/held rows. */
   readonly oldestCreatedMs: number | null;
   /** The latest delivery (ms since the epoch), for delivered rows. */
@@ -48,7 +50,7 @@ export class OpsReads {
       inDoubt: db.prepare(`SELECT COUNT(*) AS n FROM payments WHERE state IN ('authorizing', 'unknown')`),
       needsAttention: db.prepare(`SELECT COUNT(*) AS n FROM payments WHERE state = 'needs_attention'`),
       outbox: db.prepare(
-        `SELECT target, state, COUNT(*) AS rows,
+        `SELECT target, state, COUNT(*) AS rows, COALESCE(SUM(attempts), 0) AS attempts,
                 MIN(CASE WHEN state IN ('pending', 'sending', 'held') THEN created_at END) AS oldest,
                 MAX(CASE WHEN state = 'delivered' THEN updated_at END) AS last
            FROM outbox GROUP BY target, state`,
@@ -74,6 +76,7 @@ export class OpsReads {
       target: string;
       state: string;
       rows: number;
+      attempts: number;
       oldest: string | null;
       last: string | null;
     }[];
@@ -81,6 +84,7 @@ export class OpsReads {
       target: r.target,
       state: r.state,
       rows: r.rows,
+      attempts: r.attempts,
       oldestCreatedMs: r.oldest ? Date.parse(r.oldest) : null,
       lastUpdatedMs: r.last ? Date.parse(r.last) : null,
     }));

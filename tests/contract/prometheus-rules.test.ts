@@ -113,6 +113,7 @@ async function exportedNames(): Promise<Set<string>> {
     printer: () => Promise.resolve({ state: 'ready', detail: '' }),
     scanners: none,
     dayMismatches: () => 0,
+    sessionEndings: () => new Map(),
     dataDir: DIR,
   });
   return new Set((await registry.getMetricsAsJSON()).map((m) => m.name));

@@ -48,6 +48,10 @@ describe('the operations listener', () => {
     expect((await get(k, '/metrics', 'wrong')).status).toBe(401);
     expect((await get(k, '/ready', null)).status).toBe(401);
 
+    // A borrower who scans a card and walks away at the PIN screen.
+    await k.session.command({ type: 'session.identify', cardNumber: '1000000002' });
+    await expect.poll(() => k.session.current().view.screen).toBe('pin');
+    await k.session.command({ type: 'session.reset' });
     const card = await paySettled(k, '100002', '5001');
     const debtor = await paySettled(k, '100003', '6001');
     const metrics = await get(k, '/metrics');
@@ -65,6 +69,8 @@ describe('the operations listener', () => {
     expect(series).toMatch(/^kiosk_certificate_expiry_timestamp_seconds\{certificate="oeir"\} \d+/mu);
     expect(series).toMatch(/^kiosk_printer_ready 1$/mu);
     expect(series).toMatch(/^kiosk_journal_disk_free_bytes \d+/mu);
+    expect(series).toMatch(/^kiosk_sessions_ended_total\{screen="pin"\} 1$/mu);
+    expect(series).toMatch(/^kiosk_delivery_attempts_total\{target="fbs\.payment"\} [1-9]/mu);
     expect(series).toMatch(/^process_cpu_user_seconds_total /mu);
 
     // No borrower, card, CPR or payment in any label (the values are aggregates: counts, øre,
