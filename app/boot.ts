@@ -11,6 +11,7 @@ import type { OeirSetup } from '../integrations/oeir/setup.js';
 import { openParts } from './parts.js';
 import { fbsPaymentTarget } from '../integrations/fbs/payment-target.js';
 import type { FbsSandbox } from '../integrations/fbs/sandbox/server.js';
+import { FbsError } from '../integrations/fbs/errors.js';
 import { FBS_PAYMENT_TARGET, OEIR_PAYMENT_TARGET } from '../ports/outbox-target.js';
 import type { KioskConfig } from '../config/config.js';
 import { Core, type StartupReport } from '../core/core.js';
@@ -175,6 +176,18 @@ export async function bootKiosk(
           allowBlocked: session.isCounter() || config.fbs.allowBlockedBorrowers,
         }),
       pinRequired: config.ui.pinRequired,
+      pinLength: config.fbs.pinLength,
+      pinAttemptsBeforeLock: config.fbs.pinAttemptsBeforeLock,
+      cardKnown: async (cardOrCpr) => {
+        try {
+          await fbs.preauthenticate(cardOrCpr);
+          return true;
+        } catch (error) {
+          if (error instanceof FbsError && error.code === 'invalid-credentials') return false;
+          if (error instanceof FbsError && (error.code === 'locked-out' || error.code === 'blocked')) return true;
+          throw error;
+        }
+      },
       interceptScan: (event) => staffConsole.interceptScan(event),
       checkout: core.checkout,
       standing: core.standing,
@@ -195,9 +208,9 @@ export async function bootKiosk(
       kioskCard: () => desk.day().totals.byMethod.card,
       blockedBy: () =>
         core.checkout.busy()
-          ? 'a payment is in progress'
+          ? { message: 'a payment is in progress', code: 'payment-in-progress' }
           : session.current().view.screen !== 'attract'
-            ? 'a borrower session is open: finish it first'
+            ? { message: 'a borrower session is open: finish it first', code: 'borrower-session-open' }
             : null,
       log: log.child({ part: 'terminal-closing' }),
       pollMs: 2_000,

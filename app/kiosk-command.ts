@@ -217,7 +217,8 @@ function queue(args: readonly string[]): number {
     if (sub === 'retry') {
       if (!id) throw new UsageError('kiosk queue retry <payment-id>');
       const entry = j.reconciliation.entry(j.journal.get(id));
-      if (!entry.actions.includes('retry')) throw new StaffActionRefusedError(`payment ${id} has nothing to retry`);
+      if (!entry.actions.includes('retry'))
+        throw new StaffActionRefusedError(`payment ${id} has nothing to retry`, 'nothing-to-retry');
       const rows = j.journal.retryDeliveries(id, actor());
       out(`${rows} registration(s) of ${id} are due now; the running kiosk sends them within seconds.`);
       return 0;

@@ -13,6 +13,16 @@ import { getPath, isEncrypted, SecretBox, SECRET_PATHS, setPath } from './secret
 import { ExpectedError } from '../base/errors.js';
 import { messageOf } from '../base/errors.js';
 
+/** WCAG 2.1 contrast ratio of white against a #rrggbb colour (relative luminance, sRGB). */
+export function contrastWithWhite(hex: string): number {
+  const channel = (i: number): number => {
+    const c = parseInt(hex.slice(i, i + 2), 16) / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  };
+  const luminance = 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5);
+  return 1.05 / (luminance + 0.05);
+}
+
 function validTimeZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat('en', { timeZone: zone });
@@ -96,6 +106,21 @@ export const KioskConfig = z
           .max(600_000)
           .default(15_000)
           .describe('…then, after this, back to the start (never while paying).'),
+        approvedReturnMs: z
+          .number()
+          .int()
+          .min(5_000)
+          .max(120_000)
+          .default(20_000)
+          .describe(
+            'After a payment, the thank-you screen returns to the start by itself after this long (a countdown shows it).',
+          ),
+        scanSound: z
+          .boolean()
+          .default(false)
+          .describe(
+            'A short tone when a card is read from a keyboard-wedge scanner, and a low one when a scan was not read.',
+          ),
         pinRequired: z
           .boolean()
           .default(true)
@@ -212,7 +237,24 @@ export const KioskConfig = z
           .string()
           .refine(validTimeZone, { message: 'not a time zone name (e.g. Europe/Copenhagen)' })
           .default('Europe/Copenhagen')
-          .describe('Receipt times are shown in this zone.'),
+          .describe('Receipt times, and every time on the staff screens, are shown in this zone.'),
+        accentColour: z
+          .string()
+          .regex(/^#[0-9a-fA-F]{6}$/u, 'a colour as #rrggbb')
+          .refine((colour) => contrastWithWhite(colour) >= 4.5, {
+            message:
+              'the accent colour is too light: white text on it must have a contrast of at least 4.5:1 (WCAG AA); choose a darker shade',
+          })
+          .default('#0b5c8a')
+          .describe(
+            "The library's own colour for buttons and headings on the screen. Checked at start: white text on it needs 4.5:1 contrast.",
+          ),
+        logoFile: z
+          .string()
+          .default('')
+          .describe(
+            "The library's logo on the screen (a PNG, JPEG or SVG file, at most 300 kB). Empty: the library's name only.",
+          ),
       })
       .strict()
       .prefault({})

@@ -3,13 +3,15 @@ import { Language } from './language.js';
 import { Claim, ClaimShape } from './claim.js';
 import { Payment, PaymentMethod } from './payment.js';
 import { SessionView } from './session.js';
-import { StaffRequest, StaffResult, StaffState } from './staff.js';
+import { StaffRefusal, StaffRequest, StaffResult, StaffState } from './staff.js';
 
 /**
  * Commands the renderer may send to the core, and events the core sends back. The renderer is
  * untrusted: the core parses every command with KioskCommand before acting on it.
  */
 export const KioskCommand = z.discriminatedUnion('type', [
+  /** The borrower chose to type the card number instead of scanning it. */
+  z.object({ type: z.literal('session.typeCard') }).strict(),
   z.object({ type: z.literal('session.identify'), cardNumber: z.string().min(1).max(40) }).strict(),
   z.object({ type: z.literal('session.authenticate'), pin: z.string().regex(/^\d{4,8}$/) }).strict(),
   z.object({ type: z.literal('session.reset') }).strict(),
@@ -73,6 +75,20 @@ export const KioskEvent = z.discriminatedUnion('type', [
             .strict(),
           /** Demo: the MobilePay sandbox answers for the borrower's phone (buttons on the QR screen). */
           demoPhone: z.boolean(),
+          /** The language each borrower starts in (a language chosen on the start screen returns to it). */
+          defaultLanguage: Language,
+          /** A short tone when a scan is read (and a low one when it was not). */
+          scanSound: z.boolean(),
+          /** How long the approved screen stays before it returns to the start by itself. */
+          approvedReturnMs: z.number().int().positive(),
+          /** The library's own look: its name, logo (a data: URL) and accent colour (checked for contrast at start). */
+          brand: z
+            .object({
+              name: z.string().min(1).max(200),
+              logo: z.string().max(400_000).nullable(),
+              accent: z.string().regex(/^#[0-9a-fA-F]{6}$/u),
+            })
+            .strict(),
         })
         .strict(),
     })
@@ -101,7 +117,14 @@ export const KioskEvent = z.discriminatedUnion('type', [
       requestId: z.string().max(40),
       answer: z.discriminatedUnion('ok', [
         z.object({ ok: z.literal(true), result: StaffResult }).strict(),
-        z.object({ ok: z.literal(false), error: z.string().max(1000) }).strict(),
+        z
+          .object({
+            ok: z.literal(false),
+            /** For the log and for people who read English; the screen shows `refusal` in its language. */
+            error: z.string().max(1000),
+            refusal: StaffRefusal.optional(),
+          })
+          .strict(),
       ]),
     })
     .strict(),

@@ -27,6 +27,7 @@ export type TerminalStepView = z.infer<typeof TerminalStepView>;
 
 export const ErrorCode = z.enum([
   'invalid-credentials', // wrong PIN (the borrower may try again)
+  'unknown-card', // FBS knows no borrower with this card number or CPR
   'locked-out', // too many wrong PINs at FBS
   'blocked', // the borrower is blocked in FBS
   'fbs-unavailable', // the library system cannot be reached
@@ -43,13 +44,24 @@ export type ErrorCode = z.infer<typeof ErrorCode>;
 
 export const SessionView = z.discriminatedUnion('screen', [
   z.object({ screen: z.literal('attract') }).strict(),
+  /** The borrower types the card number on the on-screen keypad (no scanner needed). */
+  z.object({ screen: z.literal('type-card') }).strict(),
   z
     .object({
       screen: z.literal('pin'),
       /** How the borrower identified: the screen says "library card" or "health card". */
       identifiedBy: z.enum(['library-card', 'cpr']),
+      /** Scanned, or typed on the keypad: the screen says which. */
+      entered: z.enum(['scanned', 'typed']),
       /** Set after a wrong PIN. */
       wrongPin: z.boolean(),
+      /**
+       * After a wrong PIN: at most this many tries are left before FBS locks the card (FBS does not
+       * say; the kiosk counts this card's wrong PINs against the library's lock limit). Null before.
+       */
+      attemptsLeft: z.number().int().min(0).max(20).nullable(),
+      /** The library's PIN length: OK is offered only for a complete PIN. */
+      pinLength: z.number().int().min(4).max(8),
     })
     .strict(),
   z.object({ screen: z.literal('loading') }).strict(),
@@ -89,6 +101,8 @@ export const SessionView = z.discriminatedUnion('screen', [
     .object({
       screen: z.literal('approved'),
       receipt: Receipt,
+      /** How it was paid (the receipt's card is null for MobilePay). */
+      method: PaymentMethod,
       /** null while printing; false: the receipt is shown on screen instead. */
       printed: z.boolean().nullable(),
       /** Some registrations are waiting for the network: the payment is safe and will be forwarded. */

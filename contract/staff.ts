@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Language } from './language.js';
 import { Ore } from './money.js';
-import { CardSummary, Channel, DeliveryState, PaymentMethod, PaymentState } from './payment.js';
+import { CardSummary, Channel, DeclineCode, DeliveryState, PaymentMethod, PaymentState } from './payment.js';
 
 /**
  * What staff see of the day's payments and of the day's balance. The core decides every number
@@ -75,6 +75,8 @@ export const PaymentEntry = z
     card: CardSummary.nullable(),
     /** Why it is in its state (decline reason, rejection, staff's reason). */
     reason: z.string().max(2100).nullable(),
+    /** A declined payment: why, as a code the screen says in its language (the reason has the terminal's words). */
+    declineCode: DeclineCode.nullable(),
     deliveries: z.array(DeliveryEntry),
     actions: z.array(StaffPaymentAction),
     /** A payment request went to the terminal (it can be checked there). */
@@ -249,6 +251,49 @@ export type DiagnosticCheck = z.infer<typeof DiagnosticCheck>;
 
 // ── the staff and technician screens' commands and answers ─────────────────────────────────
 
+/**
+ * Why the core refused a staff action, as a code the screen says in its own language
+ * (desk.refusal.* in contract/texts/). `detail` is what a device or service said, shown as is.
+ */
+export const StaffRefusalCode = z.enum([
+  'unknown-account',
+  'choose-account',
+  'pin-being-checked',
+  'logged-out',
+  'nothing-to-save',
+  'enrolling-already',
+  'enrol-timeout',
+  'confirm-live-test',
+  'borrower-session-open',
+  'payment-in-progress',
+  'test-running',
+  'closing-not-needed',
+  'closing-running',
+  'certificate-unreadable',
+  'certificate-expired',
+  'reason-needed',
+  'terminal-ref-needed',
+  'already-paid-elsewhere',
+  'void-no-answer',
+  'void-refused',
+  'refund-not-possible',
+  'refund-no-answer',
+  'refund-refused',
+  'where-reopened',
+  'no-refund-waiting',
+  'registration-sending',
+  'action-not-possible',
+  'nothing-to-retry',
+]);
+export type StaffRefusalCode = z.infer<typeof StaffRefusalCode>;
+export const StaffRefusal = z
+  .object({
+    code: StaffRefusalCode,
+    detail: z.string().max(500).optional(),
+  })
+  .strict();
+export type StaffRefusal = z.infer<typeof StaffRefusal>;
+
 const PaymentId = z.uuid();
 const Reason = z.string().trim().min(5).max(500);
 const LocalDate = z
@@ -334,6 +379,8 @@ export const StaffRequest = z.discriminatedUnion('op', [
   /** Closes the card terminal's day (Nets); the kiosk's own card totals beside it. */
   z.object({ op: z.literal('terminal-reconcile') }).strict(),
   z.object({ op: z.literal('printer-test') }).strict(),
+  /** The technician restarts the kiosk: the core stops and starts its parts (Electron relaunches). */
+  z.object({ op: z.literal('restart') }).strict(),
   z
     .object({
       op: z.literal('fbs-lookup'),
@@ -407,11 +454,15 @@ export const StaffResult = z.discriminatedUnion('kind', [
       problems: z.array(Line),
     })
     .strict(),
+  z.object({ kind: z.literal('restarting') }).strict(),
   z
     .object({
       kind: z.literal('terminal-test'),
       outcome: z.enum(['approved', 'declined', 'unavailable']),
       detail: Line,
+      /** Approved: whether the test was given back at once, and the terminal's reference. */
+      reversed: z.boolean().optional(),
+      reference: Line.optional(),
     })
     .strict(),
   z
@@ -425,7 +476,17 @@ export const StaffResult = z.discriminatedUnion('kind', [
       kioskCard: z.object({ count: z.number().int().nonnegative(), ore: z.number().int() }).strict(),
     })
     .strict(),
-  z.object({ kind: z.literal('fbs-lookup'), found: z.boolean(), detail: Line }).strict(),
+  z
+    .object({
+      kind: z.literal('fbs-lookup'),
+      found: z.boolean(),
+      detail: Line,
+      /** Found: the patron and their open claims; not found: whether FBS answered at all. */
+      patronId: Line.optional(),
+      openClaims: z.number().int().min(0).optional(),
+      answered: z.boolean().optional(),
+    })
+    .strict(),
   z.object({ kind: z.literal('certificate'), subject: Line, notAfter: z.iso.datetime(), testCall: Line }).strict(),
   z.object({ kind: z.literal('settings'), settings: TechnicianSettings, restartNeeded: z.boolean() }).strict(),
   z

@@ -64,20 +64,24 @@ export class PaymentDesk {
   resolve(id: string, resolution: Resolution, actor: string): PaymentEntry {
     const reason = resolution.reason.trim();
     if (reason.length < MIN_REASON_LENGTH)
-      throw new StaffActionRefusedError('give a reason (what you checked, e.g. the terminal journal)');
+      throw new StaffActionRefusedError('give a reason (what you checked, e.g. the terminal journal)', 'reason-needed');
     const { journal } = this.parts;
     switch (resolution.kind) {
       case 'charged': {
         const payment = this.require(id, 'resolve-charged');
         const ref = resolution.terminalTransactionRef.trim();
         if (!/^[\w.:/-]{1,200}$/u.test(ref))
-          throw new StaffActionRefusedError('the terminal reference from the terminal journal is needed');
+          throw new StaffActionRefusedError(
+            'the terminal reference from the terminal journal is needed',
+            'terminal-ref-needed',
+          );
         // Registering claims another payment of this kiosk already paid would register them twice.
         const others = journal.chargesForFees(payment.lines.map((l) => l.feeId)).filter((c) => c.paymentId !== id);
         if (others.length > 0)
           throw new StaffActionRefusedError(
             `these claims are already paid by payment ${others.map((o) => o.paymentId).join(', ')}: ` +
               'the borrower was charged twice, so void this payment (refund) instead',
+            'already-paid-elsewhere',
           );
         journal.approve(id, ref, planDeliveries(payment, ref, new Date()), actor, null, `staff: ${reason}`);
         this.parts.wake();
@@ -101,7 +105,8 @@ export class PaymentDesk {
    * No answer: they stay held and the payment goes to staff, since the money may be back.
    */
   async void(id: string, reason: string, actor: string): Promise<PaymentEntry> {
-    if (reason.trim().length < MIN_REASON_LENGTH) throw new StaffActionRefusedError('give a reason for the void');
+    if (reason.trim().length < MIN_REASON_LENGTH)
+      throw new StaffActionRefusedError('give a reason for the void', 'reason-needed');
     this.require(id, 'void');
     const { journal, terminal, log } = this.parts;
     const held = journal.holdForVoid(id, actor);
@@ -116,12 +121,18 @@ export class PaymentDesk {
       throw new StaffActionRefusedError(
         `the terminal did not answer (${detail}). Check the terminal journal: if the payment was reversed, ` +
           'void it again; if not, use "retry" to release the registrations.',
+        'void-no-answer',
+        detail,
       );
     }
     if (outcome.outcome === 'refused') {
       journal.releaseVoidHold(id, `terminal refused: ${outcome.detail}`, actor);
       this.parts.wake();
-      throw new StaffActionRefusedError(`the terminal refused the reversal: ${outcome.detail}`);
+      throw new StaffActionRefusedError(
+        `the terminal refused the reversal: ${outcome.detail}`,
+        'void-refused',
+        outcome.detail,
+      );
     }
     journal.void(id, `staff: ${reason.trim()}`, actor);
     log.info({ paymentId: id, actor }, 'payment voided at the terminal');
@@ -143,14 +154,16 @@ export class PaymentDesk {
    */
   async refund(id: string, reason: string, actor: string, language: Language = 'da'): Promise<PaymentEntry> {
     const why = reason.trim();
-    if (why.length < MIN_REASON_LENGTH) throw new StaffActionRefusedError('give a reason for the refund');
+    if (why.length < MIN_REASON_LENGTH)
+      throw new StaffActionRefusedError('give a reason for the refund', 'reason-needed');
     const payment = this.require(id, 'refund');
     const { terminal, refunds, log } = this.parts;
     let refund;
     try {
       refund = refunds.begin({ paymentId: id, amountOre: payment.amountOre, reason: why, actor });
     } catch (error) {
-      if (error instanceof RefundNotPossibleError) throw new StaffActionRefusedError(error.message);
+      if (error instanceof RefundNotPossibleError)
+        throw new StaffActionRefusedError(error.message, 'refund-not-possible', error.message);
       throw error;
     }
     let outcome;
@@ -163,11 +176,13 @@ export class PaymentDesk {
       throw new StaffActionRefusedError(
         `no answer to the refund (${detail}). Check ${payment.method === 'mobilepay' ? 'the MobilePay portal' : 'the terminal journal'}: ` +
           'refunding again does not pay it twice.',
+        'refund-no-answer',
+        detail,
       );
     }
     if (outcome.outcome === 'refused') {
       refunds.refused(refund, outcome.detail, actor);
-      throw new StaffActionRefusedError(`the refund was refused: ${outcome.detail}`);
+      throw new StaffActionRefusedError(`the refund was refused: ${outcome.detail}`, 'refund-refused', outcome.detail);
     }
     refunds.refunded(refund, actor);
     log.info({ paymentId: id, actor, method: payment.method }, 'payment refunded after registration');
@@ -183,10 +198,16 @@ export class PaymentDesk {
   confirmReinstated(id: string, reason: string, actor: string): PaymentEntry {
     const note = reason.trim();
     if (note.length < MIN_REASON_LENGTH)
-      throw new StaffActionRefusedError('say where you reopened the claims (e.g. "FBS: fee reopened")');
+      throw new StaffActionRefusedError(
+        'say where you reopened the claims (e.g. "FBS: fee reopened")',
+        'where-reopened',
+      );
     this.require(id, 'confirm-reinstated');
     if (!this.parts.refunds.reinstated(id, note, actor))
-      throw new StaffActionRefusedError(`payment ${id} has no refund waiting for its claims to be reopened`);
+      throw new StaffActionRefusedError(
+        `payment ${id} has no refund waiting for its claims to be reopened`,
+        'no-refund-waiting',
+      );
     return this.payment(id);
   }
 
@@ -225,8 +246,12 @@ export class PaymentDesk {
       if (entry.deliveries.some((d) => d.state === 'sending'))
         throw new StaffActionRefusedError(
           `a registration of payment ${id} is being sent right now: press again in a moment`,
+          'registration-sending',
         );
-      throw new StaffActionRefusedError(`payment ${id} is ${payment.state}: "${action}" is not possible`);
+      throw new StaffActionRefusedError(
+        `payment ${id} is ${payment.state}: "${action}" is not possible`,
+        'action-not-possible',
+      );
     }
     return payment;
   }

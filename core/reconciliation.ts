@@ -19,7 +19,10 @@ import type { OutboxStore } from '../db/outbox.js';
 import { RegistrationPayload } from '../ports/outbox-target.js';
 
 /** What the day's reconciliation reads of the journal: it never writes. */
-type PaymentReads = Pick<PaymentJournal, 'get' | 'latestReason' | 'terminalChecks' | 'idsCreatedBetween'>;
+type PaymentReads = Pick<
+  PaymentJournal,
+  'get' | 'latestReason' | 'declineCode' | 'terminalChecks' | 'idsCreatedBetween'
+>;
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
@@ -125,6 +128,7 @@ export class Reconciliation {
       terminalTransactionRef: payment.terminalTransactionRef,
       card: payment.card,
       reason: this.journal.latestReason(payment.id),
+      declineCode: payment.state === 'declined' ? this.journal.declineCode(payment.id) : null,
       deliveries,
       actions: actionsFor(payment, deliveries, refund),
       terminalCheck: check

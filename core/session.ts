@@ -32,6 +32,15 @@ export interface SessionParts {
   readonly identifyWithoutPin: (cardOrCpr: string) => Promise<Identified>;
   /** False: a scanned card goes straight to the claims. */
   readonly pinRequired?: boolean;
+  /** The library's PIN length (FBS): only a complete PIN is sent. */
+  readonly pinLength?: number;
+  /** Wrong PINs in a row before FBS locks a card, as the library set it in FBS. */
+  readonly pinAttemptsBeforeLock?: number;
+  /**
+   * Whether FBS knows this card or CPR at all (a look-up without PIN). FBS answers INVALID for an
+   * unknown card and for a wrong PIN alike; this tells the borrower which it was.
+   */
+  readonly cardKnown?: (cardOrCpr: string) => Promise<boolean>;
   /** Staff mode sees every scan first; true means it took the scan. */
   readonly interceptScan?: (event: ScanEvent) => boolean;
   readonly checkout: Checkout;
@@ -68,7 +77,12 @@ export class KioskSession {
   private readonly ended = new Map<string, number>();
   private view: SessionView = { screen: 'attract' };
   private language: Language;
-  private identifier: { kind: 'library-card' | 'cpr'; value: string } | null = null;
+  private identifier: { kind: 'library-card' | 'cpr'; value: string; entered: 'scanned' | 'typed' } | null = null;
+  /**
+   * Wrong PINs per card since its last right one, for the attempts-left warning. In memory only
+   * (a restart forgets, so the warning can only come late, never say "locked" early); bounded.
+   */
+  private readonly wrongPins = new Map<string, number>();
   private identified: Identified | null = null;
   /** Why some of the borrower's claims cannot be chosen now (paid here, being checked…). */
   private notes: ClaimNote[] = [];
@@ -105,8 +119,15 @@ export class KioskSession {
       case 'scanner.wedge':
         this.parts.scanners.submit(WEDGE_SOURCE, command.code);
         return;
+      case 'session.typeCard':
+        if (!BETWEEN_BORROWERS.includes(this.view.screen))
+          throw new CommandRejectedError(`the keypad cannot open on the ${this.view.screen} screen`);
+        this.startOver();
+        this.show({ screen: 'type-card' });
+        return;
       case 'session.identify':
-        this.identify(command.cardNumber);
+        // Typed on the keypad (the type-card screen); accepted wherever a scan would be.
+        this.identify(command.cardNumber, 'typed');
         return;
       case 'session.authenticate':
         return this.authenticate(command.pin);
@@ -151,35 +172,29 @@ export class KioskSession {
   private onScan(event: ScanEvent): void {
     if (this.parts.interceptScan?.(event)) return;
     // A new card is welcome wherever no borrower is mid-way; during PIN entry it replaces the card.
-    const idle = ['attract', 'error', 'nothing-to-pay', 'declined', 'approved', 'staff-notified', 'pin'];
-    if (!idle.includes(this.view.screen)) return;
+    if (!CARD_WELCOME.includes(this.view.screen)) return;
     if (event.type === 'unreadable') {
       this.startOver();
       this.show({ screen: 'error', code: 'invalid-scan', messageKey: 'scan.invalid.unreadable' });
       return;
     }
-    this.identify(event.code);
+    this.identify(event.code, 'scanned');
   }
 
-  private identify(code: string): void {
-    if (
-      !['attract', 'error', 'nothing-to-pay', 'declined', 'approved', 'staff-notified', 'pin'].includes(
-        this.view.screen,
-      )
-    )
+  private identify(code: string, entered: 'scanned' | 'typed'): void {
+    if (!CARD_WELCOME.includes(this.view.screen))
       throw new CommandRejectedError(`a card cannot be read on the ${this.view.screen} screen`);
     this.startOver();
     const result = parseScan(code, this.parts.codeRules);
     switch (result.kind) {
       case 'cpr':
-        this.identifier = { kind: 'cpr', value: result.cpr };
-        if (this.parts.pinRequired === false) void this.lookUp(null);
-        else this.show({ screen: 'pin', identifiedBy: 'cpr', wrongPin: false });
-        return;
       case 'library-card':
-        this.identifier = { kind: 'library-card', value: result.cardNumber };
+        this.identifier =
+          result.kind === 'cpr'
+            ? { kind: 'cpr', value: result.cpr, entered }
+            : { kind: 'library-card', value: result.cardNumber, entered };
         if (this.parts.pinRequired === false) void this.lookUp(null);
-        else this.show({ screen: 'pin', identifiedBy: 'library-card', wrongPin: false });
+        else this.show(this.pinView(false));
         return;
       case 'unsupported':
         this.show({ screen: 'error', code: 'unsupported-code', messageKey: result.messageKey });
@@ -208,7 +223,9 @@ export class KioskSession {
     }
     this.counterActor = actor;
     this.identifier =
-      result.kind === 'cpr' ? { kind: 'cpr', value: result.cpr } : { kind: 'library-card', value: result.cardNumber };
+      result.kind === 'cpr'
+        ? { kind: 'cpr', value: result.cpr, entered: 'scanned' }
+        : { kind: 'library-card', value: result.cardNumber, entered: 'scanned' };
     await this.lookUp(null);
   }
 
@@ -220,11 +237,48 @@ export class KioskSession {
   private async authenticate(pin: string): Promise<void> {
     const view = this.view;
     if (view.screen !== 'pin' || !this.identifier) throw new CommandRejectedError('no card to check a PIN for');
-    await this.lookUp({ pin, identifiedBy: view.identifiedBy });
+    // Only a complete PIN goes to FBS: each wrong one counts towards locking the borrower's card.
+    if (pin.length !== view.pinLength) throw new CommandRejectedError(`a PIN has ${view.pinLength} digits here`);
+    await this.lookUp({ pin });
+  }
+
+  private pinView(wrongPin: boolean): Extract<SessionView, { screen: 'pin' }> {
+    const identifier = this.identifier!;
+    const limit = this.parts.pinAttemptsBeforeLock ?? 5;
+    const wrong = this.wrongPins.get(identifier.value) ?? 0;
+    return {
+      screen: 'pin',
+      identifiedBy: identifier.kind,
+      entered: identifier.entered,
+      wrongPin,
+      attemptsLeft: wrong === 0 ? null : Math.max(0, limit - wrong),
+      pinLength: this.parts.pinLength ?? 4,
+    };
+  }
+
+  /** FBS said INVALID to a PIN: an unknown card, or a wrong PIN (counted towards the lock). */
+  private async wrongPinOrUnknownCard(generation: number): Promise<void> {
+    const identifier = this.identifier!;
+    let known = true;
+    try {
+      known = (await this.parts.cardKnown?.(identifier.value)) ?? true;
+    } catch (error) {
+      // Cannot tell: say "wrong PIN", the answer FBS gave.
+      this.parts.log.warn({ err: error }, 'could not ask FBS whether the card is known');
+    }
+    if (generation !== this.generation) return;
+    if (!known) {
+      this.identifier = null;
+      this.show({ screen: 'error', code: 'unknown-card', messageKey: null });
+      return;
+    }
+    if (this.wrongPins.size >= 1_000) this.wrongPins.clear();
+    this.wrongPins.set(identifier.value, (this.wrongPins.get(identifier.value) ?? 0) + 1);
+    this.show(this.pinView(true));
   }
 
   /** FBS: with the borrower's PIN, or without one (counter, or no PIN required). */
-  private async lookUp(withPin: { pin: string; identifiedBy: 'library-card' | 'cpr' } | null): Promise<void> {
+  private async lookUp(withPin: { pin: string } | null): Promise<void> {
     if (!this.identifier) return;
     const generation = this.generation;
     this.show({ screen: 'loading' });
@@ -235,8 +289,10 @@ export class KioskSession {
         : await this.parts.identifyWithoutPin(this.identifier.value);
     } catch (error) {
       if (generation !== this.generation) return;
-      if (error instanceof FbsError && error.code === 'invalid-credentials' && withPin) {
-        this.show({ screen: 'pin', identifiedBy: withPin.identifiedBy, wrongPin: true });
+      if (error instanceof FbsError && error.code === 'invalid-credentials') {
+        if (withPin) return this.wrongPinOrUnknownCard(generation);
+        this.identifier = null;
+        this.show({ screen: 'error', code: 'unknown-card', messageKey: null });
         return;
       }
       this.identifier = null;
@@ -244,6 +300,7 @@ export class KioskSession {
       return;
     }
     if (generation !== this.generation) return;
+    this.wrongPins.delete(this.identifier.value);
     if (identified.claims.every((c) => c.route === 'not-payable')) {
       this.identified = identified;
       this.show({ screen: 'nothing-to-pay', borrowerName: identified.borrower.name });
@@ -358,7 +415,7 @@ export class KioskSession {
     switch (payment.state) {
       case 'approved':
       case 'settled':
-        await this.approved(generation, payment.id);
+        await this.approved(generation, payment.id, method);
         return;
       case 'declined': {
         const code = journal.declineCode(payment.id);
@@ -403,10 +460,10 @@ export class KioskSession {
     await this.showStanding(generation, { borrower, claims }, 'claims-changed');
   }
 
-  private async approved(generation: number, paymentId: string): Promise<void> {
+  private async approved(generation: number, paymentId: string, method: PaymentMethod): Promise<void> {
     const { receipts, journal } = this.parts;
     const receipt = receipts.receipt(paymentId);
-    this.show({ screen: 'approved', receipt, printed: null, queued: false });
+    this.show({ screen: 'approved', receipt, method, printed: null, queued: false });
     const [printed] = await Promise.all([
       receipts.print(paymentId, this.language),
       delay(this.parts.queuedAfterMs ?? 2_000),
@@ -415,6 +472,7 @@ export class KioskSession {
     this.show({
       screen: 'approved',
       receipt,
+      method,
       printed: printed.printed,
       queued: journal.undeliveredCount(paymentId) > 0,
     });
@@ -500,6 +558,18 @@ export class KioskSession {
     }
   }
 }
+
+/** Screens between borrowers: a new card (scanned or typed) starts a new session here. */
+const BETWEEN_BORROWERS: readonly SessionView['screen'][] = [
+  'attract',
+  'error',
+  'nothing-to-pay',
+  'declined',
+  'approved',
+  'staff-notified',
+];
+/** …and on the keypad and the PIN screen, where a new card replaces the one just read. */
+const CARD_WELCOME: readonly SessionView['screen'][] = [...BETWEEN_BORROWERS, 'type-card', 'pin'];
 
 function lineFor(claim: Claim): PaymentLine {
   if (claim.route === 'not-payable') throw new Error(`claim ${claim.id} is not payable`);

@@ -54,6 +54,7 @@ const REQUIRES: Readonly<Record<StaffRequest['op'], Capability>> = {
   'terminal-test': 'devices.test',
   'terminal-reconcile': 'report.view',
   'printer-test': 'devices.test',
+  restart: 'settings.change',
   'fbs-lookup': 'devices.test',
   'certificate-upload': 'certificates.manage',
   settings: 'settings.view',
@@ -69,7 +70,6 @@ const REQUIRES: Readonly<Record<StaffRequest['op'], Capability>> = {
 const ENROL_WAIT_MS = 30_000;
 
 /** A test payment above this needs the technician's explicit confirmation (real money on a real card). */
-const UNCONFIRMED_TEST_LIMIT_ORE = 1_000;
 
 export interface StaffConsoleParts {
   readonly access: StaffAccess;
@@ -103,6 +103,9 @@ export interface StaffConsoleParts {
  */
 export class StaffConsole {
   private token: string | null = null;
+  private readonly restartListeners = new Set<() => void>();
+  /** The technician's terminal test is waiting for the terminal. */
+  private testRunning = false;
   private state: StaffState = { mode: 'off' };
   private readonly listeners = new Set<(event: KioskEvent) => void>();
   private readonly idleTimer: NodeJS.Timeout;
@@ -131,6 +134,7 @@ export class StaffConsole {
   /** The hidden gesture: choose an account, then the PIN. */
   begin(): void {
     if (this.state.mode === 'signed-in') return;
+    if (this.borrowerMidPayment()) throw new StaffActionRefusedError('a payment is in progress', 'payment-in-progress');
     const accounts = this.parts.accounts
       .list()
       .filter((a) => !a.disabled)
@@ -140,7 +144,7 @@ export class StaffConsole {
 
   choose(accountId: string): void {
     if (this.state.mode !== 'login' || !this.state.accounts.some((a) => a.id === accountId))
-      throw new StaffActionRefusedError('no such account to log in to');
+      throw new StaffActionRefusedError('no such account to log in to', 'unknown-account');
     this.show({ ...this.state, chosen: accountId, error: null });
   }
 
@@ -153,7 +157,8 @@ export class StaffConsole {
    */
   async login(pin: string): Promise<void> {
     const state = this.state;
-    if (state.mode !== 'login' || !state.chosen) throw new StaffActionRefusedError('choose an account first');
+    if (state.mode !== 'login' || !state.chosen)
+      throw new StaffActionRefusedError('choose an account first', 'choose-account');
     if (state.checking) {
       this.parts.accounts.note({
         actor: 'kiosk',
@@ -161,7 +166,10 @@ export class StaffConsole {
         subject: state.chosen,
         data: { reason: 'a PIN check is running' },
       });
-      throw new StaffActionRefusedError('a PIN is being checked; send the next one when it is answered');
+      throw new StaffActionRefusedError(
+        'a PIN is being checked; send the next one when it is answered',
+        'pin-being-checked',
+      );
     }
     const checking = { ...state, error: null, checking: true };
     this.show(checking);
@@ -182,7 +190,7 @@ export class StaffConsole {
   }
 
   logout(): void {
-    this.enrolling?.settle(new StaffActionRefusedError('logged out'));
+    this.enrolling?.settle(new StaffActionRefusedError('logged out', 'logged-out'));
     if (this.token) this.parts.access.logout(this.token);
     this.token = null;
     if (this.state.mode !== 'off') void this.endCounterSession();
@@ -191,6 +199,37 @@ export class StaffConsole {
 
   activity(): void {
     if (this.token && !this.parts.access.session(this.token)) this.loggedOutIdle();
+  }
+
+  /**
+   * The technician's restart: only between borrowers, audited; the shell that listens
+   * (`onRestart`) stops the core and starts it again, reading the saved settings.
+   */
+  private restart(actor: string): StaffResult {
+    if (this.parts.session.current().view.screen !== 'attract' || this.testRunning)
+      throw new StaffActionRefusedError(
+        'a borrower session or a test is open: finish it first',
+        'borrower-session-open',
+      );
+    this.parts.audit.append({ actor, action: 'kiosk.restart-requested', subject: 'kiosk', data: {} });
+    this.parts.log.info({ actor }, 'restart requested on the screen');
+    // After this answer has reached the screen.
+    setTimeout(() => {
+      for (const listener of this.restartListeners) listener();
+    }, 200);
+    return { kind: 'restarting' };
+  }
+
+  /** A shell restarts the kiosk when asked (browser mode: in process; Electron: relaunch). */
+  onRestart(listener: () => void): () => void {
+    this.restartListeners.add(listener);
+    return () => this.restartListeners.delete(listener);
+  }
+
+  /** A borrower's payment is under way (or its claims are being fetched): nothing may cover it. */
+  private borrowerMidPayment(): boolean {
+    const screen = this.parts.session.current().view.screen;
+    return screen === 'paying' || screen === 'loading';
   }
 
   /**
@@ -227,6 +266,11 @@ export class StaffConsole {
     }
     if (code) {
       const account = this.parts.access.accountByCard(code);
+      if (account && !account.disabled && this.borrowerMidPayment()) {
+        // The borrower's payment keeps the screen: staff log in once it has ended.
+        this.parts.log.info({ account: account.id }, 'a staff card was scanned during a payment: log in after it');
+        return true;
+      }
       if (account && !account.disabled) {
         this.show({
           mode: 'login',
@@ -248,6 +292,8 @@ export class StaffConsole {
     switch (request.op) {
       case 'day':
         return { kind: 'day', report: desk.day(request.date) };
+      case 'restart':
+        return this.restart(actor);
       case 'retry':
         return { kind: 'payment', payment: desk.retry(request.paymentId, actor) };
       case 'resolve':
@@ -302,7 +348,7 @@ export class StaffConsole {
         return this.accounts(request, actor);
       case 'settings-save': {
         const values = Object.fromEntries(Object.entries(request.values).filter(([, v]) => v !== undefined));
-        if (Object.keys(values).length === 0) throw new StaffActionRefusedError('nothing to save');
+        if (Object.keys(values).length === 0) throw new StaffActionRefusedError('nothing to save', 'nothing-to-save');
         this.parts.configFile.setMany(values);
         this.parts.audit.append({
           actor,
@@ -349,10 +395,12 @@ export class StaffConsole {
 
   /** Waits for the next scan on this kiosk and enrols it as the account's staff card. */
   private enrolNextScan(accountId: string, actor: string): Promise<void> {
-    if (this.enrolling) throw new StaffActionRefusedError('a staff card is being enrolled already');
+    if (this.enrolling)
+      throw new StaffActionRefusedError('a staff card is being enrolled already', 'enrolling-already');
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
-        () => settle(new StaffActionRefusedError(`no card was scanned within ${ENROL_WAIT_MS / 1000} s`)),
+        () =>
+          settle(new StaffActionRefusedError(`no card was scanned within ${ENROL_WAIT_MS / 1000} s`, 'enrol-timeout')),
         ENROL_WAIT_MS,
       );
       const settle = (error?: Error): void => {
@@ -421,11 +469,26 @@ export class StaffConsole {
    * reversal) is exercised and the money goes back. Audited before the terminal is asked.
    */
   private async terminalTest(amountOre: number, confirmed: boolean, actor: string): Promise<StaffResult> {
-    if (amountOre > UNCONFIRMED_TEST_LIMIT_ORE && !confirmed)
-      throw new StaffActionRefusedError('confirm the amount: it is charged to a real card, then reversed');
+    // Always confirmed, whatever the amount: it is a real card's money.
+    if (!confirmed)
+      throw new StaffActionRefusedError(
+        'confirm the amount: it is charged to a real card, then reversed',
+        'confirm-live-test',
+      );
+    // One at a time: a second tap while the terminal waits for the card is told so, not sent.
+    if (this.testRunning) throw new StaffActionRefusedError('a test payment is running already', 'test-running');
+    this.testRunning = true;
+    try {
+      return await this.runTerminalTest(amountOre, actor);
+    } finally {
+      this.testRunning = false;
+    }
+  }
+
+  private async runTerminalTest(amountOre: number, actor: string): Promise<StaffResult> {
     const { terminal } = this.parts;
     if (this.parts.session.current().view.screen !== 'attract')
-      throw new StaffActionRefusedError('a borrower session is open: finish it first');
+      throw new StaffActionRefusedError('a borrower session is open: finish it first', 'borrower-session-open');
     const health = await terminal.health();
     if (!health.available) return { kind: 'terminal-test', outcome: 'unavailable', detail: health.detail };
     const testId = randomUUID();
@@ -500,6 +563,8 @@ export class StaffConsole {
     return {
       kind: 'terminal-test',
       outcome: 'approved',
+      reversed,
+      reference: answer.transactionRef,
       detail:
         reversal.outcome === 'reversed'
           ? `approved ${answer.transactionRef}${card}; reversed`
@@ -515,7 +580,10 @@ export class StaffConsole {
   private async terminalReconcile(actor: string): Promise<StaffResult> {
     const { closings } = this.parts;
     if (!closings.supported)
-      throw new StaffActionRefusedError('this terminal closes its day by itself (Adyen): nothing to reconcile here');
+      throw new StaffActionRefusedError(
+        'this terminal closes its day by itself (Adyen): nothing to reconcile here',
+        'closing-not-needed',
+      );
     const closing = await closings.closeNow(actor);
     if (closing.state !== 'done')
       throw new Error(`the terminal did not close its day: ${closing.detail ?? closing.state}`);
@@ -549,11 +617,17 @@ export class StaffConsole {
       await this.parts.fbs.logInNow();
       const { patronId } = await this.parts.fbs.preauthenticate(card);
       const claims = await this.parts.fbs.claims(patronId);
-      return { kind: 'fbs-lookup', found: true, detail: `patron ${patronId}: ${claims.length} open claim(s)` };
+      return {
+        kind: 'fbs-lookup',
+        found: true,
+        detail: `patron ${patronId}: ${claims.length} open claim(s)`,
+        patronId,
+        openClaims: claims.length,
+      };
     } catch (error) {
       if (error instanceof FbsError && error.code === 'invalid-credentials')
-        return { kind: 'fbs-lookup', found: false, detail: 'logged in; FBS does not know this card' };
-      return { kind: 'fbs-lookup', found: false, detail: messageOf(error) };
+        return { kind: 'fbs-lookup', found: false, answered: true, detail: 'logged in; FBS does not know this card' };
+      return { kind: 'fbs-lookup', found: false, answered: false, detail: messageOf(error) };
     }
   }
 
@@ -567,10 +641,14 @@ export class StaffConsole {
     try {
       cert = readPkcs12(file, password);
     } catch (error) {
-      throw new StaffActionRefusedError(`the certificate cannot be read: ${messageOf(error)}`);
+      throw new StaffActionRefusedError(
+        `the certificate cannot be read: ${messageOf(error)}`,
+        'certificate-unreadable',
+        messageOf(error),
+      );
     }
     const expired = certificateProblems(cert).find((p) => p.kind !== 'expires-soon');
-    if (expired) throw new StaffActionRefusedError(expired.message);
+    if (expired) throw new StaffActionRefusedError(expired.message, 'certificate-expired', expired.message);
     const path = join(dirname(this.parts.configFile.path), 'oeir-certificate.p12');
     writeFileSync(path, file, { mode: 0o600 });
     this.parts.configFile.setMany({ 'oeir.certificatePath': path, 'oeir.certificatePassword': password });
@@ -655,7 +733,7 @@ export class StaffConsole {
 
   private loggedOutIdle(): void {
     this.token = null;
-    this.enrolling?.settle(new StaffActionRefusedError('logged out'));
+    this.enrolling?.settle(new StaffActionRefusedError('logged out', 'logged-out'));
     void this.endCounterSession();
     this.show({ mode: 'off' });
   }

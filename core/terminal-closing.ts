@@ -4,6 +4,7 @@ import type { Logger } from '../base/log.js';
 import { StaffActionRefusedError } from '../db/journal.js';
 import type { TerminalClosing, TerminalClosingStore } from '../db/terminal-closings.js';
 import type { PaymentTerminal } from '../ports/payment-terminal.js';
+import type { StaffRefusalCode } from '../contract/index.js';
 
 export interface TerminalClosingParts {
   readonly store: TerminalClosingStore;
@@ -11,7 +12,7 @@ export interface TerminalClosingParts {
   /** The kiosk's own card total of the day now: approved minus voided. */
   readonly kioskCard: () => { count: number; ore: number };
   /** Why the terminal cannot be closed now (a borrower's session, a payment); null when it can. */
-  readonly blockedBy: () => string | null;
+  readonly blockedBy: () => { message: string; code: StaffRefusalCode } | null;
   readonly log: Logger;
   /** How often waiting requests from the command line are looked for. */
   readonly pollMs: number;
@@ -40,8 +41,8 @@ export class TerminalClosings {
   /** Staff on the screen: asked and run at once; refused (StaffActionRefusedError) when it cannot run now. */
   async closeNow(actor: string): Promise<TerminalClosing> {
     const blocked = this.parts.blockedBy();
-    if (blocked) throw new StaffActionRefusedError(blocked);
-    if (this.busy) throw new StaffActionRefusedError('the terminal is already closing its day');
+    if (blocked) throw new StaffActionRefusedError(blocked.message, blocked.code);
+    if (this.busy) throw new StaffActionRefusedError('the terminal is already closing its day', 'closing-running');
     const id = randomUUID();
     this.parts.store.request({ id, actor });
     return this.serial(() => this.run(id, actor));
@@ -65,7 +66,7 @@ export class TerminalClosings {
     if (this.busy) return null;
     const blocked = this.parts.blockedBy();
     if (blocked) {
-      this.noteWaiting(blocked);
+      this.noteWaiting(blocked.message);
       return null;
     }
     return this.serial(async () => {

@@ -12,6 +12,7 @@ import {
   type PaymentMethod,
   type PaymentState,
   sumOre,
+  type StaffRefusalCode,
 } from '../contract/index.js';
 import type { AuditLog } from './audit.js';
 import type { Db } from './open.js';
@@ -31,6 +32,14 @@ export class PaymentNotFoundError extends ExpectedError {
 /** A staff action that the payment's state does not allow; nothing was changed. */
 export class StaffActionRefusedError extends ExpectedError {
   override name = 'StaffActionRefusedError';
+  /** `message` is for the log (English); the screen says `code` in its own language. */
+  constructor(
+    message: string,
+    readonly code: StaffRefusalCode,
+    readonly detail?: string,
+  ) {
+    super(message);
+  }
 }
 
 /**
@@ -317,7 +326,10 @@ export class PaymentJournal {
       .transaction(() => {
         const payment = this.get(id);
         if (!['approved', 'needs_attention'].includes(payment.state) || !payment.terminalTransactionRef)
-          throw new StaffActionRefusedError(`payment ${id} is ${payment.state}: there is no card payment to reverse`);
+          throw new StaffActionRefusedError(
+            `payment ${id} is ${payment.state}: there is no card payment to reverse`,
+            'action-not-possible',
+          );
         const rows = this.outbox.listForPayment(id);
         if (rows.some((r) => r.state === 'delivered' || r.state === 'sending'))
           throw new StaffActionRefusedError(
@@ -325,6 +337,7 @@ export class PaymentJournal {
               .filter((r) => r.state === 'delivered' || r.state === 'sending')
               .map((r) => r.target)
               .join(', ')}: it can no longer be voided here`,
+            'registration-sending',
           );
         this.outbox.holdForPayment(id);
         this.audit.append({
@@ -364,7 +377,7 @@ export class PaymentJournal {
       .transaction(() => {
         const payment = this.get(id);
         if (payment.state === 'voided')
-          throw new StaffActionRefusedError(`payment ${id} is voided: nothing to register`);
+          throw new StaffActionRefusedError(`payment ${id} is voided: nothing to register`, 'nothing-to-retry');
         const rows = this.outbox.retryNow(id);
         this.audit.append({ actor, action: 'delivery.retry-requested', subject: id, data: { rows } });
         return rows;
@@ -379,7 +392,10 @@ export class PaymentJournal {
   settleByStaff(id: string, reason: string, actor: string): Payment {
     const payment = this.get(id);
     if (payment.state !== 'needs_attention' || !payment.terminalTransactionRef)
-      throw new StaffActionRefusedError(`payment ${id} is ${payment.state}: only a charged payment needing attention`);
+      throw new StaffActionRefusedError(
+        `payment ${id} is ${payment.state}: only a charged payment needing attention`,
+        'action-not-possible',
+      );
     return this.transition(id, 'settled', { actor, reason });
   }
 

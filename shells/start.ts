@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startBrowserMode } from './browser/browser-mode.js';
+import { startRestartableBrowserMode } from './browser/restartable.js';
 import { screenSettings } from './serve/screen-settings.js';
 import { createLogger } from '../base/log.js';
 import { ConfigError, loadConfig } from '../config/config.js';
@@ -65,20 +65,38 @@ if (electron && 'path' in electron) {
     console.warn(electron.reason);
     console.warn('Starting in browser mode instead: the same core, with the kiosk screen served to your browser.');
   }
-  const kiosk = await bootKiosk(config, { packaged: false }).catch((error: unknown) => {
-    if (error instanceof DatabaseUnusableError) {
-      console.error(`The kiosk cannot start: ${error.message}`);
-      process.exit(3);
-    }
-    throw error;
-  });
-  const server = await startBrowserMode(kiosk, {
-    rendererDir: join(root, 'renderer', 'dist'),
-    port: config.browserMode.port,
-    version: process.env.npm_package_version ?? 'dev',
-    settings: screenSettings(config),
-    log: createLogger({ level: config.log.level }),
-  });
+  const bootOrExit = async (loaded: ReturnType<typeof loadConfig>): Promise<Awaited<ReturnType<typeof bootKiosk>>> =>
+    bootKiosk(loaded, { packaged: false }).catch((error: unknown) => {
+      if (error instanceof DatabaseUnusableError) {
+        console.error(`The kiosk cannot start: ${error.message}`);
+        process.exit(3);
+      }
+      throw error;
+    });
+  const kiosk = await bootOrExit(config);
+  // A technician's restart boots again from the saved configuration, on the same port.
+  let first = true;
+  const server = await startRestartableBrowserMode(
+    async () => {
+      if (first) {
+        first = false;
+        return { kiosk, settings: screenSettings(config) };
+      }
+      const reloaded = loadConfigOrExit();
+      return { kiosk: await bootOrExit(reloaded), settings: screenSettings(reloaded) };
+    },
+    {
+      rendererDir: join(root, 'renderer', 'dist'),
+      port: config.browserMode.port,
+      version: process.env.npm_package_version ?? 'dev',
+      log: createLogger({ level: config.log.level }),
+      onBootFailure: (error) => {
+        console.error(`The kiosk could not start again: ${error instanceof Error ? error.message : String(error)}`);
+        process.exit(2);
+      },
+    },
+  );
+  server.onRestarted(() => console.log('The kiosk was restarted from the technician screen.'));
   console.log(`\nKiosk (${config.mode} mode) is running. Open ${server.url} in a browser.`);
   console.log(`Config: ${config.source}. Data: ${config.dataDir}.`);
   if (kiosk.sandboxes.fbs) console.log(`Demo FBS sandbox: ${kiosk.sandboxes.fbs.url} (demo cards: docs/demo.md).`);
@@ -110,10 +128,7 @@ if (electron && 'path' in electron) {
     });
   }
   const stop = (): void => {
-    void server
-      .close()
-      .then(() => kiosk.stop())
-      .then(() => process.exit(0));
+    void server.close().then(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -98,9 +98,12 @@ function layoutCardholderReceipt(lines: readonly TerminalReceiptLine[], title: s
   return blocks;
 }
 
+/** "Bog nr. 5012345678", as the screen says it (the kind is FBS's material group). */
 function describeMaterial(material: Material, copy: string): string {
-  const parts = [material.materialGroup || null, material.periodical, `${copy} ${material.itemNumber}`];
-  return parts.filter(Boolean).join(', ');
+  const item = material.materialGroup
+    ? `${material.materialGroup} ${copy} ${material.itemNumber}`
+    : `${copy} ${material.itemNumber}`;
+  return [item, material.periodical].filter(Boolean).join(', ');
 }
 
 /** "21.11.2026 kl. 14.04" / "21/11/2026 14:04", in the library's time zone. */

@@ -98,8 +98,10 @@ export const ScannerConfig = z
           .int()
           .min(5)
           .max(500)
-          .default(50)
-          .describe('Keys closer together than this are a scanner; slower is a person typing.'),
+          .default(100)
+          .describe(
+            'Keys closer together than this are a scanner; slower is a person typing. Scanners send 1-15 ms apart by default, Bluetooth ones up to 50 ms; 100 leaves room for a busy machine.',
+          ),
         minLength: z
           .number()
           .int()

@@ -22,6 +22,22 @@ export const FbsConfig = z
         "The FBS API user's password (set with `kiosk config set fbs.password`, stored encrypted; never logged).",
       ),
     timeoutMs: z.number().int().min(500).max(120_000).default(10_000).describe('How long one FBS request may take.'),
+    pinLength: z
+      .number()
+      .int()
+      .min(4)
+      .max(8)
+      .default(4)
+      .describe("The borrowers' PIN length at this library: the keypad offers OK only for a complete PIN."),
+    pinAttemptsBeforeLock: z
+      .number()
+      .int()
+      .min(1)
+      .max(20)
+      .default(5)
+      .describe(
+        'Wrong PINs in a row before FBS locks a card (as the library has set it in FBS): after a wrong PIN the kiosk warns how many tries are left at most.',
+      ),
     allowBlockedBorrowers: z
       .boolean()
       .default(false)

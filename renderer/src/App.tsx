@@ -2,6 +2,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { KioskCommand, SessionView } from '../../contract/index.js';
 import { WedgeDetector } from './scanner/wedge.js';
+import { feedbackSound } from './feedback-sound.js';
 import {
   Approved,
   Attract,
@@ -13,7 +14,9 @@ import {
   Paying,
   Pin,
   StaffNotified,
+  TypeCard,
 } from './screens.js';
+import { StepIndicator } from './StepIndicator.js';
 import { useKiosk } from './store.js';
 import { StaffHome } from './staff/StaffHome.js';
 import { StaffLogin } from './staff/StaffLogin.js';
@@ -21,34 +24,74 @@ import type { KioskBridge } from './transport.js';
 
 /** Screens where the idle timer runs: a borrower is mid-way and might have walked off. */
 const IDLE_SCREENS: readonly SessionView['screen'][] = [
+  'type-card',
   'pin',
   'claims',
   'nothing-to-pay',
-  'approved',
   'declined',
   'staff-notified',
   'error',
 ];
 
+/** How long the start screen says a scan was not read. */
+const MISREAD_SHOWN_MS = 6_000;
+
 export function App({ bridge }: { bridge: KioskBridge }) {
   const { t, i18n } = useTranslation();
-  const { view, language, connected, settings, staff } = useKiosk();
+  const { view, language, connected, settings, staff, display, setDisplay } = useKiosk();
   const send = (command: KioskCommand) => bridge.send(command);
+  const [misread, setMisread] = useState(false);
 
   useEffect(() => {
     if (i18n.language !== language) void i18n.changeLanguage(language);
     document.documentElement.lang = language;
   }, [language, i18n]);
 
+  // Larger text and high contrast: on the document, so every rem and colour follows.
+  useEffect(() => {
+    const root = document.documentElement;
+    root.dataset.text = display.largerText ? 'large' : 'normal';
+    root.dataset.contrast = display.highContrast ? 'high' : 'normal';
+    if (settings) root.style.setProperty('--brand-accent', settings.brand.accent);
+  }, [display, settings]);
+
+  // The next borrower starts with the library's own display: back at the start screen, the
+  // larger text and contrast chosen by the last borrower are undone.
+  const previousScreen = useRef(view.screen);
+  useEffect(() => {
+    if (view.screen === 'attract' && previousScreen.current !== 'attract')
+      setDisplay({ largerText: false, highContrast: false });
+    if (view.screen !== 'attract') setMisread(false);
+    previousScreen.current = view.screen;
+  }, [view.screen, setDisplay]);
+
+  useEffect(() => {
+    if (!misread) return;
+    const timer = setTimeout(() => setMisread(false), MISREAD_SHOWN_MS);
+    return () => clearTimeout(timer);
+  }, [misread]);
+
   // Keyboard-wedge scanners: caught anywhere on the page, handed to the core's scan stream.
   // A layout effect: the detector listens before the screen that invites a scan is painted.
   useLayoutEffect(() => {
     if (!settings?.wedge.enabled) return;
     const { maxInterKeyMs, minLength, suffixKey } = settings.wedge;
+    const sound = settings.scanSound ? feedbackSound() : null;
     const detector = new WedgeDetector(
       window,
       { maxInterKeyMs, minLength, suffixKey: suffixKey === 'none' ? null : suffixKey },
-      (code) => bridge.send({ type: 'scanner.wedge', code }),
+      (code) => {
+        sound?.read();
+        setMisread(false);
+        bridge.send({ type: 'scanner.wedge', code });
+      },
+      undefined,
+      () => {
+        // A burst ended by the scanner's suffix key, too slow to be sure it was a scan: say so
+        // rather than drop it silently (the borrower would stand there waiting).
+        sound?.misread();
+        setMisread(true);
+      },
     );
     // Says the page is listening for scans (technicians' tools and the tests look for it).
     document.documentElement.dataset.wedge = 'listening';
@@ -58,53 +101,86 @@ export function App({ bridge }: { bridge: KioskBridge }) {
     };
   }, [settings, bridge]);
 
-  const secondsLeft = useIdleReset(IDLE_SCREENS.includes(view.screen), settings, () => send({ type: 'session.reset' }));
+  // A language chosen on the start screen with no card scanned also returns to the default.
+  const idleActive =
+    IDLE_SCREENS.includes(view.screen) ||
+    (view.screen === 'attract' && settings !== null && language !== settings.defaultLanguage);
+  const secondsLeft = useIdleReset(idleActive, settings, () => send({ type: 'session.reset' }));
   const gesture = useHiddenGesture(staff.mode === 'off' && view.screen === 'attract', () =>
     send({ type: 'staff.begin' }),
   );
   useStaffActivity(staff.mode === 'signed-in', () => send({ type: 'staff.activity' }));
 
+  const borrowerScreen = staff.mode !== 'login' && !(staff.mode === 'signed-in' && view.screen === 'attract');
   let content;
   if (staff.mode === 'login') content = <StaffLogin state={staff} bridge={bridge} />;
   else if (staff.mode === 'signed-in' && view.screen === 'attract')
     content = <StaffHome state={staff} bridge={bridge} />;
-  else content = screenFor(view, send, settings?.timeZone ?? 'Europe/Copenhagen', settings?.demoPhone ?? false);
+  else
+    content = screenFor(view, send, {
+      timeZone: settings?.timeZone ?? 'Europe/Copenhagen',
+      demoPhone: settings?.demoPhone ?? false,
+      approvedReturnMs: settings?.approvedReturnMs ?? 20_000,
+      misread,
+    });
 
   return (
-    <div className="kiosk" data-screen={view.screen} data-connected={connected && settings !== null}>
+    <div
+      className="kiosk"
+      data-screen={view.screen}
+      data-connected={connected && settings !== null}
+      data-mode={borrowerScreen ? 'borrower' : 'staff'}
+    >
       <header>
-        {/* Press and hold the title for three seconds: staff log-in (the hidden gesture). */}
+        {/* Press and hold the library's name for three seconds: staff log-in (the hidden gesture). */}
         <span className="brand" {...gesture}>
-          {t('app.title')}
+          {settings?.brand.logo && <img className="logo" src={settings.brand.logo} alt="" />}
+          <span>{settings?.brand.name ?? t('app.title')}</span>
         </span>
-        {staff.mode === 'signed-in' && (
-          <span className="staff-banner" data-testid="staff-banner">
-            {view.screen === 'attract' ? t('desk.banner', { name: staff.name }) : t('desk.counterBanner')}
-          </span>
-        )}
-        {staff.mode === 'signed-in' && (
-          <button type="button" className="secondary" onClick={() => send({ type: 'staff.logout' })}>
-            {t('desk.logout')}
+        <div className="header-tools">
+          {!connected && <span className="offline">{t('app.offline')}</span>}
+          {staff.mode === 'signed-in' && (
+            <span className="staff-banner" data-testid="staff-banner">
+              {view.screen === 'attract' ? t('desk.banner', { name: staff.name }) : t('desk.counterBanner')}
+            </span>
+          )}
+          {staff.mode === 'signed-in' && (
+            <button type="button" className="secondary" onClick={() => send({ type: 'staff.logout' })}>
+              {t('desk.logout')}
+            </button>
+          )}
+          {borrowerScreen && (
+            <>
+              <button
+                type="button"
+                className="secondary toggle"
+                aria-pressed={display.largerText}
+                onClick={() => setDisplay({ ...display, largerText: !display.largerText })}
+              >
+                {t('app.largerText')}
+              </button>
+              <button
+                type="button"
+                className="secondary toggle"
+                aria-pressed={display.highContrast}
+                onClick={() => setDisplay({ ...display, highContrast: !display.highContrast })}
+              >
+                {t('app.contrast')}
+              </button>
+            </>
+          )}
+          <button
+            type="button"
+            className="secondary"
+            onClick={() => send({ type: 'ui.setLanguage', language: language === 'da' ? 'en' : 'da' })}
+            lang={language === 'da' ? 'en' : 'da'}
+          >
+            {t('app.language')}
           </button>
-        )}
-        {!connected && <span className="offline">{t('app.offline')}</span>}
-        <button
-          type="button"
-          className="secondary"
-          onClick={() => send({ type: 'ui.setLanguage', language: language === 'da' ? 'en' : 'da' })}
-          lang={language === 'da' ? 'en' : 'da'}
-        >
-          {t('app.language')}
-        </button>
+        </div>
       </header>
+      {borrowerScreen && <StepIndicator screen={view.screen} />}
       <main>{content}</main>
-      <footer>
-        {view.screen !== 'attract' && view.screen !== 'paying' && (
-          <button type="button" className="secondary" onClick={() => send({ type: 'session.reset' })}>
-            {t('app.startOver')}
-          </button>
-        )}
-      </footer>
       {secondsLeft !== null && (
         <div className="overlay" role="alertdialog" aria-labelledby="idle-title">
           <div className="dialog">
@@ -122,10 +198,19 @@ export function App({ bridge }: { bridge: KioskBridge }) {
   );
 }
 
-function screenFor(view: SessionView, send: (command: KioskCommand) => void, timeZone: string, demoPhone: boolean) {
+interface ScreenOptions {
+  readonly timeZone: string;
+  readonly demoPhone: boolean;
+  readonly approvedReturnMs: number;
+  readonly misread: boolean;
+}
+
+function screenFor(view: SessionView, send: (command: KioskCommand) => void, options: ScreenOptions) {
   switch (view.screen) {
     case 'attract':
-      return <Attract send={send} />;
+      return <Attract send={send} misread={options.misread} />;
+    case 'type-card':
+      return <TypeCard send={send} />;
     case 'pin':
       return <Pin view={view} send={send} />;
     case 'loading':
@@ -133,17 +218,17 @@ function screenFor(view: SessionView, send: (command: KioskCommand) => void, tim
     case 'claims':
       return <Claims view={view} send={send} />;
     case 'nothing-to-pay':
-      return <NothingToPay view={view} />;
+      return <NothingToPay view={view} send={send} />;
     case 'paying':
-      return <Paying view={view} send={send} demoPhone={demoPhone} />;
+      return <Paying view={view} send={send} demoPhone={options.demoPhone} />;
     case 'approved':
-      return <Approved view={view} send={send} timeZone={timeZone} />;
+      return <Approved view={view} send={send} timeZone={options.timeZone} returnAfterMs={options.approvedReturnMs} />;
     case 'declined':
       return <Declined view={view} send={send} />;
     case 'staff-notified':
-      return <StaffNotified />;
+      return <StaffNotified send={send} />;
     case 'error':
-      return <ErrorScreen view={view} />;
+      return <ErrorScreen view={view} send={send} />;
   }
 }
 

@@ -21,6 +21,8 @@ export async function startBrowserMode(
     readonly version: string;
     readonly settings: ScreenSettings;
     readonly log: Logger;
+    /** The page's token; a fresh one when not given (a restart keeps the open page's). */
+    readonly token?: string;
   },
 ): Promise<BrowserMode> {
   const http = await startBrowserModeServer({ rendererDir: options.rendererDir, port: options.port });
@@ -29,6 +31,7 @@ export async function startBrowserMode(
     version: options.version,
     settings: options.settings,
     log: options.log,
+    ...(options.token ? { token: options.token } : {}),
   });
   return {
     url: `${http.url}#token=${socket.token}`,

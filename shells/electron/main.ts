@@ -109,6 +109,16 @@ async function start(): Promise<void> {
     disconnect();
     void kiosk.stop().finally(() => app.exit(0));
   };
+  // The technician's restart: the core stops cleanly, then Electron starts the app again.
+  kiosk.staffConsole.onRestart(() => {
+    if (stopping) return;
+    stopping = true;
+    disconnect();
+    void kiosk.stop().finally(() => {
+      app.relaunch();
+      app.exit(0);
+    });
+  });
   app.on('window-all-closed', stop);
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

@@ -3,6 +3,7 @@ import type { Logger } from '../../base/log.js';
 import type { KioskSession } from '../../core/session.js';
 import type { StaffConsole } from '../../core/staff-console.js';
 import { ExpectedError } from '../../base/errors.js';
+import { StaffActionRefusedError } from '../../core/payment-desk.js';
 
 /** What a screen drives: the borrower's session and staff mode. */
 export interface ScreenTargets {
@@ -54,10 +55,14 @@ export function receiveCommand(
         const expected = error instanceof ExpectedError;
         if (!expected) log.error({ err: error, request: data.request.op }, 'staff request failed');
         const message = expected ? error.message : 'internal error: see the kiosk log';
+        const refusal =
+          error instanceof StaffActionRefusedError
+            ? { code: error.code, ...(error.detail ? { detail: error.detail.slice(0, 500) } : {}) }
+            : undefined;
         reply({
           type: 'staff.result',
           requestId: data.requestId,
-          answer: { ok: false, error: message.slice(0, 1000) },
+          answer: { ok: false, error: message.slice(0, 1000), ...(refusal ? { refusal } : {}) },
         });
       },
     );

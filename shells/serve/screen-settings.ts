@@ -1,11 +1,12 @@
 import type { KioskEvent } from '../../contract/index.js';
 import type { KioskConfig } from '../../config/config.js';
 import { mobilePayEnabled } from '../../integrations/mobilepay/config.js';
+import { loadBrand } from '../../app/brand.js';
 
 /** What the screen is told of the configuration, by either shell. */
 export type ScreenSettings = Extract<KioskEvent, { type: 'core.ready' }>['settings'];
 
-export function screenSettings(config: KioskConfig): ScreenSettings {
+export function screenSettings(config: KioskConfig & { readonly source?: string }): ScreenSettings {
   return {
     idleTimeoutMs: config.ui.idleTimeoutMs,
     idleWarningMs: config.ui.idleWarningMs,
@@ -13,5 +14,9 @@ export function screenSettings(config: KioskConfig): ScreenSettings {
     wedge: config.scanner.wedge,
     // The demo's MobilePay sandbox plays the phone: the QR screen offers its buttons.
     demoPhone: mobilePayEnabled(config) && config.mobilepay.environment === 'sandbox',
+    defaultLanguage: config.ui.language,
+    approvedReturnMs: config.ui.approvedReturnMs,
+    scanSound: config.ui.scanSound,
+    brand: loadBrand(config),
   };
 }

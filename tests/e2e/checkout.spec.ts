@@ -24,7 +24,7 @@ test('happy path: wedge scan → PIN → claims → pay → receipt; the FBS san
   await expect(page.getByTestId('terminal-step')).toHaveText(/terminalen/);
   await checkScreen(page, 'da-paying');
 
-  await expect(page.getByRole('heading', { name: 'Tak! Betalingen er gennemført' })).toBeVisible({ timeout: 15_000 });
+  await expect(page.getByRole('heading', { name: 'Tak! Du har betalt' })).toBeVisible({ timeout: 15_000 });
   await expect(page.getByTestId('print-status')).toHaveText('Tag din kvittering.', { timeout: 10_000 });
   await checkScreen(page, 'da-approved');
 
@@ -60,11 +60,11 @@ test('serial scanner (a pty pair) → PIN → unplugged mid-session → mixed cl
     await pty.unplug();
     await expect.poll(() => kiosk.scanners.status().find((s) => s.kind === 'serial')?.state).not.toBe('connected');
     await keypad(page, '4444', /^OK$/);
-    await expect(page.getByRole('heading', { name: 'Registreres hos biblioteket' })).toBeVisible();
-    await expect(page.getByRole('heading', { name: 'Registreres hos kommunen' })).toBeVisible();
+    await expect(page.getByRole('heading', { name: 'Betales til biblioteket' })).toBeVisible();
+    await expect(page.getByRole('heading', { name: 'Betales til kommunen' })).toBeVisible();
     await expect(page.getByTestId('total')).toContainText('185,25 kr.');
     await page.getByRole('button', { name: 'Betal 185,25 kr.' }).click();
-    await expect(page.getByRole('heading', { name: 'Tak! Betalingen er gennemført' })).toBeVisible({ timeout: 15_000 });
+    await expect(page.getByRole('heading', { name: 'Tak! Du har betalt' })).toBeVisible({ timeout: 15_000 });
 
     const [payment] = kiosk.core.journal.listByState(['approved', 'settled']);
     await expect
@@ -109,7 +109,7 @@ test('ØiR down: the payment is taken and queued, the borrower is told, and it i
     await expect(page.getByTestId('total')).toContainText('249,95 kr.');
     await oeir.close();
     await page.getByRole('button', { name: 'Betal 249,95 kr.' }).click();
-    await expect(page.getByRole('heading', { name: 'Tak! Betalingen er gennemført' })).toBeVisible({ timeout: 15_000 });
+    await expect(page.getByRole('heading', { name: 'Tak! Du har betalt' })).toBeVisible({ timeout: 15_000 });
     await expect(page.getByText('Betalingen er gemt og registreres, så snart forbindelsen er tilbage.')).toBeVisible({
       timeout: 10_000,
     });

@@ -5,9 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bootKiosk, type Kiosk } from '../../app/boot.js';
-import { startBrowserMode, type BrowserMode } from '../../shells/browser/browser-mode.js';
+import { startRestartableBrowserMode, type RestartableBrowserMode } from '../../shells/browser/restartable.js';
 import { screenSettings } from '../../shells/serve/screen-settings.js';
-import { parseConfig } from '../../config/config.js';
+import { decryptSecrets, parseConfig } from '../../config/config.js';
+import { ConfigFile } from '../../config/config-file.js';
 import { createLogger } from '../../base/log.js';
 
 /**
@@ -17,7 +18,7 @@ import { createLogger } from '../../base/log.js';
  */
 export interface KioskUnderTest {
   readonly kiosk: Kiosk;
-  readonly browserMode: BrowserMode;
+  readonly browserMode: RestartableBrowserMode;
   /** Where the technician's settings are saved in this run. */
   readonly configFile: string;
   /** Opens the kiosk screen and waits for the attract screen. */
@@ -31,34 +32,50 @@ export async function startKiosk(
   /** Where the journal lives (a directory the test made, e.g. on a small tmpfs); removed at stop. */
   dataDir = mkdtempSync(join(tmpdir(), 'kiosk-e2e-')),
 ): Promise<KioskUnderTest & { stop(): Promise<void> }> {
-  const config = parseConfig({
-    terminal: { simulatorStepMs: 150 },
-    // Each key Playwright types is a round trip to Chromium, which a loaded 2-core CI machine has
-    // stretched past 120 ms (a journey's scan then read as typing: CI failed on it). Journeys type
-    // nothing but scans, so they take the longest gap the settings allow; wedge.spec.ts tests the
-    // detector's timing itself, at a scanner's pace and a person's.
-    scanner: { wedge: { maxInterKeyMs: 500 } },
-    ui: { idleTimeoutMs: 60_000, idleWarningMs: 15_000 },
-    log: { level: 'warn' },
-    ...overrides,
-  });
+  const configFile = join(dataDir, 'config.json');
   const log = createLogger({ level: 'warn' });
-  // Technicians' settings go to this run's own config file, never the developer's.
-  const kiosk = await bootKiosk(
-    { ...config, dataDir },
-    { packaged: false, log, configFile: join(dataDir, 'config.json') },
-  );
-  const browserMode = await startBrowserMode(kiosk, {
+  // The test's configuration, with what a technician saved on the screen on top (a restart
+  // from the technician screen boots again from both, as an installed kiosk does from its file).
+  const configNow = () => {
+    const saved = decryptSecrets(new ConfigFile(configFile).raw(), configFile) as Record<string, unknown>;
+    return parseConfig(
+      deepMerge(
+        {
+          terminal: { simulatorStepMs: 150 },
+          // Each key Playwright types is a round trip to Chromium, which a loaded 2-core CI machine has
+          // stretched past 120 ms (a journey's scan then read as typing: CI failed on it). Journeys type
+          // nothing but scans, so they take the longest gap the settings allow; wedge.spec.ts tests the
+          // detector's timing itself, at a scanner's pace and a person's.
+          scanner: { wedge: { maxInterKeyMs: 500 } },
+          ui: { idleTimeoutMs: 60_000, idleWarningMs: 15_000 },
+          log: { level: 'warn' },
+          ...overrides,
+        },
+        saved,
+      ),
+    );
+  };
+  const boot = async () => {
+    const config = configNow();
+    // Technicians' settings go to this run's own config file, never the developer's.
+    const kiosk = await bootKiosk({ ...config, dataDir }, { packaged: false, log, configFile });
+    return { kiosk, settings: screenSettings(config) };
+  };
+  const browserMode = await startRestartableBrowserMode(boot, {
     rendererDir,
     port: 0,
     version: 'e2e',
-    settings: screenSettings(config),
     log,
+    onBootFailure: (error) => {
+      throw error;
+    },
   });
   return {
-    kiosk,
+    get kiosk() {
+      return browserMode.current();
+    },
     browserMode,
-    configFile: join(dataDir, 'config.json'),
+    configFile,
     async open(page) {
       await page.setViewportSize({ width: 1080, height: 1440 });
       await page.goto(browserMode.url);
@@ -67,10 +84,23 @@ export async function startKiosk(
     },
     async stop() {
       await browserMode.close();
-      await kiosk.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** `base` with `over` laid on top, objects merged key by key (a saved `ui.language` keeps the rest of `ui`). */
+function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const under = merged[key];
+    merged[key] = isPlainObject(under) && isPlainObject(value) ? deepMerge(under, value) : value;
+  }
+  return merged;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 export const test = base.extend<{ kioskUnderTest: KioskUnderTest }>({
@@ -134,6 +164,32 @@ export async function checkScreen(page: Page, name: string): Promise<void> {
   );
   expect(violations, `axe-core on ${name}`).toEqual([]);
   expect(await page.evaluate(findUndersized), `text under 20 px or touch targets under 64 px on ${name}`).toEqual([]);
+}
+
+/**
+ * The three screens libraries have: a portrait kiosk, a landscape one, and the 5:4 monitor many
+ * libraries already own. Every borrower screen is photographed and audited at each.
+ */
+export const SCREEN_SIZES = {
+  portrait: { width: 1080, height: 1920 },
+  landscape: { width: 1920, height: 1080 },
+  square: { width: 1280, height: 1024 },
+} as const;
+
+/** Each size in turn: the screen uses the whole of it, with its step indicator; then axe. */
+export async function everySize(page: Page, name: string): Promise<void> {
+  for (const [size, viewport] of Object.entries(SCREEN_SIZES)) {
+    await page.setViewportSize(viewport);
+    const card = (await page.locator('main > .screen').boundingBox())!;
+    // The card reaches the bottom of the screen (less the page's own margin): no empty half.
+    expect(card.y + card.height, `${name} at ${size}: the card ends near the bottom`).toBeGreaterThan(
+      viewport.height * 0.95,
+    );
+    expect(card.x + card.width).toBeLessThanOrEqual(viewport.width);
+    await expect(page.locator('nav.steps [aria-current="step"]')).toHaveCount(1);
+    await checkScreen(page, `${name}-${size}`);
+  }
+  await page.setViewportSize(SCREEN_SIZES.portrait);
 }
 
 /** The little of the DOM findUndersized uses, typed here because this file is compiled for Node. */

@@ -45,7 +45,7 @@ test('MobilePay: pay FBS- and debtor-route claims by QR; declined in the app, ca
     await checkScreen(page, 'en-mobilepay-qr');
     await page.getByRole('button', { name: 'Dansk' }).click();
     await page.getByRole('button', { name: 'Demo: godkend i appen' }).click();
-    await expect(page.getByRole('heading', { name: 'Tak! Betalingen er gennemført' })).toBeVisible({ timeout: 15_000 });
+    await expect(page.getByRole('heading', { name: 'Tak! Du har betalt' })).toBeVisible({ timeout: 15_000 });
     await expect.poll(() => kiosk.sandboxes.fbs!.ledger.map((l) => l.feeId).sort()).toEqual(['5001', '5002']);
     expect(captured().map((p) => p.capturedOre)).toEqual([8550]);
     await page.getByRole('button', { name: 'Færdig' }).click();
@@ -78,7 +78,7 @@ test('MobilePay: pay FBS- and debtor-route claims by QR; declined in the app, ca
     await page.getByRole('button', { name: 'Betal med MobilePay' }).click();
     await expect(page.getByTestId('mobilepay-qr')).toBeVisible({ timeout: 15_000 });
     await page.getByRole('button', { name: 'Demo: godkend i appen' }).click();
-    await expect(page.getByRole('heading', { name: 'Tak! Betalingen er gennemført' })).toBeVisible({ timeout: 15_000 });
+    await expect(page.getByRole('heading', { name: 'Tak! Du har betalt' })).toBeVisible({ timeout: 15_000 });
     await checkScreen(page, 'da-mobilepay-approved');
     expect(
       captured()
@@ -116,7 +116,7 @@ test('MobilePay: pay FBS- and debtor-route claims by QR; declined in the app, ca
     await expect(page.getByTestId('mobilepay-qr')).toBeVisible({ timeout: 15_000 });
     sandbox.setFaults({ pathIncludes: '/capture', status: { code: 503, times: 3 } });
     await page.getByRole('button', { name: 'Demo: godkend i appen' }).click();
-    await expect(page.getByRole('heading', { name: 'Tak! Betalingen er gennemført' })).toBeVisible({ timeout: 30_000 });
+    await expect(page.getByRole('heading', { name: 'Tak! Du har betalt' })).toBeVisible({ timeout: 30_000 });
     const last = [...sandbox.payments.values()].at(-1)!;
     expect(last.events.filter((e) => e.name === 'CAPTURED')).toHaveLength(1);
     await page.getByRole('button', { name: 'Færdig' }).click();
@@ -128,7 +128,7 @@ test('MobilePay: pay FBS- and debtor-route claims by QR; declined in the app, ca
     await page.getByRole('button', { name: 'Betal med MobilePay' }).click();
     await expect(page.getByTestId('mobilepay-qr')).toBeVisible({ timeout: 15_000 });
     await page.getByRole('button', { name: 'Demo: godkend i appen' }).click();
-    await expect(page.getByRole('heading', { name: 'Tak! Betalingen er gennemført' })).toBeVisible({ timeout: 15_000 });
+    await expect(page.getByRole('heading', { name: 'Tak! Du har betalt' })).toBeVisible({ timeout: 15_000 });
     await page.getByRole('button', { name: 'Færdig' }).click();
     await logInAsStaff(page);
     await voidQueuedPayment(page, 'Låneren fortrød');

@@ -44,7 +44,7 @@ test('Nets: approve with the customer receipt, decline, cancel on the terminal, 
 
     // Approved: paid once, registered in FBS, Nets' customer receipt printed with the kiosk's.
     await page.getByRole('button', { name: 'Betal 85,50 kr.' }).click();
-    await expect(page.getByRole('heading', { name: 'Tak! Betalingen er gennemført' })).toBeVisible({ timeout: 15_000 });
+    await expect(page.getByRole('heading', { name: 'Tak! Du har betalt' })).toBeVisible({ timeout: 15_000 });
     await expect(page.getByTestId('print-status')).toHaveText('Tag din kvittering.', { timeout: 10_000 });
     await checkScreen(page, 'da-nets-approved');
     const paper = kiosk.printer.simulator!.receipts()[0]!.join('\n');
@@ -60,7 +60,7 @@ test('Nets: approve with the customer receipt, decline, cancel on the terminal, 
     await wedgeScan(page, '1000000004');
     await keypad(page, '4444', /^OK$/);
     await page.getByRole('button', { name: /^Betal [0-9]/u }).click();
-    await expect(page.getByRole('heading', { name: 'Tak! Betalingen er gennemført' })).toBeVisible({ timeout: 30_000 });
+    await expect(page.getByRole('heading', { name: 'Tak! Du har betalt' })).toBeVisible({ timeout: 30_000 });
     const captured = nets.ledger.filter((e) => e.captured);
     expect(captured).toHaveLength(2);
     expect(new Set(captured.map((e) => e.orderId)).size).toBe(2);
@@ -72,7 +72,7 @@ test('Nets: approve with the customer receipt, decline, cancel on the terminal, 
     await wedgeScan(page, '1000000007');
     await keypad(page, '7777', /^OK$/);
     await page.getByRole('button', { name: 'Betal 10,00 kr.' }).click();
-    await expect(page.getByRole('heading', { name: 'Tak! Betalingen er gennemført' })).toBeVisible({ timeout: 15_000 });
+    await expect(page.getByRole('heading', { name: 'Tak! Du har betalt' })).toBeVisible({ timeout: 15_000 });
     await page.getByRole('button', { name: 'Færdig' }).click();
 
     await logInAsStaff(page);

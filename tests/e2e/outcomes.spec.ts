@@ -22,7 +22,7 @@ test('declined, then retry with the same claims: approved, charged once', async 
   await checkScreen(page, 'da-declined');
   await page.getByRole('button', { name: 'Prøv igen' }).click();
   await page.getByRole('button', { name: 'Betal 249,95 kr.' }).click();
-  await expect(page.getByRole('heading', { name: 'Tak! Betalingen er gennemført' })).toBeVisible({ timeout: 15_000 });
+  await expect(page.getByRole('heading', { name: 'Tak! Du har betalt' })).toBeVisible({ timeout: 15_000 });
   const approved = kiosk.core.journal.listByState(['approved', 'settled']);
   const declined = kiosk.core.journal.listByState(['declined']);
   expect(approved).toHaveLength(1);

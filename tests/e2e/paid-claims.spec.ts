@@ -2,7 +2,7 @@ import type { Page } from '@playwright/test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkScreen, expect, keypad, startKiosk, test, wedgeScan } from './kiosk-fixture.js';
+import { checkScreen, everySize, expect, keypad, startKiosk, test, wedgeScan } from './kiosk-fixture.js';
 
 /**
  * The journal decides what the kiosk was already paid for: a borrower whose payment's
@@ -27,7 +27,7 @@ test('paid while the municipality’s system is down: shown as paid, cannot be c
     await expect(page.getByTestId('total')).toContainText('249,95 kr.');
     running.kiosk.oeir.sandbox!.setFaults({ status: { code: 503, times: 1_000_000 } });
     await page.getByRole('button', { name: 'Betal 249,95 kr.' }).click();
-    await expect(page.getByRole('heading', { name: 'Tak! Betalingen er gennemført' })).toBeVisible({
+    await expect(page.getByRole('heading', { name: 'Tak! Du har betalt' })).toBeVisible({
       timeout: 15_000,
     });
     await expect(page.getByTestId('queued')).toBeVisible({ timeout: 10_000 });
@@ -37,19 +37,18 @@ test('paid while the municipality’s system is down: shown as paid, cannot be c
     await toClaims(page, '1000000003', '3333');
     const claim = page.locator('li[data-claim="6001"]');
     await expect(claim).toHaveAttribute('data-note', 'paid');
-    await expect(claim.getByTestId('claim-note')).toHaveText('Betalt — registreres');
+    await expect(claim.getByTestId('claim-note')).toHaveText('Betalt her. Bliver registreret.');
     await expect(claim.getByRole('checkbox')).toHaveCount(0);
     await expect(page.getByTestId('total')).toContainText('0,00 kr.');
     await expect(page.getByRole('button', { name: /^Betal [0-9]/u })).toBeDisabled();
     await expect(page.getByText('Der er ikke noget, du kan betale her lige nu.')).toBeVisible();
-    await checkScreen(page, 'da-claims-paid-registering');
+    await everySize(page, 'da-claims-paid-registering');
     await page.getByRole('button', { name: 'English' }).click();
-    await expect(claim.getByTestId('claim-note')).toHaveText('Paid — being registered');
-    await checkScreen(page, 'en-claims-paid-registering');
+    await expect(claim.getByTestId('claim-note')).toHaveText('Paid here. Being registered.');
+    await everySize(page, 'en-claims-paid-registering');
 
     // Restarted (a power cut, say) on the same journal, the municipality's system still down.
-    await running.browserMode.close();
-    await running.kiosk.stop();
+    await running.browserMode.close(); // stops its core as well
     running = await startKiosk({}, dataDir);
     running.kiosk.oeir.sandbox!.setFaults({ status: { code: 503, times: 1_000_000 } });
     await running.open(page);
@@ -86,7 +85,7 @@ test('the municipality’s system cannot confirm a claim: not payable here now, 
   await expect(page.locator('li[data-claim="7001"]').getByRole('checkbox')).toBeChecked();
   await checkScreen(page, 'da-claims-not-payable-now');
   await page.getByRole('button', { name: /^Betal [0-9]/u }).click();
-  await expect(page.getByRole('heading', { name: 'Tak! Betalingen er gennemført' })).toBeVisible({ timeout: 15_000 });
+  await expect(page.getByRole('heading', { name: 'Tak! Du har betalt' })).toBeVisible({ timeout: 15_000 });
   const [paid] = kiosk.core.journal.listByState(['approved', 'settled']);
   expect(paid!.lines.map((l) => l.feeId)).not.toContain('7002');
 });

@@ -1,4 +1,4 @@
-import { checkScreen, expect, keypad, startKiosk, test, wedgeScan } from './kiosk-fixture.js';
+import { everySize, expect, keypad, SCREEN_SIZES, startKiosk, test, wedgeScan } from './kiosk-fixture.js';
 
 /**
  * Every screen of the borrower's checkout, in Danish and in English: each is reached the way a
@@ -21,7 +21,7 @@ const WORDS = {
     cancelled: 'Betalingen blev annulleret. Der er ikke trukket penge.',
     declined: 'Betalingen blev afvist.',
     retry: 'Prøv igen',
-    approved: 'Tak! Betalingen er gennemført',
+    approved: 'Tak! Du har betalt',
     printed: 'Tag din kvittering.',
     done: 'Færdig',
     nothing: 'Du skylder ikke noget',
@@ -31,6 +31,8 @@ const WORDS = {
     terminalDown: 'Kortbetaling er ikke mulig',
     book: 'Det er en bogs stregkode.',
     staff: 'Vi undersøger betalingen',
+    fewTriesLeft: 'Forkert pinkode. Du har højst 2 forsøg tilbage. Derefter spærres kortet.',
+    unknownCard: 'Vi kan ikke finde kortet.',
   },
   en: {
     switchTo: 'Dansk',
@@ -47,7 +49,7 @@ const WORDS = {
     cancelled: 'The payment was cancelled. No money was taken.',
     declined: 'The payment was declined.',
     retry: 'Try again',
-    approved: 'Thank you! The payment is complete',
+    approved: 'Thank you! You have paid',
     printed: 'Please take your receipt.',
     done: 'Done',
     nothing: 'You owe nothing',
@@ -57,6 +59,8 @@ const WORDS = {
     terminalDown: 'Card payment is not possible',
     book: 'That is a book’s barcode.',
     staff: 'We are checking the payment',
+    fewTriesLeft: 'Wrong PIN. You have at most 2 tries left. Then the card is locked.',
+    unknownCard: 'We cannot find the card.',
   },
 } as const;
 
@@ -68,9 +72,13 @@ for (const language of ['da', 'en'] as const) {
   }) => {
     test.setTimeout(120_000);
     // A lost terminal answer is handed to staff after 3 s here instead of 3 minutes.
-    const running = await startKiosk({ terminal: { simulatorStepMs: 150, statusPollMs: 200, resolveGiveUpMs: 3_000 } });
+    const running = await startKiosk({
+      terminal: { simulatorStepMs: 150, statusPollMs: 200, resolveGiveUpMs: 3_000 },
+      // Three sizes, each audited, take longer than a borrower would stay on one screen.
+      ui: { idleTimeoutMs: 600_000, idleWarningMs: 15_000, approvedReturnMs: 120_000 },
+    });
     const { kiosk } = running;
-    const shot = (name: string): Promise<void> => checkScreen(page, `${language}-tour-${name}`);
+    const shot = (name: string): Promise<void> => everySize(page, `${language}-tour-${name}`);
     const start = async (): Promise<void> => {
       await expect(page.locator('.kiosk[data-screen="attract"]')).toBeVisible();
       // The language goes back to Danish after every session, as a kiosk should.
@@ -83,6 +91,7 @@ for (const language of ['da', 'en'] as const) {
     };
     try {
       await running.open(page);
+      await page.setViewportSize(SCREEN_SIZES.portrait);
       await start();
       await shot('attract');
 
@@ -102,6 +111,10 @@ for (const language of ['da', 'en'] as const) {
       await keypad(page, '9999', /^OK$/);
       await expect(page.getByText(w.wrongPin)).toBeVisible();
       await shot('pin-wrong');
+      await keypad(page, '9999', /^OK$/);
+      await keypad(page, '9999', /^OK$/);
+      await expect(page.getByText(w.fewTriesLeft)).toBeVisible();
+      await shot('pin-few-tries-left');
       await keypad(page, '2222', /^OK$/);
       await expect(page.getByRole('heading', { name: w.claimsTitle })).toBeVisible();
       await shot('claims');
@@ -130,6 +143,15 @@ for (const language of ['da', 'en'] as const) {
       await shot('approved');
       await page.getByRole('button', { name: w.done }).click();
       await start();
+
+      // A card FBS does not know.
+      await page.getByRole('button', { name: w.typeInstead }).click();
+      await keypad(page, '1000000099');
+      await page.getByRole('button', { name: w.continue }).click();
+      await keypad(page, '1234', /^OK$/);
+      await expect(page.getByTestId('error-message')).toHaveText(new RegExp(w.unknownCard));
+      await shot('unknown-card');
+      await startOver();
 
       // Nothing to pay, blocked, locked out.
       for (const [card, pin, expected, name] of [

@@ -14,6 +14,15 @@ import {
 import type { Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 
+// The browser in another zone than the library's: every time on the staff screens must still be
+// the library's (Europe/Copenhagen), as on the receipts and in the CSV.
+test.use({ timezoneId: 'America/New_York' });
+
+const copenhagenTime = (iso: string) =>
+  new Intl.DateTimeFormat('da-DK', { hour: '2-digit', minute: '2-digit', timeZone: 'Europe/Copenhagen' }).format(
+    new Date(iso),
+  );
+
 /** The demo technician, by staff card and PIN. */
 async function logInAsTechnician(page: Page): Promise<void> {
   await wedgeScan(page, '9990000000002');
@@ -48,7 +57,7 @@ test('staff: hidden gesture + PIN, counter payment without the borrower’s PIN,
   await expect(page.getByTestId('staff-banner')).toHaveText(/ved skranken/u);
   await checkScreen(page, 'staff-counter-claims');
   await page.getByRole('button', { name: 'Betal 85,50 kr.' }).click();
-  await expect(page.getByRole('heading', { name: 'Tak! Betalingen er gennemført' })).toBeVisible({ timeout: 15_000 });
+  await expect(page.getByRole('heading', { name: 'Tak! Du har betalt' })).toBeVisible({ timeout: 15_000 });
   await page.getByRole('button', { name: 'Færdig' }).click();
   await expect.poll(() => kiosk.sandboxes.fbs!.ledger.map((e) => e.feeId)).toEqual(['5001', '5002']);
   const counterPayment = kiosk.core.journal.listByState(['settled'])[0]!;
@@ -58,11 +67,20 @@ test('staff: hidden gesture + PIN, counter payment without the borrower’s PIN,
   kiosk.sandboxes.fbs!.setFaults({ status: { code: 503, times: 100_000 }, pathIncludes: '/payment/v2' });
   await keypad(page, '1000000007', 'Find låner');
   await page.getByRole('button', { name: 'Betal 10,00 kr.' }).click();
-  await expect(page.getByRole('heading', { name: 'Tak! Betalingen er gennemført' })).toBeVisible({ timeout: 15_000 });
+  await expect(page.getByRole('heading', { name: 'Tak! Du har betalt' })).toBeVisible({ timeout: 15_000 });
   await page.getByRole('button', { name: 'Færdig' }).click();
 
   await page.getByRole('button', { name: 'Dagens betalinger' }).click();
   await expect(page.locator('.desk-payment[data-state="approved"]')).toContainText('FBS i kø');
+  // Times in the library's zone; each payment says what happened and what to do, in Danish.
+  await expect(page.locator(`[data-testid="payment-${counterPayment.id}"] .desk-payment-head span`).first()).toHaveText(
+    copenhagenTime(counterPayment.createdAt),
+  );
+  await expect(page.locator(`[data-testid="payment-${counterPayment.id}"]`)).toContainText('Registreret');
+  await expect(page.locator(`[data-testid="payment-${counterPayment.id}"] [data-testid="next-step"]`)).toHaveText(
+    'Hvad nu: Intet at gøre.',
+  );
+  await expect(page.getByTestId('queue-date')).toHaveText(/^\d{1,2}\. [a-zæøå]+ \d{4}$/u);
   await checkScreen(page, 'staff-queue');
   await voidQueuedPayment(page, 'Låneren fortrød ved skranken', 'staff-queue-void');
   const settled = page.locator('.desk-payment[data-state="settled"]');
@@ -90,6 +108,15 @@ test('staff: hidden gesture + PIN, counter payment without the borrower’s PIN,
     .split('\r\n');
   expect(rows).toHaveLength(1 + 2 + 1);
   expect(rows.at(-1)).toContain(';I ALT;;afstemt;85,50;85,50;0,00;0,00;0,00;');
+
+  // A landscape screen: the header keeps "Log ud" and "English" on one line, inside the screen.
+  await page.setViewportSize({ width: 1920, height: 1080 });
+  const logout = (await page.getByRole('button', { name: 'Log ud' }).boundingBox())!;
+  const english = (await page.getByRole('button', { name: 'English' }).boundingBox())!;
+  expect(logout.height).toBeLessThan(100);
+  expect(Math.abs(logout.y - english.y)).toBeLessThan(5);
+  expect(english.x + english.width).toBeLessThanOrEqual(1920);
+  await checkScreen(page, 'staff-report-landscape');
 
   await page.getByRole('button', { name: 'Log ud' }).click();
   await expect(page.getByRole('heading', { name: 'Betal til biblioteket' })).toBeVisible();
@@ -127,24 +154,42 @@ test('technician: staff card + PIN, diagnostics, live scan test, printer and ter
 
   await page.getByRole('button', { name: 'Diagnose' }).click();
   for (const part of ['database', 'disk', 'fbs', 'oeir', 'certificate', 'terminal', 'printer', 'scanners'])
-    await expect(page.getByTestId(`check-${part}`)).toContainText(`${part}: OK`, { timeout: 20_000 });
+    await expect(page.getByTestId(`check-${part}`)).toHaveAttribute('data-level', 'ok', { timeout: 20_000 });
+  // In Danish; the checks' own technical words only under "Tekniske detaljer".
+  await expect(page.getByTestId('check-fbs')).toContainText('FBS (bibliotekssystemet): OK Virker.');
+  await expect(page.getByText('journal readable and intact')).toBeHidden();
   await checkScreen(page, 'tech-diagnose');
 
   await page.getByRole('button', { name: 'Enheder' }).click();
   await expect(page.getByText('Intet scannet endnu.')).toBeVisible();
   await wedgeScan(page, '1000000004');
-  await expect(page.getByTestId('live-scans')).toContainText('1000000004 (library-card, wedge)');
+  await expect(page.getByTestId('live-scans')).toContainText('1000000004 (lånerkort, fra wedge)');
   // A technician's scan test is not a borrower: no session started.
   expect(kiosk.session.current().view.screen).toBe('attract');
   await page.getByRole('button', { name: 'Udskriv testside' }).click();
   await expect(page.getByTestId('desk-outcome')).toBeVisible();
-  await page.getByRole('button', { name: /^Testbetaling 1,00 kr\./u }).click();
-  await expect(page.getByTestId('desk-outcome')).toContainText('approved', { timeout: 15_000 });
-  await expect(page.getByTestId('desk-outcome')).toContainText('reversed');
+  // The 1 kr. test: offered only once the box is ticked; shows that it runs; one at a time.
+  const testButton = page.getByRole('button', { name: /^Testbetaling 1,00 kr\./u });
+  await expect(testButton).toBeDisabled();
+  const paymentsBefore = kiosk.terminal.simulator!.entries('Payment').length;
+  await page.getByLabel('Jeg bekræfter: beløbet trækkes på et rigtigt kort og tilbageføres').check();
+  await testButton.click();
+  // Shown from the tap until the terminal answers (its simulated steps take a second at least).
+  await expect(page.getByTestId('terminal-test-running')).toHaveText(
+    'Testbetalingen kører. Følg terminalen: sæt et kort i, og indtast pinkoden.',
+  );
+  await expect(testButton).toBeDisabled();
+  await expect(page.getByTestId('terminal-test-outcome')).toHaveText(/^Godkendt \(ref\. \S+\) og tilbageført\.$/u, {
+    timeout: 15_000,
+  });
+  await expect(page.getByTestId('terminal-test-running')).toBeHidden();
+  expect(kiosk.terminal.simulator!.entries('Payment')).toHaveLength(paymentsBefore + 1);
+  // Ticked again for each test.
+  await expect(testButton).toBeDisabled();
   expect(kiosk.terminal.simulator!.entries('Payment').filter((e) => e.captured)).toEqual([]);
   await page.getByLabel('Testkort').fill('1000000002');
   await page.getByRole('button', { name: 'Log ind og slå testkort op' }).click();
-  await expect(page.getByTestId('desk-outcome')).toHaveText('patron 100002: 2 open claim(s)');
+  await expect(page.getByTestId('desk-outcome')).toHaveText('Fundet: låner 100002 med 2 åbne krav.');
   await checkScreen(page, 'tech-devices');
 
   await page.getByRole('button', { name: 'Indstillinger' }).click();
@@ -152,7 +197,7 @@ test('technician: staff card + PIN, diagnostics, live scan test, printer and ter
   await page.getByLabel('Tekst nederst på kvitteringen').fill('Åbent man–fre 10–19');
   await page.getByRole('button', { name: 'Gem indstillinger' }).click();
   await expect(page.getByTestId('desk-outcome')).toHaveText(
-    'Gemt. Genstart automaten for at bruge de nye indstillinger.',
+    'Gemt. Tryk "Genstart automaten" for at bruge de nye indstillinger.',
   );
 
   const ca = createCertificateAuthority('E2E CA');
@@ -165,6 +210,9 @@ test('technician: staff card + PIN, diagnostics, live scan test, printer and ter
   await page
     .getByLabel('Certifikatfil (.p12)')
     .setInputFiles({ name: 'org.p12', mimeType: 'application/x-pkcs12', buffer: p12 });
+  // Our own file button, in Danish (the browser's would say "Choose File").
+  await expect(page.getByText('Vælg certifikatfil')).toBeVisible();
+  await expect(page.getByTestId('cert-file-name')).toHaveText('org.p12');
   await page.getByLabel('Certifikatets adgangskode').fill(password);
   await page.getByRole('button', { name: 'Installer og test' }).click();
   await expect(page.getByTestId('desk-outcome')).toContainText('Udstedt til: CN=Testkommune');
@@ -276,4 +324,28 @@ test('staff PIN lock-out, a staff PIN cannot reach technician requests, idle log
   } finally {
     await running.stop();
   }
+});
+
+test('technician restart: the kiosk stops and starts again with the saved settings; the open page reconnects', async ({
+  page,
+  kioskUnderTest,
+}) => {
+  const before = kioskUnderTest.kiosk;
+  await kioskUnderTest.open(page);
+  await logInAsTechnician(page);
+  await page.getByRole('button', { name: 'Indstillinger' }).click();
+  await page.getByLabel('Sprog').selectOption('en');
+  await page.getByRole('button', { name: 'Gem indstillinger' }).click();
+  await expect(page.getByTestId('desk-outcome')).toContainText('Genstart automaten');
+  // Saved, not yet in use: the borrower's screen still starts in Danish until the restart.
+  expect(before.session.current().language).toBe('da');
+  await page.getByRole('button', { name: 'Genstart automaten' }).click();
+  await expect(page.getByTestId('restart-outcome')).toHaveText('Automaten genstarter …');
+  // A new core (everyone logged out), the same page, now starting in English.
+  await expect.poll(() => kioskUnderTest.kiosk !== before, { timeout: 30_000 }).toBe(true);
+  await expect(page.getByRole('heading', { name: 'Pay the library' })).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByTestId('staff-banner')).toHaveCount(0);
+  expect(kioskUnderTest.kiosk.session.current().language).toBe('en');
+  await wedgeScan(page, '1000000002');
+  await expect(page.getByText('Library card scanned.')).toBeVisible();
 });

@@ -112,11 +112,39 @@ test('two scans in a row, capitals and letters included', async ({ page }) => {
   await expect.poll(() => scans(page)).toEqual(['AB12345', '7654321']);
 });
 
+const misreads = (page: Page) => page.evaluate(() => (globalThis as unknown as { misreads: number }).misreads);
+
+test('a scanner slowed by a busy machine (54 ms gaps) is still read with the default settings', async ({ page }) => {
+  // The case: one key gap of 54 ms refused against the old 50 ms threshold.
+  await openPage(page);
+  await typeAt(page, [...'1000000002', 'Enter'], 54);
+  await expect.poll(() => scans(page)).toEqual(['1000000002']);
+  expect(await misreads(page)).toBe(0);
+});
+
+test('a burst too slow for a scan, ended by Enter where nothing takes typing, is reported as not read', async ({
+  page,
+}) => {
+  await openPage(page);
+  await typeAt(page, [...'1000000002', 'Enter'], 150);
+  expect(await scans(page)).toEqual([]);
+  await expect.poll(() => misreads(page)).toBe(1);
+  // A person typing into a field and pressing Enter is no misread.
+  await page.click('#name');
+  await typeAt(page, [...'1000000002', 'Enter'], HUMAN_GAP_MS);
+  await expect(page.locator('#name')).toHaveValue('1000000002');
+  expect(await misreads(page)).toBe(1);
+  // Nor is a short burst.
+  await page.click('#button');
+  await typeAt(page, [...'12', 'Enter'], 150);
+  expect(await misreads(page)).toBe(1);
+});
+
 test('with no suffix key configured, a burst ended by silence is a scan', async ({ page }) => {
   await openPage(page, { suffixKey: null });
   await page.click('#name');
   await typeAt(page, [...'1234567'], SCANNER_GAP_MS);
-  await advance(page, 100); // the scanner falls silent
+  await advance(page, 150); // the scanner falls silent
   await expect.poll(() => scans(page)).toEqual(['1234567']);
   await expect(page.locator('#name')).toHaveValue('');
 });

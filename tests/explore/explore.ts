@@ -317,6 +317,11 @@ function borrowerMove(
   const command = (c: KioskCommand, label: string): Move => ({ label, message: { op: 'command', command: c } });
   if (chance(0.05)) return command({ type: 'checkout.pay' }, 'pay (out of turn)');
   switch (view.screen) {
+    case 'type-card': {
+      const borrower = pick(BORROWERS);
+      if (chance(0.2)) return command({ type: 'session.reset' }, 'walk away from the keypad');
+      return { ...command({ type: 'session.identify', cardNumber: borrower.card }, `type ${borrower.card}`), borrower };
+    }
     case 'attract':
     case 'error':
     case 'nothing-to-pay':
@@ -328,6 +333,7 @@ function borrowerMove(
       if (view.screen === 'attract' && chance(0.15))
         return { label: `counter ${borrower.card}`, message: { op: 'counter', code: borrower.card }, borrower };
       if (chance(0.1)) return command({ type: 'session.reset' }, 'walk away');
+      if (view.screen === 'attract' && chance(0.1)) return command({ type: 'session.typeCard' }, 'type instead');
       return { label: `scan ${borrower.card}`, message: { op: 'scan', code: borrower.card }, borrower };
     }
     case 'pin': {

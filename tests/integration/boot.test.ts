@@ -137,7 +137,7 @@ describe('the demo kiosk, composed', () => {
     k.staffConsole.begin();
     k.staffConsole.choose('tekniker');
     await k.staffConsole.login('135790');
-    expect(await k.staffConsole.request({ op: 'terminal-test', amountOre: 100, confirmed: false })).toMatchObject({
+    expect(await k.staffConsole.request({ op: 'terminal-test', amountOre: 100, confirmed: true })).toMatchObject({
       outcome: 'approved',
       detail: expect.stringContaining('reversed'),
     });
@@ -322,8 +322,25 @@ describe("the technician's terminal test", () => {
     const outboxRows = () => (k.core.db.prepare('SELECT COUNT(*) AS n FROM outbox').get() as { n: number }).n;
     const before = { outbox: outboxRows(), payments: report().payments.length, tests: report().terminalTests.length };
 
+    // Not confirmed: refused before the terminal hears of it, whatever the amount.
+    const paymentsAtTerminal = simulator.entries('Payment').length;
+    await expect(
+      k.staffConsole.request({ op: 'terminal-test', amountOre: 100, confirmed: false }),
+    ).rejects.toMatchObject({ code: 'confirm-live-test' });
+    expect(simulator.entries('Payment')).toHaveLength(paymentsAtTerminal);
+    // Two taps: the second is refused while the first waits for the terminal; one charge.
+    const first = k.staffConsole.request({ op: 'terminal-test', amountOre: 100, confirmed: true });
+    await expect(
+      k.staffConsole.request({ op: 'terminal-test', amountOre: 100, confirmed: true }),
+    ).rejects.toMatchObject({
+      code: 'test-running',
+    });
+    expect(await first).toMatchObject({ outcome: 'approved', reversed: true });
+    expect(simulator.entries('Payment')).toHaveLength(paymentsAtTerminal + 1);
+    before.tests += 1;
+
     // A test that goes well: charged and given back; in the report, balanced.
-    expect(await k.staffConsole.request({ op: 'terminal-test', amountOre: 100, confirmed: false })).toMatchObject({
+    expect(await k.staffConsole.request({ op: 'terminal-test', amountOre: 100, confirmed: true })).toMatchObject({
       outcome: 'approved',
     });
     expect(
@@ -337,7 +354,7 @@ describe("the technician's terminal test", () => {
     simulator.setState({ refuseReversals: true });
     // An Adyen terminal closes its day by itself: nothing to reconcile from the kiosk.
     await expect(k.staffConsole.request({ op: 'terminal-reconcile' })).rejects.toThrow(/closes its day by itself/);
-    const refused = await k.staffConsole.request({ op: 'terminal-test', amountOre: 200, confirmed: false });
+    const refused = await k.staffConsole.request({ op: 'terminal-test', amountOre: 200, confirmed: true });
     expect(refused).toMatchObject({ outcome: 'approved', detail: expect.stringContaining('REVERSAL REFUSED') });
     const day = report();
     const tests = day.terminalTests.slice(before.tests);

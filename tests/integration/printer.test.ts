@@ -80,10 +80,10 @@ describe('receipt printing over TCP 9100', () => {
     // Reason on the left (wrapped when long), amount right-aligned on its first line.
     expect(paper).toContainEqual(expect.stringMatching(/^Gebyr for for sen +50,00 kr\.$/u));
     expect(text.replace(/\s+/gu, ' ')).toContain('Gebyr for for sen 50,00 kr. aflevering');
-    expect(text).toContain('Bog, Eksemplar 5012345678');
+    expect(text).toContain('Bog nr. 5012345678');
     expect(text).toContain('Registreret hos biblioteket');
     expect(text.replace(/\s+/gu, ' ')).toContain('Erstatning for bortkommet 125,50 kr. materiale, Ærø og Ålborg');
-    expect(text.replace(/\s+/gu, ' ')).toContain('Tidsskrift, Årgang 2024, nr. 3, Eksemplar 3999');
+    expect(text.replace(/\s+/gu, ' ')).toContain('Tidsskrift nr. 3999, Årgang 2024, nr. 3');
     expect(text).toContain('Registreret hos kommunen');
     expect(paper).toContainEqual(expect.stringMatching(/^I alt +175,50 kr\.$/u));
     expect(text).toContain('Terminalref.: TX-4711.0042');

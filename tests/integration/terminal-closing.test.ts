@@ -19,7 +19,7 @@ let sim: NetsCloudSimulator;
 let terminal: NetsCloudTerminal;
 let stores: Stores;
 let store: TerminalClosingStore;
-let blocked: string | null = null;
+let blocked: { message: string; code: 'borrower-session-open' | 'payment-in-progress' } | null = null;
 let closings: TerminalClosings;
 
 beforeAll(async () => {
@@ -49,9 +49,9 @@ describe('closing the terminal’s day', () => {
   it('a request from the command line waits while a borrower is at the screen, then runs once', async () => {
     const id = randomUUID();
     store.request({ id, actor: 'cli:tech' });
-    blocked = 'a borrower session is open: finish it first';
+    blocked = { message: 'a borrower session is open: finish it first', code: 'borrower-session-open' };
     expect(await closings.pickUp()).toBeNull();
-    expect(store.get(id)).toMatchObject({ state: 'requested', detail: `waiting: ${blocked}` });
+    expect(store.get(id)).toMatchObject({ state: 'requested', detail: `waiting: ${blocked.message}` });
     blocked = null;
     const done = await closings.pickUp();
     expect(done).toMatchObject({
@@ -75,7 +75,7 @@ describe('closing the terminal’s day', () => {
   });
 
   it('staff on the screen are refused while a borrower pays, and while the terminal is already closing', async () => {
-    blocked = 'a payment is in progress';
+    blocked = { message: 'a payment is in progress', code: 'payment-in-progress' };
     await expect(closings.closeNow('staff:personale')).rejects.toThrow('a payment is in progress');
     blocked = null;
     const first = closings.closeNow('staff:personale');

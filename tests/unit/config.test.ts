@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, NotSetUpError, parseConfig } from '../../config/config.js';
+import { ConfigError, contrastWithWhite, loadConfig, NotSetUpError, parseConfig } from '../../config/config.js';
+import { loadBrand } from '../../app/brand.js';
 import { tempDir } from '../support/fixtures.js';
 
 const dirs: { remove(): void }[] = [];
@@ -136,5 +137,42 @@ describe('config', () => {
     writeFileSync(path, '{"mode": "demo",');
     expect(() => loadConfig({ env: { KIOSK_CONFIG: path } })).toThrow(ConfigError);
     expect(() => loadConfig({ env: { KIOSK_CONFIG: path } })).toThrow(new RegExp(`${path} is not valid JSON`));
+  });
+});
+
+describe("the library's own look", () => {
+  it('refuses an accent colour that white text cannot be read on (under 4.5:1), naming the rule', () => {
+    expect(contrastWithWhite('#0b5c8a')).toBeCloseTo(7.21, 2);
+    expect(contrastWithWhite('#767676')).toBeCloseTo(4.54, 2); // the lightest grey that passes
+    expect(() => parseConfig({ library: { accentColour: '#6b1d4f' } })).not.toThrow();
+    expect(() => parseConfig({ library: { accentColour: '#777777' } })).toThrow(/contrast of at least 4\.5:1/u);
+    expect(() => parseConfig({ library: { accentColour: '#ffcc00' } })).toThrow(/too light/u);
+    expect(() => parseConfig({ library: { accentColour: 'red' } })).toThrow(/#rrggbb/u);
+  });
+
+  it('reads the logo once at start: a missing, foreign or too large file stops the start with its name', () => {
+    const dir = tempDir();
+    try {
+      const svg = join(dir.path, 'logo.svg');
+      writeFileSync(svg, '<svg xmlns="http://www.w3.org/2000/svg"/>');
+      const brand = loadBrand(parseConfig({ library: { name: 'Vejle Bibliotekerne', logoFile: svg } }));
+      expect(brand).toEqual({
+        name: 'Vejle Bibliotekerne',
+        accent: '#0b5c8a',
+        logo: `data:image/svg+xml;base64,${Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>').toString('base64')}`,
+      });
+      expect(loadBrand(parseConfig({})).logo).toBeNull();
+      expect(() => loadBrand(parseConfig({ library: { logoFile: join(dir.path, 'nope.png') } }))).toThrow(
+        /nope\.png cannot be read/u,
+      );
+      const gif = join(dir.path, 'logo.gif');
+      writeFileSync(gif, 'GIF89a');
+      expect(() => loadBrand(parseConfig({ library: { logoFile: gif } }))).toThrow(/not a PNG, JPEG or SVG/u);
+      const big = join(dir.path, 'big.png');
+      writeFileSync(big, Buffer.alloc(300_001));
+      expect(() => loadBrand(parseConfig({ library: { logoFile: big } }))).toThrow(/at most 300000 bytes/u);
+    } finally {
+      dir.remove();
+    }
   });
 });

@@ -47,3 +47,55 @@ describe('the text catalogues', () => {
     expect([...reference.keys()].filter((k) => !entries.has(k))).toEqual(['receipt.thanks']);
   });
 });
+
+/**
+ * What a borrower reads at the kiosk, checked for reading level: short sentences (at most 16
+ * words) and an easy text overall by LIX, the Danish readability index (words per sentence plus
+ * the share of words over six letters; under 35 is easy, 35-44 medium). No office jargon.
+ */
+describe("the borrower's texts", () => {
+  const BORROWER_SECTIONS = [
+    'app',
+    'attract',
+    'pin',
+    'loading',
+    'claims',
+    'nothing',
+    'paying',
+    'approved',
+    'receipt',
+    'declined',
+    'staff',
+    'error',
+    'scan',
+    'idle',
+    'mobilepay',
+  ] as const;
+  const danish = TEXTS.da as unknown as Record<string, unknown>;
+  const sentences = BORROWER_SECTIONS.flatMap((section) =>
+    [...leaves(danish[section], section)].flatMap(([key, text]) =>
+      text
+        .replace(/\{\{\s*\w+\s*\}\}/gu, 'X')
+        .split(/[.!?:–—]+\s*/u)
+        .map((s) => ({ key, words: s.match(/[\p{L}\p{N}]+/gu) ?? [] }))
+        .filter((s) => s.words.length > 0),
+    ),
+  );
+
+  it('are short sentences', () => {
+    const long = sentences.filter((s) => s.words.length > 16).map((s) => `${s.key}: ${s.words.join(' ')}`);
+    expect(long).toEqual([]);
+  });
+
+  it('read easily (LIX under 35)', () => {
+    const words = sentences.flatMap((s) => s.words);
+    const lix = words.length / sentences.length + (100 * words.filter((w) => w.length > 6).length) / words.length;
+    expect(lix).toBeLessThan(35);
+  });
+
+  it('use no office words', () => {
+    const text = JSON.stringify(BORROWER_SECTIONS.map((s) => danish[s])).toLowerCase();
+    for (const jargon of ['mellemværende', 'det gik ikke', 'registreres hos', 'debitor', 'eksemplar'])
+      expect(text, jargon).not.toContain(jargon);
+  });
+});

@@ -14,7 +14,12 @@
  * a burst; keys with Ctrl/Alt/Meta are shortcuts and pass straight through.
  */
 export interface WedgeOptions {
-  /** Longest gap between two keys of one scan. Scanners: 1-20 ms; people: 80 ms and more. */
+  /**
+   * Longest gap between two keys of one scan. Scanners send keys 1-15 ms apart by default
+   * (Datalogic and Honeywell wedge manuals: intercharacter delay 0 by default, settable up to
+   * 990 ms); Bluetooth wedges are set to 12-50 ms (MagTek BulleT KB); a busy renderer adds
+   * tens of ms. People type 80 ms apart and slower, and a kiosk's borrower has no keyboard.
+   */
   readonly maxInterKeyMs: number;
   /** Shortest code taken for a scan. */
   readonly minLength: number;
@@ -22,7 +27,7 @@ export interface WedgeOptions {
   readonly suffixKey: 'Enter' | 'Tab' | null;
 }
 
-export const DEFAULT_WEDGE_OPTIONS: WedgeOptions = { maxInterKeyMs: 50, minLength: 6, suffixKey: 'Enter' };
+export const DEFAULT_WEDGE_OPTIONS: WedgeOptions = { maxInterKeyMs: 100, minLength: 6, suffixKey: 'Enter' };
 
 /**
  * Where the detector's time comes from. In the kiosk: the moment each key was pressed
@@ -54,6 +59,8 @@ const MODIFIERS = new Set(['Shift', 'CapsLock', 'AltGraph']);
 export class WedgeDetector {
   private held: HeldKey[] = [];
   private lastKeyAt = 0;
+  /** Printable keys since the last other key, held or released: a slow scan is still seen whole. */
+  private run: { count: number; editable: boolean } = { count: 0, editable: false };
   private cancelTimer: (() => void) | null = null;
   private readonly replayed = new WeakSet<Event>();
   private readonly listener = (event: KeyboardEvent) => this.onKeyDown(event);
@@ -63,6 +70,12 @@ export class WedgeDetector {
     private readonly options: WedgeOptions,
     private readonly onScan: (code: string) => void,
     private readonly clock: WedgeClock = BROWSER_CLOCK,
+    /**
+     * A burst of at least `minLength` characters ended by the suffix key, too slow to be taken
+     * for a scan, typed where no field takes typing: most likely a scanner slowed down, so the
+     * screen says the card was not read instead of nothing happening.
+     */
+    private readonly onMisread: () => void = () => {},
   ) {
     win.addEventListener('keydown', this.listener, { capture: true });
   }
@@ -82,6 +95,8 @@ export class WedgeDetector {
     const gapOk = this.held.length > 0 && this.clock.keyTime(event) - this.lastKeyAt <= this.options.maxInterKeyMs;
 
     if (event.key === this.options.suffixKey) {
+      const run = this.run;
+      this.run = { count: 0, editable: false };
       if (gapOk && this.held.length >= this.options.minLength) {
         event.preventDefault();
         event.stopImmediatePropagation();
@@ -89,15 +104,21 @@ export class WedgeDetector {
         return;
       }
       this.release(); // a person pressed Enter: what they typed first, then the Enter itself
+      if (run.count >= this.options.minLength && !run.editable) this.onMisread();
       return;
     }
 
     if (event.key.length !== 1) {
       // Backspace, arrows, Escape…: a person. Release what is held, then let the key act.
+      this.run = { count: 0, editable: false };
       this.release();
       return;
     }
 
+    this.run = {
+      count: this.run.count + 1,
+      editable: this.run.editable || (event.target instanceof HTMLElement && isEditable(event.target)),
+    };
     if (this.held.length > 0 && !gapOk) this.release();
     event.preventDefault();
     event.stopImmediatePropagation();

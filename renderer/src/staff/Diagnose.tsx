@@ -4,6 +4,10 @@ import { type Ask, useStaffData } from './use-staff-data.js';
 
 const DIAGNOSE: StaffRequest = { op: 'diagnose' };
 
+/**
+ * Each part's state in the screen's language; under it, what the check found in its own words
+ * (hosts, files, what a service answered): the technical details, the same as `kiosk doctor`.
+ */
 export function Diagnose({ ask }: { ask: Ask }) {
   const { t } = useTranslation();
   const { data, outcome, reload: go } = useStaffData(ask, DIAGNOSE, 'diagnosis');
@@ -17,16 +21,20 @@ export function Diagnose({ ask }: { ask: Ask }) {
       {outcome}
       <ul className="desk-list">
         {checks?.map((c) => (
-          <li key={c.part} className={`check ${c.level}`} data-testid={`check-${c.part}`}>
+          <li key={c.part} className={`check ${c.level}`} data-testid={`check-${c.part}`} data-level={c.level}>
             <strong>
-              {c.part}: {t(`desk.diagnose.${c.level}`)}
+              {t(`desk.diagnose.part.${c.part}`)}: {t(`desk.diagnose.${c.level}`)}
             </strong>{' '}
-            {c.summary}
-            {c.details.map((d) => (
-              <span key={d} className="desk-detail">
-                {d}
-              </span>
-            ))}
+            {t(`desk.diagnose.summary.${c.level}`)}
+            <details className="desk-reason">
+              <summary>{t('desk.diagnose.technical')}</summary>
+              <span lang="en">{c.summary}</span>
+              {c.details.map((d) => (
+                <span key={d} className="desk-detail" lang="en">
+                  {d}
+                </span>
+              ))}
+            </details>
           </li>
         ))}
       </ul>

@@ -1,31 +1,50 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { formatDkk, type PaymentEntry, type StaffPaymentAction, type StaffRequest } from '../../../contract/index.js';
+import { shiftDay, useLocalTime } from '../local-time.js';
 import { type Ask, useOutcome, useStaffData } from './use-staff-data.js';
 
 export function Queue({ ask }: { ask: Ask }) {
   const { t } = useTranslation();
+  const local = useLocalTime();
   // Today's by default; an earlier day to find a payment to refund (the receipt has its date).
+  // Days are stepped with buttons and spelled out in the screen's language: a browser's date
+  // field would show the browser's format (US in Chromium here), not the library's.
   const [date, setDate] = useState<string | undefined>(undefined);
   const request = useMemo<StaffRequest>(() => (date ? { op: 'day', date } : { op: 'day' }), [date]);
   const { data, outcome, reload: load } = useStaffData(ask, request, 'day');
   const report = data?.report ?? null;
+  const [today, setToday] = useState<string | null>(null);
+  useEffect(() => {
+    if (report && !date) setToday(report.date);
+  }, [report, date]);
+  const shown = report?.date ?? date ?? null;
   return (
     <>
-      <h1>{date ? t('desk.queue.titleOn', { date }) : t('desk.queue.title')}</h1>
+      <h1>{date && shown ? t('desk.queue.titleOn', { date: local.day(shown) }) : t('desk.queue.title')}</h1>
       <div className="desk-actions">
         <button type="button" className="secondary" onClick={load}>
           {t('desk.queue.refresh')}
         </button>
-        <label>
-          {t('desk.queue.day')}{' '}
-          <input
-            type="date"
-            data-testid="queue-date"
-            value={report?.date ?? ''}
-            onChange={(e) => setDate(/^\d{4}-\d{2}-\d{2}$/u.test(e.target.value) ? e.target.value : undefined)}
-          />
-        </label>
+        {shown && (
+          <>
+            <button type="button" className="secondary" onClick={() => setDate(shiftDay(shown, -1))}>
+              {t('desk.queue.previousDay')}
+            </button>
+            <span className="desk-day" data-testid="queue-date" data-date={shown}>
+              {local.day(shown)}
+            </span>
+            {today && shown < today && (
+              <button
+                type="button"
+                className="secondary"
+                onClick={() => setDate(shiftDay(shown, 1) === today ? undefined : shiftDay(shown, 1))}
+              >
+                {t('desk.queue.nextDay')}
+              </button>
+            )}
+          </>
+        )}
       </div>
       {outcome}
       {report && report.payments.length === 0 && (
@@ -53,15 +72,13 @@ const NEEDS_REASON: readonly StaffPaymentAction[] = [
 ];
 
 function PaymentRow({ payment, ask, onChanged }: { payment: PaymentEntry; ask: Ask; onChanged(): void }) {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
+  const local = useLocalTime();
   const [open, setOpen] = useState<StaffPaymentAction | null>(null);
   const [reason, setReason] = useState('');
   const [ref, setRef] = useState('');
   const [outcome, run] = useOutcome();
-  const time = new Intl.DateTimeFormat(i18n.language === 'da' ? 'da-DK' : 'en-GB', {
-    hour: '2-digit',
-    minute: '2-digit',
-  }).format(new Date(payment.createdAt));
+  const time = local.time(payment.createdAt);
   const perform = (action: StaffPaymentAction) => {
     const paymentId = payment.id;
     const request: StaffRequest =
@@ -102,7 +119,20 @@ function PaymentRow({ payment, ask, onChanged }: { payment: PaymentEntry; ask: A
             .join(', ')}
         </p>
       )}
-      {payment.reason && <p className="desk-reason">{payment.reason}</p>}
+      {payment.declineCode && (
+        <p className="desk-reason" data-testid="decline">
+          {t(`desk.decline.${payment.declineCode}`)}
+        </p>
+      )}
+      <p className="desk-next" data-testid="next-step">
+        <strong>{t('desk.queue.next')}:</strong> {t(`desk.next.${payment.state}`)}
+      </p>
+      {payment.reason && (
+        <details className="desk-reason">
+          <summary>{t('desk.queue.details')}</summary>
+          {payment.reason}
+        </details>
+      )}
       {payment.refund && (
         <p className="desk-refund" data-testid="refund-state">
           {t(`desk.refund.${payment.refund.reinstated ? 'reinstated' : payment.refund.state}`, {

@@ -1,11 +1,13 @@
 import { useTranslation } from 'react-i18next';
+import { useLocalTime } from '../local-time.js';
 import { formatDkk, type StaffRequest } from '../../../contract/index.js';
 import { type Ask, useStaffData } from './use-staff-data.js';
 
 const TODAY: StaffRequest = { op: 'day' };
 
 export function Report({ ask }: { ask: Ask }) {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
+  const local = useLocalTime();
   const { data, outcome, run, reload } = useStaffData(ask, TODAY, 'day');
   const report = data?.report ?? null;
   if (!report) return outcome;
@@ -32,7 +34,7 @@ export function Report({ ask }: { ask: Ask }) {
     );
   return (
     <>
-      <h1>{t('desk.report.title', { date: report.date })}</h1>
+      <h1>{t('desk.report.title', { date: local.day(report.date) })}</h1>
       <table className="desk-totals">
         <tbody>
           {row(t('desk.report.cardApproved', { count: x.cardApproved.count }), x.cardApproved.ore, 'card-approved')}
@@ -76,7 +78,7 @@ export function Report({ ask }: { ask: Ask }) {
           <ul className="desk-list" data-testid="terminal-tests">
             {report.terminalTests.map((test) => (
               <li key={test.id}>
-                <strong>{formatDkk(test.amountOre)}</strong> {test.state} – {test.actor}
+                <strong>{formatDkk(test.amountOre)}</strong> {t(`desk.testState.${test.state}`)} – {test.actor}
               </li>
             ))}
           </ul>
@@ -96,7 +98,7 @@ export function Report({ ask }: { ask: Ask }) {
                   where: r.registeredIn.map((x) => (x === 'fbs' ? 'FBS' : t('desk.refund.debtor'))).join(' + '),
                   detail: r.detail ?? '',
                 })}{' '}
-                ({t('desk.report.paidOn', { date: r.paymentCreatedAt.slice(0, 10) })})
+                ({t('desk.report.paidOn', { date: local.date(r.paymentCreatedAt) })})
               </li>
             ))}
           </ul>
@@ -112,7 +114,11 @@ export function Report({ ask }: { ask: Ask }) {
           <ul className="desk-list">
             {report.mismatches.map((m) => (
               <li key={`${m.paymentId}-${m.kind}`}>
-                <strong>{m.kind}</strong> {formatDkk(m.amountOre)} – {m.detail}
+                <strong>{t(`desk.mismatch.${m.kind}`)}</strong> {formatDkk(m.amountOre)}
+                <details className="desk-reason">
+                  <summary>{t('desk.queue.details')}</summary>
+                  {m.detail}
+                </details>
               </li>
             ))}
           </ul>
@@ -125,9 +131,7 @@ export function Report({ ask }: { ask: Ask }) {
             <>
               <h2>
                 {t('desk.report.reconciled', {
-                  at: new Date(closing.closedAt!).toLocaleString(i18n.language === 'da' ? 'da-DK' : 'en-GB', {
-                    timeZone: report.timeZone,
-                  }),
+                  at: local.dateTime(closing.closedAt!),
                   session: closing.session ?? '—',
                 })}
               </h2>

@@ -6,13 +6,16 @@ import {
   type TechnicianSettings,
   type StaffRequest,
 } from '../../../contract/index.js';
-import { type Ask, useStaffData } from './use-staff-data.js';
+import { useLocalTime } from '../local-time.js';
+import { type Ask, useOutcome, useStaffData } from './use-staff-data.js';
 
 const SETTINGS: StaffRequest = { op: 'settings' };
 
 export function Settings({ ask, canChange }: { ask: Ask; canChange: boolean }) {
   const { t } = useTranslation();
+  const local = useLocalTime();
   const { data, setData, outcome, run } = useStaffData(ask, SETTINGS, 'settings');
+  const [restartOutcome, runRestart] = useOutcome('restart-outcome');
   const settings = data?.settings ?? null;
   const [draft, setDraft] = useState<TechnicianSettings | null>(null);
   // The form starts from what the kiosk has, and again after each save.
@@ -49,7 +52,7 @@ export function Settings({ ask, canChange }: { ask: Ask; canChange: boolean }) {
         setPassword('');
         if (r.kind !== 'certificate') return null;
         apply(await ask({ op: 'settings' }));
-        return `${t('desk.settings.subject', { subject: r.subject })} · ${t('desk.settings.expires', { date: r.notAfter.slice(0, 10) })} · ${r.testCall}`;
+        return `${t('desk.settings.subject', { subject: r.subject })} · ${t('desk.settings.expires', { date: local.date(r.notAfter) })} · ${r.testCall}`;
       }),
     );
   };
@@ -123,14 +126,24 @@ export function Settings({ ask, canChange }: { ask: Ask; canChange: boolean }) {
       <h2>{t('desk.settings.certificate')}</h2>
       <p data-testid="certificate">
         {settings.certificate
-          ? `${t('desk.settings.subject', { subject: settings.certificate.subject })} · ${t('desk.settings.expires', { date: settings.certificate.notAfter.slice(0, 10) })}`
+          ? `${t('desk.settings.subject', { subject: settings.certificate.subject })} · ${t('desk.settings.expires', { date: local.date(settings.certificate.notAfter) })}`
           : t('desk.settings.noCertificate')}
       </p>
       <fieldset className="desk-form" disabled={!canChange}>
-        <label>
-          {t('desk.settings.certFile')}
-          <input type="file" accept=".p12,.pfx" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
-        </label>
+        {/* The browser's own file button would speak the browser's language ("Choose File"). */}
+        <div className="file-pick">
+          <span>{t('desk.settings.certFile')}</span>
+          <label className="file-button">
+            {t('desk.settings.chooseFile')}
+            <input
+              type="file"
+              accept=".p12,.pfx"
+              aria-label={t('desk.settings.certFile')}
+              onChange={(e) => setFile(e.target.files?.[0] ?? null)}
+            />
+          </label>
+          <span data-testid="cert-file-name">{file ? file.name : t('desk.settings.noFile')}</span>
+        </div>
         <label>
           {t('desk.settings.certPassword')}
           <input type="password" autoComplete="off" value={password} onChange={(e) => setPassword(e.target.value)} />
@@ -139,6 +152,24 @@ export function Settings({ ask, canChange }: { ask: Ask; canChange: boolean }) {
           {t('desk.settings.upload')}
         </button>
       </fieldset>
+      {canChange && (
+        <>
+          <h2>{t('desk.restart.title')}</h2>
+          <p>{t('desk.restart.body')}</p>
+          <button
+            type="button"
+            className="secondary"
+            onClick={() =>
+              runRestart(
+                ask({ op: 'restart' }).then((r) => (r.kind === 'restarting' ? t('desk.restart.restarting') : null)),
+              )
+            }
+          >
+            {t('desk.restart.button')}
+          </button>
+          {restartOutcome}
+        </>
+      )}
     </>
   );
 }

@@ -1,7 +1,17 @@
-import type { KioskEvent, StaffRequest, StaffResult } from '../../../contract/index.js';
+import type { KioskEvent, StaffRefusal, StaffRequest, StaffResult } from '../../../contract/index.js';
 import type { KioskBridge } from '../transport.js';
 
 type Answer = Extract<KioskEvent, { type: 'staff.result' }>['answer'];
+
+/** The core refused a staff request: `refusal` is what the screen says (in its language). */
+export class StaffRefusedError extends Error {
+  constructor(
+    message: string,
+    readonly refusal: StaffRefusal | null,
+  ) {
+    super(message);
+  }
+}
 
 const pending = new Map<string, { resolve(result: StaffResult): void; reject(error: Error): void }>();
 let counter = 0;
@@ -13,7 +23,7 @@ export function staffRequest(bridge: KioskBridge, request: StaffRequest, timeout
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       pending.delete(requestId);
-      reject(new Error('no answer from the kiosk core'));
+      reject(new StaffRefusedError('no answer from the kiosk core', null));
     }, timeoutMs);
     pending.set(requestId, {
       resolve: (result) => {
@@ -34,5 +44,5 @@ export function settleStaffRequest(requestId: string, answer: Answer): void {
   if (!waiting) return;
   pending.delete(requestId);
   if (answer.ok) waiting.resolve(answer.result);
-  else waiting.reject(new Error(answer.error));
+  else waiting.reject(new StaffRefusedError(answer.error, answer.refusal ?? null));
 }

@@ -5,10 +5,12 @@ import { DEFAULT_WEDGE_OPTIONS, WedgeDetector, type WedgeClock } from '../../../
 // (Playwright's keyboard through Chromium's input pipeline), the time between them is the test's.
 const page = window as unknown as {
   scans: string[];
+  misreads: number;
   startWedge(options: object): void;
   advance(ms: number): void;
 };
 page.scans = [];
+page.misreads = 0;
 
 let now = 0;
 let timers: { at: number; callback: () => void }[] = [];
@@ -37,7 +39,13 @@ page.advance = (ms) => {
 };
 
 page.startWedge = (options) => {
-  new WedgeDetector(window, { ...DEFAULT_WEDGE_OPTIONS, ...options }, (code) => page.scans.push(code), clock);
+  new WedgeDetector(
+    window,
+    { ...DEFAULT_WEDGE_OPTIONS, ...options },
+    (code) => page.scans.push(code),
+    clock,
+    () => (page.misreads += 1),
+  );
   window.addEventListener('keydown', (event) => {
     const keys = document.getElementById('keys');
     if (keys && event.key.length === 1 && document.activeElement === document.body) keys.textContent += event.key;
