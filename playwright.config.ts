@@ -9,7 +9,9 @@ export default defineConfig({
   testDir: 'tests/e2e',
   testMatch: '**/*.spec.ts',
   outputDir: 'test-results/e2e',
-  workers: 1,
+  // Two at a time on the two cores: each test has its own kiosk (ports, data folder) and browser
+  // page, and waits for states, never for time, so a loaded machine slows it without breaking it.
+  workers: 2,
   // Whole journeys (axe-core on every screen, 3 s gestures, retries after an outage) on a loaded
   // 2-core CI machine: steps fail at their own limits long before this.
   timeout: 180_000,
